@@ -1,0 +1,439 @@
+import { clearingCookies, readCookie, refreshCookie, sessionCookie } from './cookies.js';
+import { createCore, type Core } from './core.js';
+import { checkCsrf } from './csrf.js';
+import { AuthError, isAuthError } from './errors.js';
+import type { KeyInput } from './keys.js';
+import { safeEqual } from './lib/crypto.js';
+import { LRU } from './lib/lru.js';
+import { header } from './lib/request.js';
+import { resolveOptions, type AuthOptions } from './options.js';
+import { currentRefreshToken, newRefreshState, parseRefreshToken, rotate } from './refresh.js';
+import { activityAt, assertLive, checkSessionToken, cleanMeta, isSessionId, loadLive, newSecret, newSessionId, toInfo, touch } from './sessions.js';
+import { memoryStore } from './stores/memory.js';
+import { checkStore, type SessionStore } from './stores/store.js';
+import { RESERVED_CLAIMS, TokenService, type JSONWebKeySet } from './tokens.js';
+import type { AccessTokenClaims, AppClaims, AuthContext, AuthRequest, SessionData, SessionInfo, SessionMeta, SessionRecord } from './types.js';
+
+/** What `signIn` needs: who signed in, their session data, and device facts. */
+export interface SignInInput {
+  userId: string;
+  data?: SessionData;
+  meta?: SessionMeta;
+}
+
+/** Token fields of a result: present when the Auth issues tokens (`keys` configured). */
+export type TokenFields<Tokens extends boolean> = Tokens extends true
+  ? { accessToken: string; refreshToken: string; /** Seconds until the access token expires. */ expiresIn: number }
+  : { accessToken?: undefined; refreshToken?: undefined; expiresIn?: undefined };
+
+/** What `signIn` and `elevate` return. Send `setCookies` as Set-Cookie headers. */
+export type SignInResult<Tokens extends boolean = true> = {
+  session: SessionInfo;
+  /** The session cookie's value, `<sessionId>.<secret>`. */
+  sessionToken: string;
+  setCookies: string[];
+} & TokenFields<Tokens>;
+
+/** What `refresh` returns: a new access token, the rotated refresh token, and its cookie. */
+export interface RefreshResult {
+  session: SessionInfo;
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  setCookies: string[];
+}
+
+/** How `authenticate` went, for middleware that must not fail on a stale credential. */
+export interface Resolution {
+  auth: AuthContext | null;
+  /** The 401 that explains `auth: null` when a credential was presented but refused. */
+  error: AuthError | null;
+  setCookies: readonly string[];
+}
+
+/** A partial data object merged into the session, or a function from old data to new. */
+export type SessionUpdate = Partial<SessionData> | ((data: SessionData) => SessionData | Promise<SessionData>);
+
+/** The session API: list, read and update a user's sessions. */
+export interface SessionsAPI {
+  /** The user's live sessions ("my devices"), oldest first. */
+  list(userId: string): Promise<SessionInfo[]>;
+  /** One live session, or `null`. */
+  get(sessionId: string): Promise<SessionInfo | null>;
+  /** Updates session data with compare-and-set, retrying on conflict; concurrent updates are never lost. */
+  update(sessionId: string, update: SessionUpdate): Promise<SessionInfo>;
+}
+
+/** The latchkey engine returned by `createAuth`: plain values in, plain values out. */
+export interface Auth<Tokens extends boolean = true> {
+  /** Creates a new session (never reuses one) and issues its credentials. */
+  signIn(input: SignInInput): Promise<SignInResult<Tokens>>;
+  /** Authenticates a request by Bearer token or session cookie; `null` when none is presented. */
+  authenticate(request: AuthRequest): Promise<AuthContext | null>;
+  /** Like `authenticate`, but a refused credential yields `auth: null` with the error; throws only 403 and 503. */
+  resolve(request: AuthRequest): Promise<Resolution>;
+  /** Rotates the refresh token from the request's refresh cookie, or from `{ refreshToken }`. */
+  refresh(input: AuthRequest | { refreshToken: string }): Promise<RefreshResult>;
+  /** Ends one session; its cookie and refresh token die at once. `true` if it existed. */
+  signOut(sessionId: string): Promise<boolean>;
+  /** Ends the session the request presents (CSRF-checked) and returns the cookie-clearing lines. */
+  signOutRequest(request: AuthRequest): Promise<{ sessionId: string | null; setCookies: string[] }>;
+  /** Ends every session of a user, except `except`; returns how many ended. */
+  signOutEverywhere(userId: string, options?: { except?: string }): Promise<number>;
+  /** Re-issues a session's credentials under a new id (after a privilege change); the old id dies. */
+  elevate(sessionId: string, options?: { data?: SessionData }): Promise<SignInResult<Tokens>>;
+  /** Verifies an access token (and, with `checkSession`, that its session is live); returns its claims. */
+  verifyAccessToken(token: string): Promise<AccessTokenClaims>;
+  /** The public keys as a JWKS document (`/.well-known/jwks.json`). */
+  jwks(): Promise<JSONWebKeySet>;
+  /** Replaces the key set (rotation): the first key signs; tokens of removed keys stop verifying. */
+  setKeys(keys: readonly KeyInput[]): Promise<void>;
+  /** Set-Cookie lines that delete both latchkey cookies. */
+  clearCookies(): string[];
+  /** Resolves when every key is imported; rejects with the import error. */
+  ready(): Promise<void>;
+  /** Releases the store's timers and connections and the revocation subscription. */
+  close(): Promise<void>;
+  readonly sessions: SessionsAPI;
+  /** The cookie names and refresh path in use. */
+  readonly cookies: { readonly session: string; readonly refresh: string; readonly refreshPath: string };
+}
+
+const MAX_USER_ID = 256;
+const MAX_DATA_BYTES = 64 * 1024;
+
+function checkUserId(userId: unknown, where: string): asserts userId is string {
+  if (typeof userId !== 'string' || userId === '' || userId.length > MAX_USER_ID) {
+    throw new TypeError(`latchkey: ${where} needs userId as a non-empty string of at most ${MAX_USER_ID} characters.`);
+  }
+}
+
+function checkData(data: unknown): void {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined || typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new TypeError('latchkey: session data must be a JSON object (it is stored as JSON).');
+  }
+  if (json.length > MAX_DATA_BYTES) throw new TypeError(`latchkey: session data is ${json.length} bytes; keep it under ${MAX_DATA_BYTES}.`);
+}
+
+function bearerToken(request: AuthRequest): string | undefined {
+  const value = header(request, 'authorization');
+  if (value === undefined) return undefined;
+  const match = /^bearer(?:[ \t]+(.*))?$/is.exec(value.trim());
+  return match ? (match[1] ?? '').trim() : undefined;
+}
+
+/**
+ * Creates the latchkey engine. Bad options throw here with a message that says what to change.
+ * @example
+ * const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.example.com', audience: 'web' });
+ * const { setCookies, accessToken } = await auth.signIn({ userId: '42', data: { role: 'admin' } });
+ */
+export function createAuth(options: AuthOptions & { keys: readonly KeyInput[] }): Auth<true>;
+export function createAuth(options?: AuthOptions & { keys?: undefined }): Auth<false>;
+export function createAuth(options?: AuthOptions): Auth<boolean>;
+export function createAuth(options: AuthOptions = {}): Auth<boolean> {
+  const resolved = resolveOptions(options);
+  let store: SessionStore;
+  if (options.store === undefined) {
+    store = memoryStore({ now: resolved.now });
+  } else {
+    checkStore(options.store);
+    store = options.store;
+  }
+  const tokens = resolved.tokens ? new TokenService(resolved.tokens, resolved.now) : null;
+  const core = createCore(resolved, store, tokens);
+  const config = resolved.cookies;
+
+  // checkSession answers from here between store reads when the store broadcasts revocations.
+  const known = new LRU<string, { record: SessionRecord; checkedAt: number }>(10_000);
+  const unsubscribe = store.subscribe?.((ids) => {
+    if (ids === null) {
+      known.clear();
+      return;
+    }
+    core.markRevoked(ids);
+    for (const id of ids) known.delete(id);
+  });
+
+  function requireTokens(): TokenService {
+    if (!tokens) throw new TypeError('latchkey: this Auth issues no tokens; pass keys, issuer and audience to createAuth.');
+    return tokens;
+  }
+
+  async function appClaims(record: SessionRecord): Promise<AppClaims> {
+    const hook = resolved.tokens?.claims;
+    if (!hook) return {} as AppClaims;
+    const claims = await hook(toInfo(record));
+    if (typeof claims !== 'object' || claims === null) throw new TypeError('latchkey: accessToken.claims must return an object.');
+    for (const name of Object.keys(claims)) {
+      if (RESERVED_CLAIMS.has(name)) throw new TypeError(`latchkey: accessToken.claims may not set the registered claim "${name}".`);
+    }
+    return claims;
+  }
+
+  async function accessFor(record: SessionRecord): Promise<{ accessToken: string; expiresIn: number }> {
+    const signed = await requireTokens().sign({ userId: record.userId, sessionId: record.id, claims: await appClaims(record), notAfter: record.absoluteExpiresAt });
+    return { accessToken: signed.token, expiresIn: Math.max(0, signed.exp - Math.floor(core.now() / 1000)) };
+  }
+
+  function refreshCookieFor(record: SessionRecord, token: string): string {
+    return refreshCookie(config, token, (record.refresh!.expiresAt - core.now()) / 1000);
+  }
+
+  async function issue(record: SessionRecord, secret: string): Promise<SignInResult<boolean>> {
+    const sessionToken = `${record.id}.${secret}`;
+    const setCookies = [sessionCookie(config, sessionToken, (record.absoluteExpiresAt - core.now()) / 1000)];
+    if (!tokens) return { session: toInfo(record), sessionToken, setCookies };
+    const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([accessFor(record), currentRefreshToken(core, record)]);
+    setCookies.push(refreshCookieFor(record, refreshToken));
+    return { session: toInfo(record), sessionToken, accessToken, refreshToken, expiresIn, setCookies };
+  }
+
+  async function newRecord(userId: string, data: SessionData, meta: SessionMeta): Promise<{ record: SessionRecord; secret: string }> {
+    if (tokens) await tokens.ready();
+    const now = core.now();
+    const absoluteExpiresAt = now + resolved.absoluteTimeout;
+    const { secret, hash } = newSecret();
+    const id = newSessionId();
+    const record: SessionRecord = {
+      id,
+      userId,
+      version: 1,
+      secretHash: hash,
+      refresh: tokens ? await newRefreshState(core, now, absoluteExpiresAt) : null,
+      data,
+      createdAt: now,
+      authTime: now,
+      ...activityAt(core, now, absoluteExpiresAt),
+      absoluteExpiresAt,
+      meta,
+    };
+    return { record, secret };
+  }
+
+  async function createSession(userId: string, data: SessionData, meta: SessionMeta): Promise<SignInResult<boolean>> {
+    const { record, secret } = await newRecord(userId, data, meta);
+    const result = await issue(record, secret); // sign first: a failing claims hook leaves nothing stored
+    await core.io((s) => s.create(record));
+    return result;
+  }
+
+  async function liveSessionData(sessionId: string): Promise<SessionData> {
+    const now = core.now();
+    const revokedUntil = core.revoked.peek(sessionId);
+    if (revokedUntil !== undefined && revokedUntil > now) throw new AuthError('session_invalid');
+    if (store.subscribe) {
+      const hit = known.get(sessionId);
+      if (hit && now - hit.checkedAt < resolved.touchEvery) {
+        assertLive(hit.record, now);
+        return hit.record.data;
+      }
+    }
+    const record = await loadLive(core, sessionId);
+    if (store.subscribe) known.set(sessionId, { record, checkedAt: now });
+    return record.data;
+  }
+
+  async function verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+    const claims = await requireTokens().verify(token);
+    if (resolved.tokens!.checkSession) await liveSessionData(claims.sid);
+    return claims;
+  }
+
+  async function authenticate(request: AuthRequest): Promise<AuthContext | null> {
+    const bearer = tokens ? bearerToken(request) : undefined;
+    if (bearer !== undefined) {
+      const claims = await tokens!.verify(bearer);
+      const data = resolved.tokens!.checkSession ? await liveSessionData(claims.sid) : null;
+      return { via: 'bearer', userId: claims.sub, sessionId: claims.sid, claims, data };
+    }
+    const cookie = readCookie(request, config.sessionName);
+    if (cookie === undefined) return null;
+    checkCsrf(request, resolved.trustedOrigins);
+    let record: SessionRecord;
+    try {
+      record = await checkSessionToken(core, cookie);
+    } catch (error) {
+      if (isAuthError(error) && error.status === 401) throw error.withCookies(clearingCookies(config));
+      throw error;
+    }
+    await touch(core, record);
+    return { via: 'cookie', userId: record.userId, sessionId: record.id, data: record.data };
+  }
+
+  async function refreshWith(token: string): Promise<RefreshResult> {
+    requireTokens();
+    try {
+      const { record, refreshToken } = await rotate(core, token);
+      const { accessToken, expiresIn } = await accessFor(record);
+      return { session: toInfo(record), accessToken, refreshToken, expiresIn, setCookies: [refreshCookieFor(record, refreshToken)] };
+    } catch (error) {
+      if (isAuthError(error) && ['session_invalid', 'session_expired', 'token_expired', 'refresh_reused'].includes(error.code)) {
+        throw error.withCookies(clearingCookies(config));
+      }
+      throw error;
+    }
+  }
+
+  const auth: Auth<boolean> = {
+    async signIn(input) {
+      checkUserId(input?.userId, 'signIn');
+      const data = (input.data ?? {}) as SessionData;
+      checkData(data);
+      const meta = cleanMeta(input.meta);
+      const result = await createSession(input.userId, data, meta);
+      core.emit({ type: 'sign_in', at: core.now(), userId: input.userId, sessionId: result.session.id, meta });
+      return result;
+    },
+
+    authenticate,
+
+    async resolve(request) {
+      try {
+        return { auth: await authenticate(request), error: null, setCookies: [] };
+      } catch (error) {
+        if (isAuthError(error) && error.status === 401) return { auth: null, error, setCookies: error.setCookies };
+        throw error;
+      }
+    },
+
+    async refresh(input) {
+      if (input && typeof (input as { refreshToken?: unknown }).refreshToken === 'string') {
+        return refreshWith((input as { refreshToken: string }).refreshToken);
+      }
+      const request = input as AuthRequest;
+      const token = readCookie(request, config.refreshName);
+      if (token === undefined) throw new AuthError('credentials_missing');
+      checkCsrf(request, resolved.trustedOrigins);
+      return refreshWith(token);
+    },
+
+    async signOut(sessionId) {
+      if (!isSessionId(sessionId)) return false;
+      const record = await core.io((s) => s.get(sessionId));
+      const existed = await core.io((s) => s.delete(sessionId));
+      core.markRevoked([sessionId]);
+      known.delete(sessionId);
+      if (existed && record) core.emit({ type: 'sign_out', at: core.now(), userId: record.userId, sessionId });
+      return existed;
+    },
+
+    async signOutRequest(request) {
+      const setCookies = clearingCookies(config);
+      let sessionId: string | null = null;
+      const bearer = tokens ? bearerToken(request) : undefined;
+      const cookie = readCookie(request, config.sessionName);
+      const refresh = tokens ? readCookie(request, config.refreshName) : undefined;
+      if (bearer === undefined && (cookie !== undefined || refresh !== undefined)) checkCsrf(request, resolved.trustedOrigins);
+      try {
+        if (bearer !== undefined) sessionId = (await tokens!.verify(bearer)).sid;
+        else if (cookie !== undefined) sessionId = (await checkSessionToken(core, cookie)).id;
+        else if (refresh !== undefined) sessionId = await verifiedRefreshSession(refresh);
+      } catch (error) {
+        if (!isAuthError(error) || error.status !== 401) throw error;
+      }
+      if (sessionId !== null) await auth.signOut(sessionId);
+      return { sessionId, setCookies };
+    },
+
+    async signOutEverywhere(userId, opts = {}) {
+      checkUserId(userId, 'signOutEverywhere');
+      const count = await core.io((s) => s.deleteByUser(userId, opts.except === undefined ? {} : { except: opts.except }));
+      known.clear();
+      core.emit({ type: 'sign_out_everywhere', at: core.now(), userId, count, ...(opts.except === undefined ? {} : { except: opts.except }) });
+      return count;
+    },
+
+    async elevate(sessionId, opts = {}) {
+      if (!isSessionId(sessionId)) throw new AuthError('session_invalid');
+      const old = await loadLive(core, sessionId);
+      const data = (opts.data ?? old.data) as SessionData;
+      checkData(data);
+      const result = await createSession(old.userId, data, old.meta);
+      await core.io((s) => s.delete(sessionId));
+      core.markRevoked([sessionId]);
+      known.delete(sessionId);
+      core.emit({ type: 'elevate', at: core.now(), userId: old.userId, sessionId: result.session.id, previousSessionId: sessionId });
+      return result;
+    },
+
+    verifyAccessToken,
+
+    async jwks() {
+      return requireTokens().jwks();
+    },
+
+    async setKeys(keys) {
+      await requireTokens().setKeys(keys);
+    },
+
+    clearCookies() {
+      return clearingCookies(config);
+    },
+
+    async ready() {
+      if (tokens) await tokens.ready();
+    },
+
+    async close() {
+      unsubscribe?.();
+      await store.close?.();
+    },
+
+    sessions: {
+      async list(userId) {
+        checkUserId(userId, 'sessions.list');
+        const now = core.now();
+        const records = await core.io((s) => s.listByUser(userId));
+        return records.filter((r) => now < r.idleExpiresAt && now < r.absoluteExpiresAt).map(toInfo);
+      },
+      async get(sessionId) {
+        if (!isSessionId(sessionId)) return null;
+        try {
+          return toInfo(await loadLive(core, sessionId));
+        } catch (error) {
+          if (isAuthError(error) && error.status === 401) return null;
+          throw error;
+        }
+      },
+      async update(sessionId, update) {
+        for (let attempt = 0; attempt < 10; attempt++) {
+          if (!isSessionId(sessionId)) throw new AuthError('session_invalid');
+          const record = await loadLive(core, sessionId);
+          const current = structuredClone(record.data);
+          const data = typeof update === 'function' ? await update(current) : ({ ...current, ...update } as SessionData);
+          checkData(data);
+          const next: SessionRecord = { ...record, data, version: record.version + 1 };
+          if (await core.io((s) => s.update(next, record.version))) {
+            known.delete(sessionId);
+            return toInfo(next);
+          }
+        }
+        throw new AuthError('session_conflict');
+      },
+    },
+
+    cookies: { session: config.sessionName, refresh: config.refreshName, refreshPath: config.refreshPath },
+  };
+
+  /** A refresh token proves its session only if its secret verifies; checked without rotating. */
+  async function verifiedRefreshSession(token: string): Promise<string | null> {
+    const parsed = parseRefreshToken(token);
+    if (!parsed) return null;
+    const record = await core.io((s) => s.get(parsed.sessionId));
+    if (!record?.refresh || parsed.generation > record.refresh.generation) return null;
+    const probe = { ...record, refresh: { ...record.refresh, generation: parsed.generation } };
+    const expected = await currentRefreshToken(core, probe).catch(() => null);
+    return expected !== null && safeEqual(expected, token) ? record.id : null;
+  }
+
+  return auth;
+}
+

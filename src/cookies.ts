@@ -1,0 +1,53 @@
+import { parse, serialize } from 'cookie';
+import type { ResolvedOptions } from './options.js';
+import { header } from './lib/request.js';
+import type { AuthRequest } from './types.js';
+
+/** Browsers drop cookies whose Set-Cookie line exceeds this; latchkey refuses to build one. */
+export const MAX_SET_COOKIE_BYTES = 4096;
+/** A Cookie header longer than this is not parsed at all (credentials are never that long). */
+export const MAX_COOKIE_HEADER_BYTES = 16_384;
+
+type CookieConfig = ResolvedOptions['cookies'];
+
+function build(config: CookieConfig, name: string, value: string, path: string, maxAgeSeconds: number): string {
+  const line = serialize(name, value, {
+    httpOnly: true,
+    secure: config.secure,
+    sameSite: config.sameSite,
+    path,
+    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+    ...(name.startsWith('__Host-') || config.domain === undefined ? {} : { domain: config.domain }),
+  });
+  if (line.length > MAX_SET_COOKIE_BYTES) {
+    throw new RangeError(`latchkey: the ${name} Set-Cookie line is ${line.length} bytes; browsers drop cookies over ${MAX_SET_COOKIE_BYTES}.`);
+  }
+  return line;
+}
+
+/** Set-Cookie for the session cookie (`__Host-`, Path=/), living until the session's absolute expiry. */
+export function sessionCookie(config: CookieConfig, value: string, maxAgeSeconds: number): string {
+  return build(config, config.sessionName, value, '/', maxAgeSeconds);
+}
+
+/** Set-Cookie for the refresh cookie (`__Secure-`, scoped to the refresh path). */
+export function refreshCookie(config: CookieConfig, value: string, maxAgeSeconds: number): string {
+  return build(config, config.refreshName, value, config.refreshPath, maxAgeSeconds);
+}
+
+/** Set-Cookie lines that delete both cookies (same name, path and domain, Max-Age=0). */
+export function clearingCookies(config: CookieConfig): string[] {
+  return [sessionCookie(config, '', 0), refreshCookie(config, '', 0)];
+}
+
+/** Reads one cookie from the request; malformed or oversized Cookie headers read as absent, never throw. */
+export function readCookie(request: AuthRequest, name: string): string | undefined {
+  const raw = header(request, 'cookie');
+  if (!raw || raw.length > MAX_COOKIE_HEADER_BYTES || !raw.includes(name)) return undefined;
+  try {
+    const value = parse(raw, { decode: (v) => v })[name];
+    return value === undefined || value === '' ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,19 @@
+import type { AuthRequest } from '../types.js';
+
+/** Reads one header from a web `Headers` object or Node's lower-case header record. */
+export function header(request: AuthRequest, name: string): string | undefined {
+  const headers = request.headers as unknown;
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const value = (headers as Record<string, unknown>)[name];
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.filter((v) => typeof v === 'string').join(', ');
+  return undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+/** True for methods that may change state (everything but GET, HEAD, OPTIONS, TRACE). */
+export function isUnsafeMethod(method: string | undefined): boolean {
+  return !SAFE_METHODS.has(String(method ?? 'GET').toUpperCase());
+}

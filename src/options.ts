@@ -1,0 +1,253 @@
+import type { AuthEvent } from './events.js';
+import { checkKeyInput, type KeyInput } from './keys.js';
+import type { SessionStore } from './stores/store.js';
+import type { AppClaims, SessionInfo } from './types.js';
+
+/** A duration: a number of seconds, or a string such as `'500ms'`, `'15m'`, `'10s'`, `'30d'`. */
+export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}`;
+
+/** Options for `createAuth`. Only `keys` + `issuer` + `audience` are needed for token pairs; nothing for cookie sessions. */
+export interface AuthOptions {
+  /** Signing keys: the first signs, all verify. Omit for session cookies only (no tokens). */
+  keys?: readonly KeyInput[];
+  /** `iss` of every access token; required when `keys` are given. */
+  issuer?: string;
+  /** `aud` of every access token; required when `keys` are given. */
+  audience?: string | readonly string[];
+  /** Where session records live. Default: `memoryStore()` (one process only). */
+  store?: SessionStore;
+  accessToken?: {
+    /** Lifetime of an access JWT. Default `'15m'`. */
+    ttl?: Duration;
+    /** Leeway for `exp`/`nbf` between machines. Default `'5s'`. */
+    clockTolerance?: Duration;
+    /** Look the session up on every bearer request so sign-out revokes access tokens at once. Default `false`. */
+    checkSession?: boolean;
+    /** App claims to add to each access token, computed at sign-in and refresh. */
+    claims?: (session: SessionInfo) => AppClaims | Promise<AppClaims>;
+    /** Verified-token cache size (entries); `0` turns it off. Default `10000`. */
+    cacheSize?: number;
+  };
+  refreshToken?: {
+    /** Lifetime of each refresh token (capped by the absolute session timeout). Default `'30d'`. */
+    ttl?: Duration;
+    /** How long after a rotation the previous token still returns the new one (concurrent tabs). Default `'10s'`. */
+    reuseGrace?: Duration;
+    /** A 32+ byte server secret for refresh-token derivation; default: derived from the key that signed at sign-in. */
+    secret?: string | Uint8Array;
+    /** Path the refresh cookie is scoped to. Default `'/auth/refresh'`. */
+    path?: string;
+  };
+  session?: {
+    /** Sign out after this long without activity; `false` for none. Default `'30m'`. */
+    idleTimeout?: Duration | false;
+    /** Sign out this long after sign-in, whatever happens. Default `'30d'`. */
+    absoluteTimeout?: Duration;
+    /** Write activity to the store at most this often per session. Default `'1m'`. */
+    touchEvery?: Duration;
+  };
+  cookies?: {
+    /** Send cookies only over https. Default `true`; turn off only for plain-http development. */
+    secure?: boolean;
+    /** Default `'lax'`. `'none'` requires `secure`. */
+    sameSite?: 'strict' | 'lax' | 'none';
+    /** Base name; the session cookie is `__Host-<name>.session`, the refresh cookie `__Secure-<name>.refresh`. Default `'latchkey'`. */
+    name?: string;
+    /** Share cookies with subdomains. Makes the session cookie `__Secure-` (a `__Host-` cookie may not name a Domain). */
+    domain?: string;
+  };
+  csrf?: {
+    /** Origins allowed to send cookie-authenticated unsafe requests besides the server's own. `'*'` is refused. */
+    trustedOrigins?: readonly string[];
+  };
+  /** Receives audit events (sign-in, refresh, reuse detected, sign-out, ...). Errors thrown here are ignored. */
+  onEvent?: (event: AuthEvent) => void | Promise<void>;
+  /** The clock, in milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Options after validation and defaults, all durations in milliseconds. */
+export interface ResolvedOptions {
+  tokens: {
+    keys: readonly KeyInput[];
+    issuer: string;
+    audience: string | string[];
+    accessTtl: number;
+    clockTolerance: number;
+    checkSession: boolean;
+    claims: ((session: SessionInfo) => AppClaims | Promise<AppClaims>) | undefined;
+    cacheSize: number;
+    refreshTtl: number;
+    reuseGrace: number;
+    refreshSecret: Uint8Array | undefined;
+  } | null;
+  idleTimeout: number | null;
+  absoluteTimeout: number;
+  touchEvery: number;
+  cookies: {
+    secure: boolean;
+    sameSite: 'strict' | 'lax' | 'none';
+    sessionName: string;
+    refreshName: string;
+    refreshPath: string;
+    domain: string | undefined;
+  };
+  trustedOrigins: ReadonlySet<string>;
+  onEvent: ((event: AuthEvent) => void | Promise<void>) | undefined;
+  now: () => number;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+function fail(message: string): never {
+  throw new TypeError(`latchkey: ${message}`);
+}
+
+/** Parses a Duration into milliseconds; throws a TypeError naming the option when it is not one. */
+export function parseDuration(value: unknown, name: string): number {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0) return Math.round(value * 1000);
+  } else if (typeof value === 'string') {
+    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(value.trim());
+    if (match) return Math.round(Number(match[1]) * UNITS[match[2]!]!);
+  }
+  return fail(`${name} must be a duration such as '15m', '10s' or a number of seconds (got ${JSON.stringify(value)}).`);
+}
+
+function positive(value: unknown, fallback: Duration, name: string): number {
+  const ms = parseDuration(value ?? fallback, name);
+  if (ms <= 0) fail(`${name} must be greater than zero.`);
+  return ms;
+}
+
+function checkKeys<T extends object>(value: T | undefined, allowed: readonly string[], name: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${name} must be an object.`);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) fail(`unknown option ${name}.${key}; expected one of ${allowed.join(', ')}.`);
+  }
+}
+
+const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+
+function normalizeOrigin(origin: unknown): string {
+  if (origin === '*' || (typeof origin === 'string' && origin.includes('*'))) {
+    fail(`csrf.trustedOrigins cannot contain a wildcard (${JSON.stringify(origin)}); list each origin, e.g. 'https://app.example.com'.`);
+  }
+  if (typeof origin !== 'string') fail(`csrf.trustedOrigins entries must be strings such as 'https://app.example.com'.`);
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return fail(`csrf.trustedOrigins entry ${JSON.stringify(origin)} is not a URL origin such as 'https://app.example.com'.`);
+  }
+  if (parsed.origin === 'null' || parsed.origin !== origin.replace(/\/$/, '').toLowerCase()) {
+    fail(`csrf.trustedOrigins entry ${JSON.stringify(origin)} must be a bare origin (scheme://host[:port], no path), e.g. '${parsed.origin}'.`);
+  }
+  return parsed.origin;
+}
+
+/** Validates `createAuth` options and fills in defaults; every message says what to change. */
+export function resolveOptions(options: AuthOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('createAuth expects an options object.');
+  checkKeys(options, ['keys', 'issuer', 'audience', 'store', 'accessToken', 'refreshToken', 'session', 'cookies', 'csrf', 'onEvent', 'now'], 'options');
+  checkKeys(options.accessToken, ['ttl', 'clockTolerance', 'checkSession', 'claims', 'cacheSize'], 'accessToken');
+  checkKeys(options.refreshToken, ['ttl', 'reuseGrace', 'secret', 'path'], 'refreshToken');
+  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery'], 'session');
+  checkKeys(options.cookies, ['secure', 'sameSite', 'name', 'domain'], 'cookies');
+  checkKeys(options.csrf, ['trustedOrigins'], 'csrf');
+
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') fail('now must be a function returning milliseconds since the epoch.');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent must be a function.');
+
+  const session = options.session ?? {};
+  const absoluteTimeout = positive(session.absoluteTimeout, '30d', 'session.absoluteTimeout');
+  const idleTimeout = session.idleTimeout === false ? null : positive(session.idleTimeout, '30m', 'session.idleTimeout');
+  if (idleTimeout !== null && idleTimeout > absoluteTimeout) fail('session.idleTimeout cannot be longer than session.absoluteTimeout.');
+  const touchEvery = parseDuration(session.touchEvery ?? '1m', 'session.touchEvery');
+  if (idleTimeout !== null && touchEvery >= idleTimeout) fail('session.touchEvery must be shorter than session.idleTimeout, or activity would never keep a session alive.');
+
+  const cookies = options.cookies ?? {};
+  const secure = cookies.secure ?? true;
+  if (typeof secure !== 'boolean') fail('cookies.secure must be true or false.');
+  const sameSite = cookies.sameSite ?? 'lax';
+  if (!['strict', 'lax', 'none'].includes(sameSite)) fail(`cookies.sameSite must be 'strict', 'lax' or 'none' (got ${JSON.stringify(sameSite)}).`);
+  if (sameSite === 'none' && !secure) fail("cookies.sameSite 'none' requires cookies.secure: browsers drop SameSite=None cookies that are not Secure.");
+  const base = cookies.name ?? 'latchkey';
+  if (typeof base !== 'string' || !COOKIE_NAME.test(base) || base.startsWith('__')) {
+    fail(`cookies.name must be a plain cookie token without a __ prefix (got ${JSON.stringify(base)}); latchkey adds __Host-/__Secure- itself.`);
+  }
+  const domain = cookies.domain;
+  if (domain !== undefined && (typeof domain !== 'string' || !/^[A-Za-z0-9.-]+$/.test(domain))) fail('cookies.domain must be a host name such as example.com.');
+
+  const refresh = options.refreshToken ?? {};
+  const refreshPath = refresh.path ?? '/auth/refresh';
+  if (typeof refreshPath !== 'string' || !refreshPath.startsWith('/') || /[;\s,]/.test(refreshPath)) {
+    fail(`refreshToken.path must be an absolute path such as '/auth/refresh' (got ${JSON.stringify(refreshPath)}).`);
+  }
+
+  const trustedOrigins = new Set((options.csrf?.trustedOrigins ?? []).map(normalizeOrigin));
+  if (options.csrf?.trustedOrigins !== undefined && !Array.isArray(options.csrf.trustedOrigins)) fail('csrf.trustedOrigins must be an array of origins.');
+
+  return {
+    tokens: resolveTokens(options),
+    idleTimeout,
+    absoluteTimeout,
+    touchEvery,
+    cookies: {
+      secure,
+      sameSite,
+      sessionName: secure ? `${domain ? '__Secure-' : '__Host-'}${base}.session` : `${base}.session`,
+      refreshName: secure ? `__Secure-${base}.refresh` : `${base}.refresh`,
+      refreshPath,
+      domain,
+    },
+    trustedOrigins,
+    onEvent: options.onEvent,
+    now,
+  };
+}
+
+function resolveTokens(options: AuthOptions): ResolvedOptions['tokens'] {
+  const { keys, accessToken = {}, refreshToken = {} } = options;
+  if (keys === undefined) {
+    if (options.issuer !== undefined || options.audience !== undefined || options.accessToken !== undefined) {
+      fail('issuer/audience/accessToken are set but keys are missing: pass keys: [await generateKey(\'EdDSA\')] to issue access tokens.');
+    }
+    return null;
+  }
+  if (!Array.isArray(keys) || keys.length === 0) fail("keys must be a non-empty array, e.g. keys: [await generateKey('EdDSA')]; the first key signs, all verify.");
+  keys.forEach((key, i) => checkKeyInput(key, `keys[${i}]`));
+  if (typeof options.issuer !== 'string' || options.issuer === '') fail("issuer is required when keys are given (tokens are issued), e.g. issuer: 'https://api.example.com'.");
+  const audience = options.audience;
+  const audiences = typeof audience === 'string' ? [audience] : Array.isArray(audience) ? audience : [];
+  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
+    fail("audience is required when keys are given (tokens are issued), e.g. audience: 'web'.");
+  }
+  if (accessToken.claims !== undefined && typeof accessToken.claims !== 'function') fail('accessToken.claims must be a function (session) => claims.');
+  if (accessToken.checkSession !== undefined && typeof accessToken.checkSession !== 'boolean') fail('accessToken.checkSession must be true or false.');
+  const cacheSize = accessToken.cacheSize ?? 10_000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) fail('accessToken.cacheSize must be a whole number of entries (0 turns the cache off).');
+  let refreshSecret: Uint8Array | undefined;
+  if (refreshToken.secret !== undefined) {
+    refreshSecret = typeof refreshToken.secret === 'string' ? new TextEncoder().encode(refreshToken.secret) : refreshToken.secret;
+    if (!(refreshSecret instanceof Uint8Array) || refreshSecret.byteLength < 32) fail('refreshToken.secret must be at least 32 bytes of random data.');
+  }
+  const accessTtl = positive(accessToken.ttl, '15m', 'accessToken.ttl');
+  const refreshTtl = positive(refreshToken.ttl, '30d', 'refreshToken.ttl');
+  if (refreshTtl < accessTtl) fail('refreshToken.ttl must be at least accessToken.ttl.');
+  return {
+    keys,
+    issuer: options.issuer,
+    audience: typeof audience === 'string' ? audience : [...audiences],
+    accessTtl,
+    clockTolerance: parseDuration(accessToken.clockTolerance ?? '5s', 'accessToken.clockTolerance'),
+    checkSession: accessToken.checkSession ?? false,
+    claims: accessToken.claims,
+    cacheSize,
+    refreshTtl,
+    reuseGrace: parseDuration(refreshToken.reuseGrace ?? '10s', 'refreshToken.reuseGrace'),
+    refreshSecret,
+  };
+}

@@ -1,0 +1,55 @@
+import type { SessionRecord } from '../types.js';
+
+/** Activity fields `touch` moves forward; nothing else about the record changes. */
+export interface SessionActivity {
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  expiresAt: number;
+}
+
+/**
+ * The contract every session store implements: memory, Redis, or your own database.
+ * All times are milliseconds since the epoch; `record.expiresAt` is when the store may forget a record,
+ * and a store must never return a record whose `expiresAt` has passed. Records are plain JSON values:
+ * store serialised copies, never live objects. Run `runStoreConformance` from `latchkey/testing` to check one.
+ */
+export interface SessionStore {
+  /** Required. Inserts a new record (its id is fresh and random) and indexes it under its user. */
+  create(record: SessionRecord): Promise<void>;
+  /** Required. The record, or `null` when it is absent or expired. */
+  get(id: string): Promise<SessionRecord | null>;
+  /**
+   * Required. Compare-and-set: writes `record` only if the stored version equals `expectedVersion`
+   * (then `record.version` is `expectedVersion + 1`). Returns `false` if the version moved or the record
+   * is gone; it never re-creates a deleted record.
+   */
+  update(record: SessionRecord, expectedVersion: number): Promise<boolean>;
+  /** Required. Moves a live record's activity times and expiry; never creates a record, never changes data or version. */
+  touch(id: string, activity: SessionActivity): Promise<void>;
+  /** Required. Deletes a record and its index entry; `true` if it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Required. The user's live records, oldest first. */
+  listByUser(userId: string): Promise<SessionRecord[]>;
+  /** Required. Deletes every record of the user except `except`; returns how many were deleted. */
+  deleteByUser(userId: string, options?: { except?: string }): Promise<number>;
+  /**
+   * Optional. Calls `listener` with session ids revoked (deleted) by any process sharing the store, so
+   * `accessToken.checkSession` can be answered from a local cache. Call it with `null` when messages may
+   * have been missed (a reconnect): every cached answer is then dropped. Returns an unsubscribe function.
+   */
+  subscribe?(listener: (sessionIds: readonly string[] | null) => void): () => void;
+  /** Optional. Releases timers and connections the store owns. */
+  close?(): Promise<void>;
+}
+
+const REQUIRED = ['create', 'get', 'update', 'touch', 'delete', 'listByUser', 'deleteByUser'] as const;
+
+/** Throws a TypeError naming the first missing required method, so a broken custom store fails at createAuth. */
+export function checkStore(store: unknown): asserts store is SessionStore {
+  if (typeof store !== 'object' || store === null) throw new TypeError('latchkey: store must be a SessionStore object, e.g. memoryStore() or redisStore({ client }).');
+  for (const method of REQUIRED) {
+    if (typeof (store as Record<string, unknown>)[method] !== 'function') {
+      throw new TypeError(`latchkey: store.${method} is missing; a SessionStore needs ${REQUIRED.join(', ')}.`);
+    }
+  }
+}

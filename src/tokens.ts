@@ -1,0 +1,162 @@
+// The one file that signs and verifies JWTs; jose's errors are wrapped here and nowhere else.
+import { jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { AuthError } from './errors.js';
+import { importKey, refreshKeyOf, type KeyInput, type SigningKey } from './keys.js';
+import { LRU } from './lib/lru.js';
+import { randomToken } from './lib/crypto.js';
+import type { ResolvedOptions } from './options.js';
+import type { AccessTokenClaims, AppClaims } from './types.js';
+
+/** A JWKS document: the public keys that verify access tokens. */
+export interface JSONWebKeySet {
+  keys: JWK[];
+}
+
+/** Claims latchkey owns; an app-claims hook may not set them. */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'typ', 'cnf', 'scope_internal']);
+
+/** Access tokens are compact JWS: three base64url parts. Anything else never reaches jose. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/;
+/** Longest access token accepted; larger input is refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+type TokenConfig = NonNullable<ResolvedOptions['tokens']>;
+
+interface CachedToken {
+  claims: AccessTokenClaims;
+  exp: number;
+  nbf: number | undefined;
+}
+
+/** Signs and verifies access tokens with keys imported once; keeps a bounded verified-token cache. */
+export class TokenService {
+  readonly #config: TokenConfig;
+  readonly #now: () => number;
+  #keys: Promise<readonly SigningKey[]>;
+  #byKid = new Map<string, SigningKey>();
+  #algorithms: string[] = [];
+  readonly #cache: LRU<string, CachedToken> | null;
+
+  constructor(config: TokenConfig, now: () => number) {
+    this.#config = config;
+    this.#now = now;
+    this.#cache = config.cacheSize > 0 ? new LRU(config.cacheSize) : null;
+    this.#keys = this.#load(config.keys);
+  }
+
+  #load(inputs: readonly KeyInput[]): Promise<readonly SigningKey[]> {
+    const loading = Promise.all(inputs.map((input) => importKey(input))).then((keys) => {
+      const byKid = new Map<string, SigningKey>();
+      for (const key of keys) {
+        if (byKid.has(key.kid)) throw new TypeError(`latchkey: two keys share the kid "${key.kid}"; every key needs its own kid.`);
+        byKid.set(key.kid, key);
+      }
+      if (!keys[0]!.signingKey) throw new TypeError('latchkey: keys[0] signs tokens, so it must be a private key or secret, not a public key.');
+      this.#byKid = byKid;
+      this.#algorithms = [...new Set(keys.map((k) => k.alg))];
+      this.#cache?.clear();
+      return keys;
+    });
+    loading.catch(() => {}); // surfaced on first use, not as an unhandled rejection
+    return loading;
+  }
+
+  /** Resolves once every configured key is imported; rejects with the import error. */
+  ready(): Promise<readonly SigningKey[]> {
+    return this.#keys;
+  }
+
+  /** Replaces the key set (rotation): the first key signs from now on; the verified-token cache is flushed. */
+  async setKeys(inputs: readonly KeyInput[]): Promise<void> {
+    if (!Array.isArray(inputs) || inputs.length === 0) throw new TypeError('latchkey: setKeys needs a non-empty array of keys.');
+    const next = this.#load(inputs);
+    await next;
+    this.#keys = next;
+  }
+
+  /** The key that signs now. */
+  async signingKey(): Promise<SigningKey> {
+    return (await this.#keys)[0]!;
+  }
+
+  /** The refresh-derivation key for a kid (or the configured refresh secret); null if that key is gone. */
+  async refreshKey(kid: string | undefined): Promise<Uint8Array | null> {
+    if (this.#config.refreshSecret) return this.#config.refreshSecret;
+    await this.#keys;
+    const key = kid === undefined ? undefined : this.#byKid.get(kid);
+    return key ? refreshKeyOf(key) : null;
+  }
+
+  /** Signs an access token for a session; returns it with its `exp` (seconds). */
+  async sign(input: { userId: string; sessionId: string; claims: AppClaims; notAfter: number }): Promise<{ token: string; exp: number }> {
+    const key = await this.signingKey();
+    const iat = Math.floor(this.#now() / 1000);
+    const exp = Math.min(iat + Math.floor(this.#config.accessTtl / 1000), Math.floor(input.notAfter / 1000));
+    const token = await new SignJWT({ ...(input.claims as JWTPayload), sid: input.sessionId })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(this.#config.issuer)
+      .setAudience(this.#config.audience)
+      .setSubject(input.userId)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .setJti(randomToken(16))
+      .sign(key.signingKey!);
+    return { token, exp };
+  }
+
+  /** Verifies an access token: signature with the key its kid names, alg pinned from that key, typ, iss, aud, exp, nbf. */
+  async verify(token: unknown): Promise<AccessTokenClaims> {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
+      throw new AuthError('token_invalid');
+    }
+    const nowMs = this.#now();
+    const cached = this.#cache?.get(token);
+    if (cached) {
+      this.#checkTimes(cached.exp, cached.nbf, nowMs);
+      return cached.claims;
+    }
+    await this.#keys.catch((error: unknown) => {
+      throw error;
+    });
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.#keyFor(header), {
+        algorithms: this.#algorithms,
+        issuer: this.#config.issuer,
+        audience: this.#config.audience,
+        typ: 'at+jwt',
+        clockTolerance: this.#config.clockTolerance / 1000,
+        currentDate: new Date(nowMs),
+        requiredClaims: ['sub', 'sid', 'iat', 'exp', 'jti'],
+      }));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new AuthError('token_expired', undefined, { cause: error });
+      throw new AuthError('token_invalid', undefined, { cause: error });
+    }
+    if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
+      throw new AuthError('token_invalid');
+    }
+    const claims = Object.freeze(payload) as unknown as AccessTokenClaims;
+    this.#cache?.set(token, { claims, exp: payload.exp, nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined });
+    return claims;
+  }
+
+  #keyFor(header: JWTHeaderParameters): CryptoKey {
+    const key = typeof header.kid === 'string' ? this.#byKid.get(header.kid) : undefined;
+    // The algorithm comes from our key, never from the token: a kid naming an EdDSA key verifies only EdDSA.
+    if (!key || header.alg !== key.alg) throw new AuthError('token_invalid');
+    return key.verifyKey;
+  }
+
+  #checkTimes(exp: number, nbf: number | undefined, nowMs: number): void {
+    const tolerance = this.#config.clockTolerance;
+    if (nowMs - tolerance >= exp * 1000) throw new AuthError('token_expired');
+    if (nbf !== undefined && nowMs + tolerance < nbf * 1000) throw new AuthError('token_invalid');
+  }
+
+  /** The public JWKS of the current key set (HS256 secrets are never published). */
+  async jwks(): Promise<JSONWebKeySet> {
+    const keys = await this.#keys;
+    return { keys: keys.flatMap((k) => (k.publicJwk ? [{ ...k.publicJwk }] : [])) };
+  }
+}

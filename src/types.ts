@@ -1,0 +1,118 @@
+/**
+ * Augment this interface once to type session data and access-token claims everywhere:
+ * the core, `req.auth` (Express), `request.auth` (Fastify) and `ctx.state.auth` (Koa).
+ * @example
+ * declare module 'latchkey' {
+ *   interface Register { data: { role: 'admin' | 'user' }; claims: { role: string } }
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface Register {}
+
+/** A JSON value: what session data may hold (it round-trips through the store as JSON). */
+export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
+
+/** The session data type: `Register['data']` when declared, otherwise a JSON object. */
+export type SessionData = Register extends { data: infer D } ? D : Record<string, unknown>;
+
+/** App claims carried in access tokens: `Register['claims']` when declared, otherwise a JSON object. */
+export type AppClaims = Register extends { claims: infer C } ? C : Record<string, unknown>;
+
+/** Descriptive facts about the device a session belongs to (shown in "my devices" lists). */
+export interface SessionMeta {
+  userAgent?: string;
+  ip?: string;
+  label?: string;
+}
+
+/** Refresh-token state: enough to recompute and check any generation ever issued (O(1) storage). */
+export interface RefreshState {
+  /** Per-session random seed; useless without the server's refresh key. */
+  seed: string;
+  /** Which key derived the refresh secrets, when no `refreshToken.secret` is configured. */
+  kid?: string;
+  /** The current generation; every earlier one is a replay. */
+  generation: number;
+  /** When the current generation was issued (ms); the grace window runs from here. */
+  rotatedAt: number;
+  /** When the current refresh token stops being accepted (ms). */
+  expiresAt: number;
+}
+
+/** The one server-side record per sign-in (per device). Stores persist it as JSON. */
+export interface SessionRecord<D = SessionData> {
+  id: string;
+  userId: string;
+  /** Compare-and-set version: every data or rotation write increments it. */
+  version: number;
+  /** SHA-256 of the session cookie's secret (base64url); the secret itself is never stored. */
+  secretHash: string;
+  /** Present when token pairs are issued. */
+  refresh: RefreshState | null;
+  data: D;
+  createdAt: number;
+  /** When the user last proved who they are (sign-in or elevate). */
+  authTime: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  /** min(idleExpiresAt, absoluteExpiresAt): when a store may forget the record. */
+  expiresAt: number;
+  meta: SessionMeta;
+}
+
+/** What the app sees of a session: the record without its secret material. */
+export interface SessionInfo<D = SessionData> {
+  id: string;
+  userId: string;
+  data: D;
+  createdAt: number;
+  authTime: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  meta: SessionMeta;
+}
+
+/** Registered claims latchkey puts in every access token. */
+export interface RegisteredClaims {
+  sub: string;
+  sid: string;
+  iss: string;
+  aud: string | string[];
+  iat: number;
+  exp: number;
+  jti: string;
+  nbf?: number;
+}
+
+/** The verified claims of an access token: registered plus app claims. */
+export type AccessTokenClaims = RegisteredClaims & AppClaims;
+
+/** Who made the request, established from a session cookie (the record was read). */
+export interface CookieAuthContext {
+  userId: string;
+  sessionId: string;
+  data: SessionData;
+  claims?: undefined;
+  via: 'cookie';
+}
+
+/** Who made the request, established from a bearer access token. */
+export interface BearerAuthContext {
+  userId: string;
+  sessionId: string;
+  /** Session data when the record was read (`checkSession`), otherwise `null`: no store I/O. */
+  data: SessionData | null;
+  claims: AccessTokenClaims;
+  via: 'bearer';
+}
+
+/** Who made the request, as latchkey established it; narrow on `via`. */
+export type AuthContext = CookieAuthContext | BearerAuthContext;
+
+/** A request as the core sees it: a method and headers (a `Headers` object or Node's header record). */
+export interface AuthRequest {
+  method?: string;
+  headers: Headers | Readonly<Record<string, string | string[] | undefined>>;
+}

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
+
+const allEntries = {
+  index: 'src/index.ts',
+  express: 'src/adapters/express.ts',
+  fastify: 'src/adapters/fastify.ts',
+  koa: 'src/adapters/koa.ts',
+  redis: 'src/stores/redis.ts',
+  testing: 'src/testing/store-conformance.ts',
+};
+// Later milestones add subpaths; build the ones that exist.
+const entry = Object.fromEntries(Object.entries(allEntries).filter(([, file]) => existsSync(file)));
+
+// Subpath entries import the core as 'latchkey' (the package itself), so there is one copy of the
+// core at run time and one `Register` interface for declaration merging in the .d.ts files.
+const shared: Options = {
+  entry,
+  target: 'node20',
+  platform: 'node',
+  sourcemap: true,
+  dts: true,
+  external: ['latchkey', 'ioredis', 'express', 'fastify', 'fastify-plugin', 'koa', 'vitest'],
+  treeshake: true,
+};
+
+export default defineConfig([
+  { ...shared, format: ['esm'], clean: true },
+  // jose is ESM-only; bundling it into the CJS build lets require('latchkey') work without require(esm).
+  { ...shared, format: ['cjs'], noExternal: ['jose'] },
+  ...(existsSync('src/cli.ts') ? [{ entry: { cli: 'src/cli.ts' }, format: ['cjs'], target: 'node20', platform: 'node', external: ['latchkey'], noExternal: [], banner: { js: '#!/usr/bin/env node' } } satisfies Options] : []),
+]);

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^latchkey$/, replacement: src('index.ts') },
+      { find: /^latchkey\/express$/, replacement: src('adapters/express.ts') },
+      { find: /^latchkey\/fastify$/, replacement: src('adapters/fastify.ts') },
+      { find: /^latchkey\/koa$/, replacement: src('adapters/koa.ts') },
+      { find: /^latchkey\/redis$/, replacement: src('stores/redis.ts') },
+      { find: /^latchkey\/testing$/, replacement: src('testing/store-conformance.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+  },
+});
