@@ -333,7 +333,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       const refresh = tokens ? readCookie(request, config.refreshName) : undefined;
       if (bearer === undefined && (cookie !== undefined || refresh !== undefined)) checkCsrf(request, resolved.trustedOrigins);
       try {
-        if (bearer !== undefined) sessionId = (await tokens!.verify(bearer)).sid;
+        if (bearer !== undefined) sessionId = (await tokens!.verifyIgnoringExpiry(bearer)).sid;
         else if (cookie !== undefined) sessionId = (await checkSessionToken(core, cookie)).id;
         else if (refresh !== undefined) sessionId = await verifiedRefreshSession(refresh);
       } catch (error) {

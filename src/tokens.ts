@@ -1,5 +1,5 @@
 // The one file that signs and verifies JWTs; jose's errors are wrapped here and nowhere else.
-import { jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { decodeJwt, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { AuthError } from './errors.js';
 import { importKey, refreshKeyOf, type KeyInput, type SigningKey } from './keys.js';
 import { LRU } from './lib/lru.js';
@@ -115,9 +115,13 @@ export class TokenService {
       this.#checkTimes(cached.exp, cached.nbf, nowMs);
       return cached.claims;
     }
-    await this.#keys.catch((error: unknown) => {
-      throw error;
-    });
+    const claims = await this.#verifyAt(token, nowMs);
+    this.#cache?.set(token, { claims, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : undefined });
+    return claims;
+  }
+
+  async #verifyAt(token: string, nowMs: number): Promise<AccessTokenClaims> {
+    await this.#keys;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.#keyFor(header), {
@@ -136,9 +140,28 @@ export class TokenService {
     if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
       throw new AuthError('token_invalid');
     }
-    const claims = Object.freeze(payload) as unknown as AccessTokenClaims;
-    this.#cache?.set(token, { claims, exp: payload.exp, nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined });
-    return claims;
+    return Object.freeze(payload) as unknown as AccessTokenClaims;
+  }
+
+  /**
+   * Verifies an access token as of the moment it was issued: a genuine but expired token still names its
+   * session. Used only to end that session at sign-out, never to authenticate.
+   */
+  async verifyIgnoringExpiry(token: string): Promise<AccessTokenClaims> {
+    try {
+      return await this.verify(token);
+    } catch (error) {
+      if ((error as AuthError).code !== 'token_expired') throw error;
+    }
+    let iat: number;
+    try {
+      const claims = decodeJwt(token);
+      if (typeof claims.iat !== 'number') throw new AuthError('token_invalid');
+      iat = claims.iat;
+    } catch (error) {
+      throw new AuthError('token_invalid', undefined, { cause: error });
+    }
+    return this.#verifyAt(token, iat * 1000);
   }
 
   #keyFor(header: JWTHeaderParameters): CryptoKey {
