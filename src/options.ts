@@ -187,8 +187,9 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
     fail(`refreshToken.path must be an absolute path such as '/auth/refresh' (got ${JSON.stringify(refreshPath)}).`);
   }
 
-  const trustedOrigins = new Set((options.csrf?.trustedOrigins ?? []).map(normalizeOrigin));
-  if (options.csrf?.trustedOrigins !== undefined && !Array.isArray(options.csrf.trustedOrigins)) fail('csrf.trustedOrigins must be an array of origins.');
+  const origins: unknown = options.csrf?.trustedOrigins ?? [];
+  if (!Array.isArray(origins)) fail("csrf.trustedOrigins must be an array of origins, e.g. ['https://app.example.com'].");
+  const trustedOrigins = new Set(origins.map(normalizeOrigin));
 
   return {
     tokens: resolveTokens(options),
