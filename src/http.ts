@@ -1,5 +1,5 @@
 import { AuthError, isAuthError, type AuthErrorCode } from './errors.js';
-import type { Resolution } from './auth.js';
+import type { RefreshResult, Resolution } from './auth.js';
 import type { AuthContext } from './types.js';
 
 /** An HTTP answer for an AuthError: status, headers and a JSON body `{ error: code }`. */
@@ -8,6 +8,14 @@ export interface ErrorResponse {
   headers: Record<string, string>;
   setCookies: readonly string[];
   body: { error: AuthErrorCode };
+}
+
+/** A successful answer an adapter writes as is: status, headers, Set-Cookie lines and a JSON body (`null`: none). */
+export interface SuccessResponse<Body> {
+  status: number;
+  headers: Record<string, string>;
+  setCookies: readonly string[];
+  body: Body;
 }
 
 /** Options for `requireAuth`: an authorisation check that answers 403 when it returns false. */
@@ -39,6 +47,29 @@ export async function requireContext(resolution: Pick<Resolution, 'auth' | 'erro
   if (!auth) throw error ?? new AuthError('credentials_missing');
   if (options.check && !(await options.check(auth))) throw new AuthError('forbidden');
   return auth;
+}
+
+/**
+ * The answer to a successful refresh: 200 `{ accessToken, expiresIn }` with the rotated refresh cookie, never cached.
+ * @example
+ * const answer = refreshResponse(await auth.refresh(request));
+ */
+export function refreshResponse(result: RefreshResult): SuccessResponse<{ accessToken: string; expiresIn: number }> {
+  return {
+    status: 200,
+    headers: { 'cache-control': 'no-store' },
+    setCookies: result.setCookies,
+    body: { accessToken: result.accessToken, expiresIn: result.expiresIn },
+  };
+}
+
+/**
+ * The answer to sign-out: 204, no body, and the lines that clear both cookies.
+ * @example
+ * const answer = signOutResponse(await auth.signOutRequest(request));
+ */
+export function signOutResponse(result: { setCookies: readonly string[] }): SuccessResponse<null> {
+  return { status: 204, headers: { 'cache-control': 'no-store' }, setCookies: result.setCookies, body: null };
 }
 
 export { isAuthError };
