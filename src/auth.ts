@@ -201,7 +201,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     const now = core.now();
     const absoluteExpiresAt = now + resolved.absoluteTimeout;
     const { secret, hash } = newSecret();
-    const id = newSessionId();
+    const id = newSessionId(store, userId);
     const record: SessionRecord = {
       id,
       userId,

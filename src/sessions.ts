@@ -1,6 +1,7 @@
 import type { Core } from './core.js';
 import { AuthError } from './errors.js';
 import { randomToken, safeEqual, sha256 } from './lib/crypto.js';
+import type { SessionStore } from './stores/store.js';
 import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
 
 /** `<sessionId>.<secret>`: a 128-bit id and a 256-bit secret, both base64url. */
@@ -8,8 +9,13 @@ const SESSION_TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const META_LIMIT = 512;
 
-/** A fresh random session id (128 bits). */
-export function newSessionId(): string {
+/** A fresh session id: from the store's `newId` hook when it has one (checked for shape), else 128 random bits. */
+export function newSessionId(store?: Pick<SessionStore, 'newId'>, userId?: string): string {
+  if (store?.newId && userId !== undefined) {
+    const id = store.newId(userId);
+    if (!isSessionId(id)) throw new TypeError('latchkey: store.newId must return 22 base64url characters.');
+    return id;
+  }
   return randomToken(16);
 }
 

@@ -14,7 +14,13 @@ export interface SessionActivity {
  * store serialised copies, never live objects. Run `runStoreConformance` from `latchkey/testing` to check one.
  */
 export interface SessionStore {
-  /** Required. Inserts a new record (its id is fresh and random) and indexes it under its user. */
+  /**
+   * Optional. A fresh session id for `userId`: 22 base64url characters with at least 96 random bits.
+   * A store that must place a user's records together (Redis Cluster hash slots) derives part of the id
+   * from the user, so `get(id)` can find the right place from the id alone. Default: 128 random bits.
+   */
+  newId?(userId: string): string;
+  /** Required. Inserts a new record (its id is fresh: from `newId` when the store has one) and indexes it under its user. */
   create(record: SessionRecord): Promise<void>;
   /** Required. The record, or `null` when it is absent or expired. */
   get(id: string): Promise<SessionRecord | null>;
