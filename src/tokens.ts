@@ -35,6 +35,8 @@ export class TokenService {
   #keys: Promise<readonly SigningKey[]>;
   #byKid = new Map<string, SigningKey>();
   #algorithms: string[] = [];
+  /** Bumped on every key-set change; a verification that straddles one is not cached. */
+  #keyEpoch = 0;
   readonly #cache: LRU<string, CachedToken> | null;
 
   constructor(config: TokenConfig, now: () => number) {
@@ -54,6 +56,7 @@ export class TokenService {
       if (!keys[0]!.signingKey) throw new TypeError('latchkey: keys[0] signs tokens, so it must be a private key or secret, not a public key.');
       this.#byKid = byKid;
       this.#algorithms = [...new Set(keys.map((k) => k.alg))];
+      this.#keyEpoch++;
       this.#cache?.clear();
       return keys;
     });
@@ -115,8 +118,10 @@ export class TokenService {
       this.#checkTimes(cached.exp, cached.nbf, nowMs);
       return cached.claims;
     }
+    const epoch = this.#keyEpoch;
     const claims = await this.#verifyAt(token, nowMs);
-    this.#cache?.set(token, { claims, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : undefined });
+    // A rotation while we verified flushed the cache; caching now would revive a retired key's token.
+    if (epoch === this.#keyEpoch) this.#cache?.set(token, { claims, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : undefined });
     return claims;
   }
 
