@@ -7,7 +7,8 @@ export function header(request: AuthRequest, name: string): string | undefined {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   const value = (headers as Record<string, unknown>)[name];
   if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.filter((v) => typeof v === 'string').join(', ');
+  // Repeated Cookie fields join with '; ' (RFC 9113 8.2.3), every other list header with ', '.
+  if (Array.isArray(value)) return value.filter((v) => typeof v === 'string').join(name === 'cookie' ? '; ' : ', ');
   return undefined;
 }
 
