@@ -1,0 +1,354 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { AuthError, type SessionActivity, type SessionRecord, type SessionStore } from 'latchkey';
+
+/**
+ * Key layout, and why session ids carry a hash tag of their user.
+ *
+ * A user's records and their per-user index must share one Cluster hash slot, so that create, delete,
+ * deleteByUser and listByUser are each one atomic Lua script (no CROSSSLOT). `get(id)` knows only the
+ * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
+ * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
+ *
+ *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key)  PX = expiresAt - now
+ *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
+ *   <prefix>revoked             pub/sub channel: comma-separated ids of deleted records
+ *
+ * The activity fields live beside the JSON so `touch` moves them without rewriting the record: Lua's
+ * cjson would turn `[]` into `{}` and round numbers, so scripts never decode the record. Scripts that
+ * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
+ * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
+ */
+
+/** Options for `redisStore`. */
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster`. The store never closes it; see docs/redis.md for the options we recommend. */
+  client: Redis | Cluster;
+  /** Prefix of every key and of the revocation channel. May not contain `{` or `}`. Default `'latchkey:'`. */
+  prefix?: string;
+  /** Longest wait for one store call, in ms; past it the call fails with `store_unavailable`. Default `1000`. */
+  commandTimeout?: number;
+}
+
+/** A Redis-backed session store: every method of `SessionStore`, including the optional ones. */
+export interface RedisStore extends SessionStore {
+  newId(userId: string): string;
+  subscribe(listener: (sessionIds: readonly string[] | null) => void): () => void;
+  /** Ends the subscriber connection the store opened; the client you passed stays open. */
+  close(): Promise<void>;
+}
+
+interface Script {
+  source: string;
+  sha: string;
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+// Sets the index key to live as long as its longest-lived member.
+const KEEP_INDEX = `
+local function keepIndex(ix, now)
+  local last = redis.call('ZRANGE', ix, -1, -1, 'WITHSCORES')
+  if last[2] and tonumber(last[2]) > now then redis.call('PEXPIRE', ix, math.floor(tonumber(last[2]) - now)) end
+end
+`;
+
+// KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id
+const CREATE = script(`${KEEP_INDEX}
+local now = tonumber(ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local ex = tonumber(ARGV[7])
+if ex <= now then return 1 end
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2])
+redis.call('PEXPIRE', KEYS[1], ex - now)
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
+keepIndex(KEYS[2], now)
+return 1
+`);
+
+// KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, expectedVersion
+const UPDATE = script(`${KEEP_INDEX}
+local now = tonumber(ARGV[1])
+local f = redis.call('HMGET', KEYS[1], 'v', 'u', 'ex')
+if not f[1] or tonumber(f[3]) <= now or f[1] ~= ARGV[10] or f[2] ~= ARGV[4] then return 0 end
+local ex = tonumber(ARGV[7])
+if ex <= now then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[9])
+  return 1
+end
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8])
+redis.call('PEXPIRE', KEYS[1], ex - now)
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
+keepIndex(KEYS[2], now)
+return 1
+`);
+
+// KEYS: record. ARGV: now, ls, ie, ex, id
+const TOUCH = script(`${KEEP_INDEX}
+local now = tonumber(ARGV[1])
+local f = redis.call('HMGET', KEYS[1], 'ls', 'ex', 'ix')
+if not f[1] or tonumber(f[2]) <= now or tonumber(ARGV[2]) <= tonumber(f[1]) then return 0 end
+local ex = tonumber(ARGV[4])
+if ex <= now then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', f[3], ARGV[5])
+  return 1
+end
+redis.call('HSET', KEYS[1], 'ls', ARGV[2], 'ie', ARGV[3], 'ex', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ex - now)
+redis.call('ZADD', f[3], 'XX', ARGV[4], ARGV[5])
+keepIndex(f[3], now)
+return 1
+`);
+
+// KEYS: record. ARGV: now, id, channel
+const DELETE = script(`
+local f = redis.call('HMGET', KEYS[1], 'ex', 'ix')
+if not f[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', f[2], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[2])
+if tonumber(f[1]) <= tonumber(ARGV[1]) then return 0 end
+return 1
+`);
+
+// KEYS: index. ARGV: now, except ('' for none), channel, record key prefix
+const DELETE_BY_USER = script(`
+local now = tonumber(ARGV[1])
+local gone = {}
+local count = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if id ~= ARGV[2] then
+    local key = ARGV[4] .. id
+    local ex = redis.call('HGET', key, 'ex')
+    if ex then
+      redis.call('DEL', key)
+      gone[#gone + 1] = id
+      if tonumber(ex) > now then count = count + 1 end
+    end
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+if #gone > 0 then redis.call('PUBLISH', ARGV[3], table.concat(gone, ',')) end
+return count
+`);
+
+// KEYS: index. ARGV: now, record key prefix. Returns [json, ls, ie, ex] per live record.
+const LIST = script(`
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local f = redis.call('HMGET', ARGV[2] .. id, 'j', 'ls', 'ie', 'ex')
+  if not f[1] then
+    redis.call('ZREM', KEYS[1], id)
+  elseif tonumber(f[4]) > now then
+    out[#out + 1] = f[1]; out[#out + 1] = f[2]; out[#out + 1] = f[3]; out[#out + 1] = f[4]
+  end
+end
+return out
+`);
+
+const ID_SHAPE = /^[A-Za-z0-9_-]{3,64}$/;
+const TAG_LENGTH = 3;
+
+/** The hash tag of a user: 3 base64url characters of SHA-256(userId). */
+function tagOf(userId: string): string {
+  return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
+}
+
+function unavailable(cause: unknown): AuthError {
+  return new AuthError('store_unavailable', undefined, { cause });
+}
+
+/** A record read back from its hash: the JSON with the activity fields that `touch` keeps beside it. */
+function revive(json: string, ls: string, ie: string, ex: string): SessionRecord {
+  const record = JSON.parse(json) as SessionRecord;
+  record.lastSeenAt = Number(ls);
+  record.idleExpiresAt = Number(ie);
+  record.expiresAt = Number(ex);
+  return record;
+}
+
+/**
+ * A session store on Redis (ioredis `Redis` or `Cluster`): one round trip per call, Lua compare-and-set,
+ * Redis TTLs, a user's keys in one Cluster slot, revocations broadcast over pub/sub, and every call
+ * bounded by `commandTimeout` (then `store_unavailable`, 503: fail closed).
+ * @example
+ * import Redis from 'ioredis';
+ * import { redisStore } from 'latchkey/redis';
+ * const auth = createAuth({ store: redisStore({ client: new Redis(process.env.REDIS_URL, { enableAutoPipelining: true }) }) });
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  const client = options?.client;
+  if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function') {
+    throw new TypeError('latchkey: redisStore needs { client }: an ioredis Redis or Cluster instance.');
+  }
+  const prefix = options.prefix ?? 'latchkey:';
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new TypeError('latchkey: redisStore prefix must be a string without { or } (latchkey chooses the Cluster hash tags).');
+  }
+  const timeout = options.commandTimeout ?? 1000;
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('latchkey: redisStore commandTimeout must be a positive number of milliseconds.');
+  const channel = `${prefix}revoked`;
+
+  const recordPrefix = (tag: string): string => `${prefix}{${tag}}:s:`;
+  const recordKey = (id: string): string => `${recordPrefix(id.slice(0, TAG_LENGTH))}${id}`;
+  const indexKey = (userId: string): string => `${prefix}{${tagOf(userId)}}:u:${userId}`;
+
+  /** Settles within `timeout`: a late or failed answer becomes `store_unavailable`, never a hang. */
+  function bounded<T>(call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(unavailable(new Error(`Redis did not answer within ${timeout} ms`))), timeout);
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(unavailable(error));
+        },
+      );
+    });
+  }
+
+  /** EVALSHA, loading the script with EVAL only when this Redis node has not seen it yet. */
+  function run(lua: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return bounded(async () => {
+      try {
+        return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return client.eval(lua.source, keys.length, ...keys, ...args);
+        throw error;
+      }
+    });
+  }
+
+  function recordArgs(record: SessionRecord): (string | number)[] {
+    return [JSON.stringify(record), record.version, record.userId, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, record.id];
+  }
+
+  // Revocation broadcast: one subscriber connection (a duplicate of the client), shared by all listeners.
+  const listeners = new Set<(sessionIds: readonly string[] | null) => void>();
+  let subscriber: Redis | Cluster | null = null;
+  let subscribed = false;
+
+  function notify(ids: readonly string[] | null): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(ids);
+      } catch {
+        // a listener's failure must not stop the others
+      }
+    }
+  }
+
+  function startSubscriber(): Redis | Cluster {
+    // The subscriber may queue its SUBSCRIBE until connected; it sends nothing else.
+    const sub = client.isCluster ? (client as Cluster).duplicate([], { enableOfflineQueue: true }) : (client as Redis).duplicate({ enableOfflineQueue: true, autoResubscribe: true });
+    const lost = (): void => {
+      if (!subscribed) return;
+      subscribed = false;
+      notify(null); // messages may be missed until we are back: drop every cached answer
+    };
+    sub.on('ready', () => {
+      sub.subscribe(channel).then(
+        () => {
+          subscribed = true;
+          notify(null); // revocations sent while we were away were missed
+        },
+        () => {},
+      );
+    });
+    sub.on('close', lost);
+    sub.on('end', lost);
+    sub.on('error', () => {}); // reconnects on its own; callers see store_unavailable from their own calls
+    sub.on('message', (from: string, message: string) => {
+      if (from !== channel) return;
+      const ids = message.split(',').filter((id) => id !== '');
+      if (ids.length > 0) notify(ids);
+    });
+    return sub;
+  }
+
+  function stopSubscriber(): void {
+    const sub = subscriber;
+    subscriber = null;
+    subscribed = false;
+    sub?.disconnect();
+  }
+
+  return {
+    newId(userId) {
+      return tagOf(userId) + randomBytes(15).toString('base64url').slice(0, 19);
+    },
+
+    async create(record) {
+      if (record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId) || !ID_SHAPE.test(record.id)) {
+        throw new TypeError('latchkey: redisStore needs session ids made by its newId(userId), so a user keeps one Cluster slot.');
+      }
+      const created = await run(CREATE, [recordKey(record.id), indexKey(record.userId)], [Date.now(), ...recordArgs(record)]);
+      if (created !== 1) throw new Error('latchkey: a session with this id already exists.');
+    },
+
+    async get(id) {
+      if (!ID_SHAPE.test(id)) return null;
+      const [json, ls, ie, ex] = await bounded(() => client.hmget(recordKey(id), 'j', 'ls', 'ie', 'ex'));
+      if (!json || !ls || !ie || !ex || Number(ex) <= Date.now()) return null;
+      return revive(json, ls, ie, ex);
+    },
+
+    async update(record, expectedVersion) {
+      if (!ID_SHAPE.test(record.id)) return false;
+      const keys = [recordKey(record.id), indexKey(record.userId)];
+      return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion])) === 1;
+    },
+
+    async touch(id, activity: SessionActivity) {
+      if (!ID_SHAPE.test(id)) return;
+      await run(TOUCH, [recordKey(id)], [Date.now(), activity.lastSeenAt, activity.idleExpiresAt, activity.expiresAt, id]);
+    },
+
+    async delete(id) {
+      if (!ID_SHAPE.test(id)) return false;
+      return (await run(DELETE, [recordKey(id)], [Date.now(), id, channel])) === 1;
+    },
+
+    async listByUser(userId) {
+      const flat = (await run(LIST, [indexKey(userId)], [Date.now(), recordPrefix(tagOf(userId))])) as string[];
+      const records: SessionRecord[] = [];
+      for (let i = 0; i + 3 < flat.length; i += 4) records.push(revive(flat[i]!, flat[i + 1]!, flat[i + 2]!, flat[i + 3]!));
+      return records.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    },
+
+    async deleteByUser(userId, opts = {}) {
+      const count = await run(DELETE_BY_USER, [indexKey(userId)], [Date.now(), opts.except ?? '', channel, recordPrefix(tagOf(userId))]);
+      return Number(count);
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      subscriber ??= startSubscriber();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) stopSubscriber();
+      };
+    },
+
+    async close() {
+      listeners.clear();
+      stopSubscriber();
+    },
+  };
+}
