@@ -109,15 +109,16 @@ export class TokenService {
 
   /** Verifies an access token: signature with the key its kid names, alg pinned from that key, typ, iss, aud, exp, nbf. */
   async verify(token: unknown): Promise<AccessTokenClaims> {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
-      throw new AuthError('token_invalid');
-    }
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new AuthError('token_invalid');
     const nowMs = this.#now();
-    const cached = this.#cache?.get(token);
+    // Only tokens that passed every check below are cached, so a hit skips the shape test. `peek` keeps
+    // insertion order: the oldest entry expires first anyway, and a hit costs one Map lookup.
+    const cached = this.#cache?.peek(token);
     if (cached) {
       this.#checkTimes(cached.exp, cached.nbf, nowMs);
       return cached.claims;
     }
+    if (!COMPACT_JWS.test(token)) throw new AuthError('token_invalid');
     const epoch = this.#keyEpoch;
     const claims = await this.#verifyAt(token, nowMs);
     // A rotation while we verified flushed the cache; caching now would revive a retired key's token.
