@@ -12,8 +12,8 @@ function hostOf(origin: string): string | null {
 
 /**
  * Refuses a cookie-authenticated unsafe request that a browser marks as cross-site, unless its Origin
- * is trusted. Same-origin requests and non-browser clients (no Origin, no Sec-Fetch-Site) pass.
- * Throws `csrf_rejected` (403).
+ * is trusted. Same-origin and same-site requests (the Fetch Metadata resource isolation policy) and
+ * non-browser clients (no Origin, no Sec-Fetch-Site) pass. Throws `csrf_rejected` (403).
  */
 export function checkCsrf(request: AuthRequest, trustedOrigins: ReadonlySet<string>): void {
   if (!isUnsafeMethod(request.method)) return;
@@ -21,7 +21,7 @@ export function checkCsrf(request: AuthRequest, trustedOrigins: ReadonlySet<stri
   const site = header(request, 'sec-fetch-site')?.trim().toLowerCase();
   const trusted = origin !== undefined && origin !== 'null' && trustedOrigins.has(origin.trim().toLowerCase());
   if (site !== undefined) {
-    if (site === 'same-origin' || site === 'none' || trusted) return;
+    if (site === 'same-origin' || site === 'same-site' || site === 'none' || trusted) return;
     throw new AuthError('csrf_rejected');
   }
   if (origin === undefined) return;
