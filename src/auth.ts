@@ -102,6 +102,13 @@ export interface Auth<Tokens extends boolean = true> {
 
 const MAX_USER_ID = 256;
 const MAX_DATA_BYTES = 64 * 1024;
+/** Each lost compare-and-set means another writer won, so N concurrent writers need at most N attempts. */
+const MAX_UPDATE_ATTEMPTS = 64;
+
+/** A short random pause before retrying a lost compare-and-set, so contenders stop colliding in lockstep. */
+function jitter(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(2 ** attempt, 20))));
+}
 
 function checkUserId(userId: unknown, where: string): asserts userId is string {
   if (typeof userId !== 'string' || userId === '' || userId.length > MAX_USER_ID) {
@@ -125,8 +132,12 @@ function checkData(data: unknown): void {
 function bearerToken(request: AuthRequest): string | undefined {
   const value = header(request, 'authorization');
   if (value === undefined) return undefined;
-  const match = /^bearer(?:[ \t]+(.*))?$/is.exec(value.trim());
-  return match ? (match[1] ?? '').trim() : undefined;
+  // `Bearer`, any case, then nothing or [ \t]+ and the token; compared without a regex on the hot path.
+  const trimmed = value.trim();
+  if (trimmed.length < 6 || trimmed.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  if (trimmed.length === 6) return '';
+  const gap = trimmed.charCodeAt(6);
+  return gap === 32 || gap === 9 ? trimmed.slice(7).trim() : undefined;
 }
 
 /**
@@ -404,7 +415,8 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
         }
       },
       async update(sessionId, update) {
-        for (let attempt = 0; attempt < 10; attempt++) {
+        for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+          if (attempt > 0) await jitter(attempt);
           if (!isSessionId(sessionId)) throw new AuthError('session_invalid');
           const record = await loadLive(core, sessionId);
           const current = structuredClone(record.data);
