@@ -9,7 +9,7 @@ import { header } from './lib/request.js';
 import { resolveOptions, type AuthOptions } from './options.js';
 import { currentRefreshToken, newRefreshState, parseRefreshToken, rotate } from './refresh.js';
 import { activityAt, assertLive, checkSessionToken, cleanMeta, isSessionId, loadLive, newSecret, newSessionId, toInfo, touch } from './sessions.js';
-import { memoryStore } from './stores/memory.js';
+import { memoryStore, type MemoryStore } from './stores/memory.js';
 import { checkStore, type SessionStore } from './stores/store.js';
 import { RESERVED_CLAIMS, TokenService, type JSONWebKeySet } from './tokens.js';
 import type { AccessTokenClaims, AppClaims, AuthContext, AuthRequest, SessionData, SessionInfo, SessionMeta, SessionRecord } from './types.js';
@@ -157,6 +157,9 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
   } else {
     checkStore(options.store);
     store = options.store;
+    // An injected clock must govern a memory store's TTLs too, or records vanish (or linger) by the wall clock.
+    const clocked = store as Partial<Pick<MemoryStore, 'useClock'>>;
+    if (options.now !== undefined && typeof clocked.useClock === 'function') clocked.useClock(resolved.now);
   }
   const tokens = resolved.tokens ? new TokenService(resolved.tokens, resolved.now) : null;
   const core = createCore(resolved, store, tokens);

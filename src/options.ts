@@ -62,7 +62,7 @@ export interface AuthOptions {
   };
   /** Receives audit events (sign-in, refresh, reuse detected, sign-out, ...). Errors thrown here are ignored. */
   onEvent?: (event: AuthEvent) => void | Promise<void>;
-  /** The clock, in milliseconds since the epoch. Default `Date.now`. */
+  /** The clock, in milliseconds since the epoch. Default `Date.now`. A `memoryStore()` passed as `store` follows it too. */
   now?: () => number;
 }
 
