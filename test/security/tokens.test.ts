@@ -1,0 +1,253 @@
+// Access-token attacks, each sent as `Authorization: Bearer` to a requireAuth route on every adapter.
+// Every forged token carries otherwise perfect claims for a live session, so only the defence under
+// test can refuse it; a control test proves the same route accepts the genuine token.
+import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
+import { CompactSign, exportJWK, FlattenedSign, exportSPKI, generateKeyPair, type JWTPayload } from 'jose';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createAuth, generateKey, memoryStore, type Auth, type SigningKey } from 'latchkey';
+import { AUDIENCE, FRAMEWORKS, ISSUER, MINUTE, SECOND, clock, login, send, setup, startApp, type App, type Clock, type Login } from './support.js';
+
+const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** A JWS with exactly this header and payload, signed by `key` (jose refuses nothing on our behalf here). */
+async function signed(header: Record<string, unknown>, payload: JWTPayload, key: CryptoKey, crit: Record<string, boolean> = {}): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader(header as { alg: string })
+    .sign(key, { crit });
+}
+
+/** An HS256 JWS whose HMAC key is `secret` (the classic alg-confusion forgery). */
+function hs256(header: Record<string, unknown>, payload: JWTPayload, secret: string | Buffer): string {
+  const input = `${b64({ ...header, alg: 'HS256' })}.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+function publicKeyObject(key: SigningKey): KeyObject {
+  return createPublicKey({ key: key.publicJwk as never, format: 'jwk' });
+}
+
+describe.each(FRAMEWORKS)('access-token attacks through %s', (framework) => {
+  let auth: Auth<true>;
+  let time: Clock;
+  let key: SigningKey;
+  let app: App;
+  let user: Login;
+
+  const claims = (over: JWTPayload = {}): JWTPayload => {
+    const iat = Math.floor(time.now() / 1000);
+    return { sub: '50', sid: user.sessionId, iss: ISSUER, aud: AUDIENCE, iat, exp: iat + 900, jti: 'forged-jti-0001', ...over };
+  };
+  const header = (over: Record<string, unknown> = {}): Record<string, unknown> => ({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...over });
+  const bearer = (token: string) => send(app, 'GET', '/me', { authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    ({ auth, clock: time, key } = await setup());
+    app = await startApp(framework, auth);
+    user = await login(app, auth);
+  });
+  afterAll(() => app.close());
+
+  test('control: a genuine access token and a token re-signed with the real key and same claims are accepted', async () => {
+    expect((await bearer(user.accessToken)).status).toBe(200);
+    const resigned = await signed(header(), claims(), key.signingKey!);
+    const res = await bearer(resigned);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ userId: '50', via: 'bearer' });
+  });
+
+  test('alg "none" (unsigned token with a valid kid and claims) is refused', async () => {
+    for (const alg of ['none', 'None', 'NONE']) {
+      const token = `${b64(header({ alg }))}.${b64(claims())}.`;
+      const withSig = `${token}${b64('x')}`;
+      for (const t of [token, withSig]) {
+        const res = await bearer(t);
+        expect(res.status).toBe(401);
+        expect(res.json).toEqual({ error: 'token_invalid' });
+      }
+    }
+  });
+
+  test('HS256 signed with the EdDSA public key (PEM, JWK JSON or raw bytes) as HMAC secret is refused', async () => {
+    const pub = publicKeyObject(key);
+    const pem = pub.export({ format: 'pem', type: 'spki' }).toString();
+    const jwk = JSON.stringify(key.publicJwk);
+    const raw = Buffer.from(String(key.publicJwk!.x), 'base64url');
+    for (const secret of [pem, pem.trim(), jwk, raw, pub.export({ format: 'der', type: 'spki' })]) {
+      const res = await bearer(hs256(header(), claims(), secret as string | Buffer));
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual({ error: 'token_invalid' });
+    }
+  });
+
+  test('a token signed by another key that claims this key\'s kid is refused', async () => {
+    const other = await generateKey('EdDSA');
+    const res = await bearer(await signed(header(), claims(), other.signingKey!));
+    expect(res.status).toBe(401);
+  });
+
+  test('kid injection (path traversal, SQL-ish, prototype names, empty, non-string, unknown) is refused without a 5xx', async () => {
+    const kids: unknown[] = ['../../../../../../dev/null', '/etc/passwd', "' OR '1'='1", "x'; DROP TABLE keys; --", '__proto__', 'constructor', 'toString', '', 'unknown-kid', 0, null, { $ne: null }, ['a'], `${key.kid}\u0000`, `${key.kid} `];
+    for (const kid of kids) {
+      const res = await bearer(await signed(header({ kid }), claims(), key.signingKey!));
+      expect(res.status, `kid ${JSON.stringify(kid)}`).toBe(401);
+      expect(res.json).toEqual({ error: 'token_invalid' });
+    }
+    const noKid = await signed({ alg: key.alg, typ: 'at+jwt' }, claims(), key.signingKey!);
+    expect((await bearer(noKid)).status).toBe(401);
+  });
+
+  test('an unknown critical header ("crit") is refused even when the signature is genuine', async () => {
+    const token = await signed(header({ crit: ['x-latchkey-unknown'], 'x-latchkey-unknown': true }), claims(), key.signingKey!, { 'x-latchkey-unknown': true });
+    const res = await bearer(token);
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({ error: 'token_invalid' });
+    // RFC 7797 unencoded payload: jose knows `b64`, but a JWT must never use it
+    const raw = JSON.stringify(claims());
+    const jws = await new FlattenedSign(new TextEncoder().encode(raw)).setProtectedHeader({ ...header(), crit: ['b64'], b64: false } as never).sign(key.signingKey!);
+    for (const token of [`${jws.protected}.${b64(raw)}.${jws.signature}`, `${jws.protected}..${jws.signature}`]) {
+      expect((await bearer(token)).status).toBe(401);
+    }
+  });
+
+  test('typ substitution: a JWT with typ "JWT", no typ, or another token type signed by the same key is refused', async () => {
+    for (const typ of ['JWT', 'jwt', 'refresh+jwt', 'id_token+jwt', 'at+jwt+x', undefined]) {
+      const h = header({ typ });
+      if (typ === undefined) delete h.typ;
+      const res = await bearer(await signed(h, claims(), key.signingKey!));
+      expect(res.status, `typ ${String(typ)}`).toBe(401);
+      expect(res.json).toEqual({ error: 'token_invalid' });
+    }
+  });
+
+  test('an id-token-like JWT (typ JWT, nonce, same iss/aud, same key) cannot be used as an access token', async () => {
+    const idToken = await signed(header({ typ: 'JWT' }), { ...claims(), nonce: 'n-0S6_WzA2Mj', auth_time: Math.floor(time.now() / 1000), email: 'a@example.com' }, key.signingKey!);
+    const res = await bearer(idToken);
+    expect(res.status).toBe(401);
+    expect(res.json).toEqual({ error: 'token_invalid' });
+  });
+
+  test('the refresh token or the session cookie value sent as a bearer token is refused', async () => {
+    const refreshToken = user.refreshCookie.split('=')[1]!;
+    const sessionToken = user.sessionCookie.split('=')[1]!;
+    for (const token of [refreshToken, sessionToken]) {
+      const res = await bearer(token);
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual({ error: 'token_invalid' });
+    }
+  });
+
+  test('a genuine token with its payload tampered (sub changed to another user) is refused', async () => {
+    const [h, p, s] = user.accessToken.split('.') as [string, string, string];
+    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+    for (const change of [{ sub: '1' }, { exp: payload.exp + 86_400 }, { sid: 'AAAAAAAAAAAAAAAAAAAAAA' }, { role: 'admin' }]) {
+      const res = await bearer(`${h}.${b64({ ...payload, ...change })}.${s}`);
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual({ error: 'token_invalid' });
+    }
+    const flipped = `${h}.${p}.${s.slice(0, -2)}${s.at(-2) === 'A' ? 'B' : 'A'}${s.at(-1)}`;
+    expect((await bearer(flipped)).status).toBe(401);
+  });
+
+  test('a genuine token with a tampered header (alg or kid swapped) is refused', async () => {
+    const [, p, s] = user.accessToken.split('.') as [string, string, string];
+    for (const h of [header({ alg: 'ES256' }), header({ alg: 'HS256' }), header({ kid: 'other' }), header({ typ: 'JWT' })]) {
+      expect((await bearer(`${b64(h)}.${p}.${s}`)).status).toBe(401);
+    }
+  });
+
+  test('a token with the wrong issuer or audience, signed by the real key, is refused', async () => {
+    for (const over of [{ iss: 'https://evil.example' }, { iss: `${ISSUER}/` }, { aud: 'mobile' }, { aud: ['mobile', 'admin'] }, { iss: undefined }, { aud: undefined }]) {
+      const res = await bearer(await signed(header(), claims(over), key.signingKey!));
+      expect(res.status, JSON.stringify(over)).toBe(401);
+      expect(res.json).toEqual({ error: 'token_invalid' });
+    }
+  });
+
+  test('a token missing sid, sub, exp or jti is refused', async () => {
+    for (const missing of ['sid', 'sub', 'exp', 'jti', 'iat']) {
+      const c = claims();
+      delete c[missing];
+      expect((await bearer(await signed(header(), c, key.signingKey!))).status, missing).toBe(401);
+    }
+  });
+
+  test('a not-yet-valid token (nbf in the future) is refused until its nbf', async () => {
+    const nbf = Math.floor(time.now() / 1000) + 120;
+    const token = await signed(header(), claims({ nbf }), key.signingKey!);
+    const early = await bearer(token);
+    expect(early.status).toBe(401);
+    expect(early.json).toEqual({ error: 'token_invalid' });
+    time.advance(125 * SECOND);
+    try {
+      expect((await bearer(token)).status).toBe(200);
+    } finally {
+      time.advance(-125 * SECOND);
+    }
+  });
+});
+
+describe.each(FRAMEWORKS)('token expiry through %s', (framework) => {
+  test('an expired access token is refused with token_expired, also after it was cached as valid', async () => {
+    const { auth, clock: time } = await setup({ accessToken: { ttl: '5m', clockTolerance: '5s' } });
+    const app = await startApp(framework, auth);
+    try {
+      const user = await login(app, auth);
+      const bearer = () => send(app, 'GET', '/me', { authorization: `Bearer ${user.accessToken}` });
+      expect((await bearer()).status).toBe(200); // now in the verified-token cache
+      time.advance(5 * MINUTE + 4 * SECOND); // inside the clock tolerance
+      expect((await bearer()).status).toBe(200);
+      time.advance(2 * SECOND);
+      const res = await bearer();
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual({ error: 'token_expired' });
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe.each([
+  ['RS256', () => generateKeyPair('RS256', { modulusLength: 2048, extractable: true })],
+  ['ES256', () => generateKeyPair('ES256', { extractable: true })],
+] as const)('algorithm confusion with an %s key', (alg, pair) => {
+  test(`HS256 signed with the ${alg} public key (PEM or JWK) is refused`, async () => {
+    const { privateKey, publicKey } = await pair();
+    const time = clock();
+    const auth = createAuth({ keys: [await exportJWK(privateKey)], issuer: ISSUER, audience: AUDIENCE, store: memoryStore({ now: time.now }), now: time.now });
+    const { accessToken, session } = await auth.signIn({ userId: '50' });
+    const kid = JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString()).kid as string;
+    const iat = Math.floor(time.now() / 1000);
+    const payload = { sub: '1', sid: session.id, iss: ISSUER, aud: AUDIENCE, iat, exp: iat + 600, jti: 'forged' };
+    const pem = await exportSPKI(publicKey);
+    const jwk = JSON.stringify(await exportJWK(publicKey));
+    for (const secret of [pem, `${pem}\n`, jwk]) {
+      const forged = hs256({ kid, typ: 'at+jwt' }, payload, secret);
+      await expect(auth.verifyAccessToken(forged)).rejects.toMatchObject({ code: 'token_invalid' });
+      await expect(auth.authenticate({ method: 'GET', headers: { authorization: `Bearer ${forged}` } })).rejects.toMatchObject({ code: 'token_invalid' });
+    }
+    expect((await auth.verifyAccessToken(accessToken)).sub).toBe('50');
+  });
+});
+
+test('in a mixed key set, a token naming one key\'s kid but signed with another key\'s algorithm is refused', async () => {
+  const ed = await generateKey('EdDSA');
+  const es = await generateKey('ES256');
+  const hs = await generateKey('HS256');
+  const time = clock();
+  const auth = createAuth({ keys: [ed, es, hs], issuer: ISSUER, audience: AUDIENCE, store: memoryStore({ now: time.now }), now: time.now });
+  const { session } = await auth.signIn({ userId: '50' });
+  const iat = Math.floor(time.now() / 1000);
+  const payload = { sub: '50', sid: session.id, iss: ISSUER, aud: AUDIENCE, iat, exp: iat + 600, jti: 'mixed' };
+  const attempts = [
+    await signed({ alg: 'ES256', kid: ed.kid, typ: 'at+jwt' }, payload, es.signingKey!), // ES256 token under the EdDSA kid
+    await signed({ alg: 'EdDSA', kid: es.kid, typ: 'at+jwt' }, payload, ed.signingKey!), // EdDSA token under the ES256 kid
+    await signed({ alg: 'HS256', kid: ed.kid, typ: 'at+jwt' }, payload, hs.signingKey!), // HS256 token under the EdDSA kid
+    await signed({ alg: 'EdDSA', kid: hs.kid, typ: 'at+jwt' }, payload, ed.signingKey!), // EdDSA token under the HS256 kid
+  ];
+  for (const token of attempts) await expect(auth.verifyAccessToken(token)).rejects.toMatchObject({ code: 'token_invalid' });
+  // each key, under its own kid and alg, still verifies: the refusals above are about the mismatch only
+  for (const k of [ed, es, hs]) {
+    expect((await auth.verifyAccessToken(await signed({ alg: k.alg, kid: k.kid, typ: 'at+jwt' }, payload, k.signingKey!))).sub).toBe('50');
+  }
+});
