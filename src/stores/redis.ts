@@ -310,7 +310,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async update(record, expectedVersion) {
-      if (!ID_SHAPE.test(record.id)) return false;
+      // An id minted for another user cannot hold this user's record (and its index is in another slot).
+      if (!ID_SHAPE.test(record.id) || record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId)) return false;
       const keys = [recordKey(record.id), indexKey(record.userId)];
       return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion])) === 1;
     },
