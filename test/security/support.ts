@@ -237,14 +237,15 @@ export function send(app: Pick<App, 'port'>, method: string, path: string, heade
   });
 }
 
-/** The value a Set-Cookie line sets for `name` (undefined when absent). */
+/** The value the Set-Cookie lines leave for `name` (the last line wins, as in a browser); undefined when absent. */
 export function cookieValue(setCookies: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
   for (const line of setCookies) {
     const pair = line.split(';')[0]!;
     const eq = pair.indexOf('=');
-    if (pair.slice(0, eq) === name) return pair.slice(eq + 1);
+    if (pair.slice(0, eq) === name) value = pair.slice(eq + 1);
   }
-  return undefined;
+  return value;
 }
 
 /** Signs in through the app and returns what a browser and an SPA would hold afterwards. */
