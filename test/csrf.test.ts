@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createAuth } from 'latchkey';
+import { authFailure } from './support/core.js';
+
+const COOKIE = '__Host-latchkey.session';
+
+async function setup() {
+  const auth = createAuth({ csrf: { trustedOrigins: ['https://app.example.com'] } });
+  const { sessionToken } = await auth.signIn({ userId: 'u1' });
+  const request = (method: string, extra: Record<string, string> = {}) => ({ method, headers: { cookie: `${COOKIE}=${sessionToken}`, host: 'api.example.com', ...extra } });
+  return { auth, request };
+}
+
+describe('CSRF checks on cookie-authenticated requests', () => {
+  it.each(['POST', 'PUT', 'PATCH', 'DELETE'])('refuses a cross-site %s with 403 csrf_rejected', async (method) => {
+    const { auth, request } = await setup();
+    const error = await authFailure(auth.authenticate(request(method, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })));
+    expect(error).toMatchObject({ code: 'csrf_rejected', status: 403 });
+  });
+
+  it('refuses a cross-site POST identified by Origin alone (older browsers send no Sec-Fetch-Site)', async () => {
+    const { auth, request } = await setup();
+    expect((await authFailure(auth.authenticate(request('POST', { origin: 'https://evil.example' })))).code).toBe('csrf_rejected');
+    expect((await authFailure(auth.authenticate(request('POST', { origin: 'null' })))).code).toBe('csrf_rejected');
+  });
+
+  it('allows a same-site POST (Fetch Metadata resource isolation policy, as of commit cb5483c)', async () => {
+    const { auth, request } = await setup();
+    await expect(auth.authenticate(request('POST', { origin: 'https://blog.example.com', 'sec-fetch-site': 'same-site' }))).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('allows same-origin unsafe requests, by Sec-Fetch-Site or by Origin matching Host', async () => {
+    const { auth, request } = await setup();
+    await expect(auth.authenticate(request('POST', { 'sec-fetch-site': 'same-origin', origin: 'https://api.example.com' }))).resolves.toMatchObject({ userId: 'u1' });
+    await expect(auth.authenticate(request('POST', { origin: 'https://api.example.com' }))).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('allows a trusted origin, case-insensitively', async () => {
+    const { auth, request } = await setup();
+    await expect(auth.authenticate(request('POST', { origin: 'https://APP.example.com', 'sec-fetch-site': 'same-site' }))).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('allows non-browser clients that send neither Origin nor Sec-Fetch-Site', async () => {
+    const { auth, request } = await setup();
+    await expect(auth.authenticate(request('POST'))).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('never checks safe methods: a cross-site GET still authenticates', async () => {
+    const { auth, request } = await setup();
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'get']) {
+      await expect(auth.authenticate(request(method, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }))).resolves.toMatchObject({ userId: 'u1' });
+    }
+  });
+
+  it('does not apply to bearer-token requests (no ambient credential)', async () => {
+    const { generateKey } = await import('latchkey');
+    const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.example.com', audience: 'web' });
+    const { accessToken } = await auth.signIn({ userId: 'u1' });
+    await expect(auth.authenticate({ method: 'POST', headers: { authorization: `Bearer ${accessToken}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } })).resolves.toMatchObject({ via: 'bearer' });
+  });
+
+  it('a refused CSRF check reads as an error, not as signed-out, through resolve()', async () => {
+    const { auth, request } = await setup();
+    await expect(auth.resolve(request('POST', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }))).rejects.toMatchObject({ code: 'csrf_rejected' });
+  });
+});
