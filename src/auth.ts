@@ -345,7 +345,9 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       const bearer = tokens ? bearerToken(request) : undefined;
       const cookie = readCookie(request, config.sessionName);
       const refresh = tokens ? readCookie(request, config.refreshName) : undefined;
-      if (bearer === undefined && (cookie !== undefined || refresh !== undefined)) checkCsrf(request, resolved.trustedOrigins);
+      // Checked even when no cookie came: a browser withholds SameSite cookies from a cross-site form POST
+      // but still applies the clearing Set-Cookie lines of the answer, which would sign the user out.
+      if (bearer === undefined) checkCsrf(request, resolved.trustedOrigins);
       try {
         if (bearer !== undefined) sessionId = (await tokens!.verifyIgnoringExpiry(bearer)).sid;
         else if (cookie !== undefined) sessionId = (await checkSessionToken(core, cookie)).id;
