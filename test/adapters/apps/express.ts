@@ -1,0 +1,48 @@
+// The scenario table's Express app: the routes listed on `StartApp`, built the way a user would.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler } from 'express';
+import { latchkey } from 'latchkey/express';
+import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
+
+export const startExpress: StartApp = async (auth) => {
+  const lk = latchkey(auth);
+  const app = express();
+  app.use(lk.authenticate());
+  app.post('/login', async (req, res) => {
+    res.append('Set-Cookie', 'theme=dark; Path=/');
+    const result = await lk.signIn(req, res, { userId: String(req.query.user), data: { role: String(req.query.role) } });
+    res.json({ accessToken: result.accessToken, expiresIn: result.expiresIn });
+  });
+  app.get('/me', lk.requireAuth(), (req, res) => {
+    res.json(describeAuth(req.auth!));
+  });
+  app.get('/admin', lk.requireAuth({ check: isAdmin }), (req, res) => {
+    res.json(describeAuth(req.auth!));
+  });
+  app.get('/public', (req, res) => {
+    res.json({ signedIn: req.auth !== null });
+  });
+  app.post('/write', lk.requireAuth(), (req, res) => {
+    res.json({ wrote: true, userId: req.auth!.userId });
+  });
+  app.get('/boom', lk.requireAuth({ check: brokenCheck }), (_req, res) => {
+    res.json({ unreachable: true });
+  });
+  app.post('/auth/refresh', lk.refresh());
+  app.post('/auth/logout', lk.signOut());
+  const onError: ErrorRequestHandler = (err: { status?: number; message: string }, _req, res, _next) => {
+    res.status(err.status ?? 500).json({ appError: err.message });
+  };
+  app.use(onError);
+
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+};
