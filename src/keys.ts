@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+// jose's CryptoKey type resolves without the DOM lib, so apps type-check our .d.ts with lib ES20xx + @types/node.
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { hmacBytes, randomToken, sha256 } from './lib/crypto.js';
 
 /** The signing algorithms latchkey accepts. `none` never is. */
