@@ -40,12 +40,15 @@ export function clearingCookies(config: CookieConfig): string[] {
   return [sessionCookie(config, '', 0), refreshCookie(config, '', 0)];
 }
 
+// Cookie values are taken verbatim (no percent-decoding): latchkey's own values are base64url.
+const VERBATIM = { decode: (value: string): string => value };
+
 /** Reads one cookie from the request; malformed or oversized Cookie headers read as absent, never throw. */
 export function readCookie(request: AuthRequest, name: string): string | undefined {
   const raw = header(request, 'cookie');
   if (!raw || raw.length > MAX_COOKIE_HEADER_BYTES || !raw.includes(name)) return undefined;
   try {
-    const value = parse(raw, { decode: (v) => v })[name];
+    const value = parse(raw, VERBATIM)[name];
     return value === undefined || value === '' ? undefined : value;
   } catch {
     return undefined;

@@ -1,5 +1,5 @@
 // The one file that touches node:crypto for hashing and randomness, so an edge port swaps only this.
-import { createHash, createHmac, randomBytes, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto';
 
 /** `bytes` random bytes as base64url. */
 export function randomToken(bytes: number): string {
@@ -8,7 +8,7 @@ export function randomToken(bytes: number): string {
 
 /** SHA-256 of a string, base64url. Used to store only the hash of a secret. */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
 /** HMAC-SHA-256 of `message` under `key`, base64url. */

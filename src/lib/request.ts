@@ -16,5 +16,6 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** True for methods that may change state (everything but GET, HEAD, OPTIONS, TRACE). */
 export function isUnsafeMethod(method: string | undefined): boolean {
-  return !SAFE_METHODS.has(String(method ?? 'GET').toUpperCase());
+  if (method === undefined || method === 'GET' || method === 'HEAD') return false;
+  return !SAFE_METHODS.has(String(method).toUpperCase());
 }
