@@ -129,6 +129,9 @@ function checkKeys<T extends object>(value: T | undefined, allowed: readonly str
 }
 
 const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+/** What a Set-Cookie Domain / Path may hold (RFC 6265 4.1.1), checked here so no sign-in fails later. */
+const COOKIE_DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const COOKIE_PATH = /^\/[\x21-\x2b\x2d-\x3a\x3c-\x7e]*$/;
 
 function normalizeOrigin(origin: unknown): string {
   if (origin === '*' || (typeof origin === 'string' && origin.includes('*'))) {
@@ -179,11 +182,11 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
     fail(`cookies.name must be a plain cookie token without a __ prefix (got ${JSON.stringify(base)}); latchkey adds __Host-/__Secure- itself.`);
   }
   const domain = cookies.domain;
-  if (domain !== undefined && (typeof domain !== 'string' || !/^[A-Za-z0-9.-]+$/.test(domain))) fail('cookies.domain must be a host name such as example.com.');
+  if (domain !== undefined && (typeof domain !== 'string' || !COOKIE_DOMAIN.test(domain))) fail('cookies.domain must be a host name such as example.com.');
 
   const refresh = options.refreshToken ?? {};
   const refreshPath = refresh.path ?? '/auth/refresh';
-  if (typeof refreshPath !== 'string' || !refreshPath.startsWith('/') || /[;\s,]/.test(refreshPath)) {
+  if (typeof refreshPath !== 'string' || !COOKIE_PATH.test(refreshPath)) {
     fail(`refreshToken.path must be an absolute path such as '/auth/refresh' (got ${JSON.stringify(refreshPath)}).`);
   }
 
