@@ -200,8 +200,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const recordKey = (id: string): string => `${recordPrefix(id.slice(0, TAG_LENGTH))}${id}`;
   const indexKey = (userId: string): string => `${prefix}{${tagOf(userId)}}:u:${userId}`;
 
+  // Once the client has been connected, a call made while it is not (an outage) fails at once instead of
+  // waiting in ioredis' offline queue, where it could still run after we reported it failed.
+  let seenReady = false;
+
   /** Settles within `timeout`: a late or failed answer becomes `store_unavailable`, never a hang. */
   function bounded<T>(call: () => Promise<T>): Promise<T> {
+    if (client.status === 'ready') seenReady = true;
+    else if (seenReady) return Promise.reject(unavailable(new Error(`Redis connection is ${client.status}`)));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(unavailable(new Error(`Redis did not answer within ${timeout} ms`))), timeout);
       let pending: Promise<T>;

@@ -69,6 +69,10 @@ export interface RedisServer {
   readonly url: string;
   /** Kills the process with SIGKILL (a crash: nothing is flushed beyond what AOF already has). */
   kill(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open but nothing is answered, like a hung server. */
+  pause(): void;
+  /** Unfreezes a paused process (SIGCONT). */
+  resume(): void;
   /** Starts the server again on the same port and directory (AOF, if on, is replayed). */
   restart(): Promise<void>;
   /** Stops the server and removes its directory. */
@@ -106,10 +110,11 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   async function kill(): Promise<void> {
     const proc = child;
     child = null;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGKILL');
+      proc.kill('SIGCONT');
     });
   }
 
@@ -118,6 +123,12 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     port,
     url: `redis://127.0.0.1:${port}`,
     kill,
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async restart() {
       await kill();
       await launch();
