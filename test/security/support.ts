@@ -211,9 +211,11 @@ const agent = new Agent({ keepAlive: true, maxSockets: 8 });
  * Sends one request with exactly these headers (an array value sends the header once per item).
  * Resolves with status 0 when the server drops the connection (tests treat that as a crash signal).
  */
-export function send(app: Pick<App, 'port'>, method: string, path: string, headers: OutgoingHttpHeaders = {}): Promise<Reply> {
+export function send(app: Pick<App, 'port'>, method: string, path: string, headers: OutgoingHttpHeaders = {}, options: { fresh?: boolean } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: app.port, method, path, headers, agent }, (res) => {
+    // `fresh`: a connection of its own, for requests after which the server may close the socket (431)
+    const via = options.fresh ? { agent: false as const } : { agent };
+    const req = httpRequest({ host: '127.0.0.1', port: app.port, method, path, headers, ...via }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
