@@ -29,8 +29,9 @@ const cookieRequest = (auth: Auth, token: string): { method: string; headers: Re
 
 // The options docs/redis.md recommends, and ioredis' defaults (offline queue on, 20 retries per request):
 // with either, the store's own timeout bounds every call.
+const RECOMMENDED: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true, retryStrategy: (n) => Math.min(50 * n, 200) };
 const CLIENTS: Record<string, RedisOptions> = {
-  recommended: { enableOfflineQueue: false, maxRetriesPerRequest: 0, enableAutoPipelining: true, retryStrategy: (n) => Math.min(50 * n, 200) },
+  recommended: RECOMMENDED,
   'ioredis defaults': { retryStrategy: (n) => Math.min(50 * n, 200) },
 };
 
@@ -133,7 +134,7 @@ describe.skipIf(!redisAvailable)('Redis outage', () => {
 
   it('a Redis that stops answering fails calls with store_unavailable within the timeout, then recovers', async () => {
     const key = await generateKey('EdDSA');
-    const client = new Redis(server.port, '127.0.0.1', CLIENTS.recommended);
+    const client = new Redis(server.port, '127.0.0.1', RECOMMENDED);
     client.on('error', () => {});
     clients.push(client);
     if (client.status !== 'ready') await once(client, 'ready');
