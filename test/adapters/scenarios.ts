@@ -368,6 +368,10 @@ export const scenarios: Scenario[] = [
       expect(logout.status).toBe(403);
       expect(logout.body).toEqual({ error: 'csrf_rejected' });
       expect(logout.setCookies).toEqual([]);
+      // a cross-site form POST carries no SameSite cookie, yet its answer's clearing lines would still sign the user out
+      const blindLogout = await h.request('POST', '/auth/logout', CROSS_SITE);
+      expect(blindLogout.status).toBe(403);
+      expect(blindLogout.setCookies).toEqual([]);
       const write = await h.request('POST', '/write', { ...cookies(client.session), ...CROSS_SITE });
       expect(write.status).toBe(403);
       expect((await h.request('POST', '/write', { ...bearer(client.accessToken), ...CROSS_SITE })).status).toBe(200);

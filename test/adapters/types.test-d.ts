@@ -1,0 +1,79 @@
+// The typed request context of the three adapters, without a Register augmentation (see
+// register.test.ts for a user's `declare module 'latchkey'` flowing into every adapter).
+import express from 'express';
+import Fastify, { type preHandlerAsyncHookHandler, type RouteHandlerMethod } from 'fastify';
+import Koa from 'koa';
+import { expectTypeOf, test } from 'vitest';
+import type { Auth, AuthContext, RefreshResult, SignInResult } from 'latchkey';
+import { latchkey as expressLatchkey } from 'latchkey/express';
+import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
+import { latchkey as koaLatchkey } from 'latchkey/koa';
+
+declare const tokenAuth: Auth<true>;
+declare const cookieAuth: Auth<false>;
+
+test('Express: req.auth is the AuthContext, signIn is typed by whether the Auth issues tokens', () => {
+  const app = express();
+  const lk = expressLatchkey(tokenAuth);
+  app.use(lk.authenticate());
+  app.get('/me', lk.requireAuth({ check: (auth) => auth.userId === '1' }), (req, res) => {
+    expectTypeOf(req.auth).toEqualTypeOf<AuthContext | null>();
+    if (req.auth?.via === 'bearer') expectTypeOf(req.auth.claims.sid).toBeString();
+    res.json(req.auth);
+  });
+  app.post('/login', async (req, res) => {
+    const result = await lk.signIn(req, res, { userId: '1' });
+    expectTypeOf(result).toEqualTypeOf<SignInResult<true>>();
+    expectTypeOf(result.accessToken).toBeString();
+    const cookieOnly = await expressLatchkey(cookieAuth).signIn(req, res, { userId: '1' });
+    expectTypeOf(cookieOnly.accessToken).toBeUndefined();
+    // @ts-expect-error userId is required
+    await lk.signIn(req, res, {});
+  });
+  app.post('/auth/refresh', lk.refresh());
+  app.post('/auth/logout', lk.signOut());
+  // @ts-expect-error check receives the AuthContext and must return a boolean
+  lk.requireAuth({ check: (auth: AuthContext) => auth.userId });
+});
+
+test('Fastify: request.auth, reply.signIn / signOut, app.requireAuth and app.latchkey are typed', async () => {
+  const app = Fastify();
+  await app.register(fastifyLatchkey, { auth: tokenAuth });
+  expectTypeOf(app.requireAuth()).toEqualTypeOf<preHandlerAsyncHookHandler>();
+  expectTypeOf(app.latchkey.refresh()).toEqualTypeOf<RouteHandlerMethod>();
+  app.get('/me', { preHandler: app.requireAuth() }, async (request) => {
+    expectTypeOf(request.auth).toEqualTypeOf<AuthContext | null>();
+    return request.auth;
+  });
+  app.get<{ Params: { id: string } }>('/items/:id', { preHandler: app.requireAuth({ check: (auth) => auth.via === 'cookie' }) }, async (request) => {
+    expectTypeOf(request.params.id).toBeString();
+    return request.auth?.userId;
+  });
+  app.post('/login', async (_request, reply) => {
+    const result = await reply.signIn({ userId: '1', data: { role: 'admin' } });
+    expectTypeOf(result.setCookies).toEqualTypeOf<string[]>();
+    expectTypeOf(result.accessToken).toEqualTypeOf<string | undefined>();
+    expectTypeOf(await reply.signOut()).toEqualTypeOf<{ sessionId: string | null }>();
+    return { accessToken: result.accessToken };
+  });
+  app.post('/auth/refresh', app.latchkey.refresh());
+  app.post('/auth/logout', app.latchkey.signOut());
+  expectTypeOf(app.latchkey.auth.refresh).returns.resolves.toEqualTypeOf<RefreshResult>();
+  // @ts-expect-error the plugin needs { auth }
+  await app.register(fastifyLatchkey, {});
+});
+
+test('Koa: ctx.state.auth is the AuthContext', () => {
+  const app = new Koa();
+  const lk = koaLatchkey(tokenAuth);
+  app.use(lk.authenticate());
+  app.use(lk.requireAuth({ check: (auth) => auth.via === 'bearer' }));
+  app.use(async (ctx) => {
+    expectTypeOf(ctx.state.auth).toEqualTypeOf<AuthContext | null>();
+    const result = await lk.signIn(ctx, { userId: '1' });
+    expectTypeOf(result.refreshToken).toBeString();
+    ctx.body = ctx.state.auth;
+  });
+  app.use(lk.refresh());
+  app.use(lk.signOut());
+});
