@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey } from 'latchkey';
+import { createAuth, generateKey, type AuthOptions } from 'latchkey';
 import { AUDIENCE, cookieValue, DAY, ISSUER, MINUTE, testClock } from './support/core.js';
 
 function attributes(line: string): Map<string, string | true> {
   const [, ...parts] = line.split(/;\s*/);
-  return new Map(parts.map((p) => {
-    const eq = p.indexOf('=');
-    return eq === -1 ? [p.toLowerCase(), true] : [p.slice(0, eq).toLowerCase(), p.slice(eq + 1)];
-  }));
+  return new Map<string, string | true>(
+    parts.map((p): [string, string | true] => {
+      const eq = p.indexOf('=');
+      return eq === -1 ? [p.toLowerCase(), true] : [p.slice(0, eq).toLowerCase(), p.slice(eq + 1)];
+    }),
+  );
 }
 
-async function tokenAuth(cookies: Parameters<typeof createAuth>[0] extends infer O ? O extends { cookies?: infer C } ? C : never : never = {}, extra: { refreshPath?: string } = {}) {
+async function tokenAuth(cookies: AuthOptions['cookies'] = {}, extra: { refreshPath?: string } = {}) {
   const clock = testClock();
   return createAuth({
     keys: [await generateKey('EdDSA')],
