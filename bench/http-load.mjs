@@ -1,0 +1,20 @@
+// The load generator for bench/http.mjs, run in its own process (pinned to its own core):
+// `node bench/http-load.mjs '<json {url, headers, connections, warmup, duration}>'` prints one JSON line.
+import autocannon from 'autocannon';
+
+const { url, headers = {}, connections = 32, warmup = 1, duration = 5 } = JSON.parse(process.argv[2]);
+const run = (seconds) => autocannon({ url, headers, connections, duration: seconds, pipelining: 1 });
+
+if (warmup > 0) await run(warmup);
+const result = await run(duration);
+process.stdout.write(
+  `${JSON.stringify({
+    rps: result.requests.average,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  })}\n`,
+);

@@ -1,0 +1,139 @@
+// One HTTP server for bench/http.mjs: `node bench/http-server.mjs <framework> <variant> <port> [redisUrl]`.
+// Routes: POST /login (creates the credential), GET /me (protected; answers {"userId": ...}).
+// Prints "ready" on stdout once listening. Variants:
+//   bare | latchkey-bearer | latchkey-cookie | latchkey-cookie-redis          (every framework)
+//   express-session-memory | express-session-redis                           (express)
+//   fastify-jwt | fastify-jwt-cache                                          (fastify)
+//   koa-session                                                              (koa)
+import { generateKeyPairSync } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const [framework, variant, portArg, redisUrl] = process.argv.slice(2);
+const port = Number(portArg);
+const ISS = 'https://api.example.com';
+const AUD = 'web';
+const USER = { userId: 'user-1', data: { role: 'admin' } };
+
+async function latchkeyAuth() {
+  const { createAuth, generateKey } = await import('../dist/index.js');
+  let store;
+  if (variant === 'latchkey-cookie-redis') {
+    const { redisStore } = await import('../dist/redis.js');
+    const { default: Redis } = await import('ioredis');
+    store = redisStore({ client: new Redis(redisUrl) });
+  }
+  const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: ISS, audience: AUD, ...(store ? { store } : {}) });
+  await auth.ready();
+  return auth;
+}
+
+const isLatchkey = variant.startsWith('latchkey-');
+
+async function express() {
+  const { default: createApp } = await import('express');
+  const app = createApp();
+  app.disable('x-powered-by');
+  if (variant === 'bare') {
+    app.post('/login', (req, res) => res.json({ ok: true }));
+    app.get('/me', (req, res) => res.json({ userId: 'anonymous' }));
+  } else if (isLatchkey) {
+    const { latchkey } = await import('../dist/express.js');
+    const lk = latchkey(await latchkeyAuth());
+    app.post('/login', async (req, res) => {
+      const { accessToken } = await lk.signIn(req, res, USER);
+      res.json({ accessToken });
+    });
+    app.get('/me', lk.requireAuth(), (req, res) => res.json({ userId: req.auth.userId }));
+  } else {
+    const { default: session } = await import('express-session');
+    let store;
+    if (variant === 'express-session-redis') {
+      const { RedisStore } = await import('connect-redis');
+      const { createClient } = await import('redis');
+      const client = createClient({ url: redisUrl });
+      await client.connect();
+      store = new RedisStore({ client });
+    }
+    // The settings express-session's README recommends for a login session.
+    app.use(session({ secret: 'bench-secret-bench-secret-bench-secret', resave: false, saveUninitialized: false, ...(store ? { store } : {}) }));
+    app.post('/login', (req, res) => {
+      req.session.userId = USER.userId;
+      req.session.data = USER.data;
+      res.json({ ok: true });
+    });
+    app.get('/me', (req, res) => {
+      if (!req.session.userId) return res.status(401).json({ error: 'credentials_missing' });
+      res.json({ userId: req.session.userId });
+    });
+  }
+  return new Promise((resolve) => app.listen(port, '127.0.0.1', resolve));
+}
+
+async function fastify() {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ logger: false });
+  if (variant === 'bare') {
+    app.post('/login', async () => ({ ok: true }));
+    app.get('/me', async () => ({ userId: 'anonymous' }));
+  } else if (isLatchkey) {
+    const { latchkey } = await import('../dist/fastify.js');
+    await app.register(latchkey, { auth: await latchkeyAuth() });
+    app.post('/login', async (request, reply) => {
+      const { accessToken } = await reply.signIn(USER);
+      return { accessToken };
+    });
+    app.get('/me', { preHandler: app.requireAuth() }, async (request) => ({ userId: request.auth.userId }));
+  } else {
+    const { default: fastifyJwt } = await import('@fastify/jwt');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    await app.register(fastifyJwt, {
+      secret: { private: privateKey, public: publicKey },
+      sign: { algorithm: 'EdDSA', iss: ISS, aud: AUD, expiresIn: '15m' },
+      verify: { allowedIss: ISS, allowedAud: AUD, ...(variant === 'fastify-jwt-cache' ? { cache: true } : {}) },
+    });
+    app.post('/login', async (request, reply) => ({ accessToken: await reply.jwtSign({ sub: USER.userId, role: 'admin' }) }));
+    app.get('/me', { onRequest: async (request) => request.jwtVerify() }, async (request) => ({ userId: request.user.sub }));
+  }
+  await app.listen({ port, host: '127.0.0.1' });
+}
+
+async function koa() {
+  const { default: Koa } = await import('koa');
+  const app = new Koa();
+  const route = (method, path, handler) => app.use(async (ctx, next) => (ctx.method === method && ctx.path === path ? handler(ctx, next) : next()));
+  if (variant === 'bare') {
+    route('POST', '/login', (ctx) => (ctx.body = { ok: true }));
+    route('GET', '/me', (ctx) => (ctx.body = { userId: 'anonymous' }));
+  } else if (isLatchkey) {
+    const { latchkey } = await import('../dist/koa.js');
+    const lk = latchkey(await latchkeyAuth());
+    const requireAuth = lk.requireAuth();
+    route('POST', '/login', async (ctx) => {
+      const { accessToken } = await lk.signIn(ctx, USER);
+      ctx.body = { accessToken };
+    });
+    route('GET', '/me', (ctx) => requireAuth(ctx, async () => (ctx.body = { userId: ctx.state.auth.userId })));
+  } else {
+    const { default: session } = require('koa-session');
+    app.keys = ['bench-secret-bench-secret-bench-secret'];
+    app.use(session({ signed: true }, app)); // koa-session's default: the session lives in a signed cookie
+    route('POST', '/login', (ctx) => {
+      ctx.session.userId = USER.userId;
+      ctx.session.data = USER.data;
+      ctx.body = { ok: true };
+    });
+    route('GET', '/me', (ctx) => {
+      if (!ctx.session.userId) {
+        ctx.status = 401;
+        ctx.body = { error: 'credentials_missing' };
+        return;
+      }
+      ctx.body = { userId: ctx.session.userId };
+    });
+  }
+  return new Promise((resolve) => app.listen(port, '127.0.0.1', resolve));
+}
+
+await { express, fastify, koa }[framework]();
+process.stdout.write('ready\n');

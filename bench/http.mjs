@@ -1,0 +1,177 @@
+// HTTP req/s and p99 per framework: bare, latchkey (bearer, cookie on memory, cookie on Redis) and the
+// usual peer for each (express-session on memory and connect-redis, @fastify/jwt, koa-session).
+// The server runs pinned to core 0 (`taskset -c 0`), autocannon in its own process on core 1, and
+// redis-server on core 1 too, so the server core does only the server's work. Every ratio is against
+// the bare framework measured in the same round of the same run.
+// Usage: node bench/http.mjs   (env BENCH_HTTP_SECONDS=5, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=32,
+//                               BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify)
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fmtRatio, freePort, median, requireBuild, ROOT, saveJSON, startRedis, table } from './lib.mjs';
+
+requireBuild();
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 1);
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+
+const PLAN = {
+  express: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
+  fastify: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache'],
+  koa: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session'],
+};
+const LABEL = {
+  bare: 'bare',
+  'latchkey-bearer': 'latchkey bearer (EdDSA)',
+  'latchkey-cookie': 'latchkey cookie, memoryStore',
+  'latchkey-cookie-redis': 'latchkey cookie, redisStore',
+  'express-session-memory': 'express-session, MemoryStore',
+  'express-session-redis': 'express-session + connect-redis',
+  'fastify-jwt': '@fastify/jwt (EdDSA)',
+  'fastify-jwt-cache': '@fastify/jwt (EdDSA, cache: true)',
+  'koa-session': 'koa-session (signed cookie)',
+};
+const only = process.env.BENCH_HTTP_ONLY?.split(',');
+
+let pin = (core) => ['taskset', '-c', String(core)];
+try {
+  execFileSync('taskset', ['-c', '0', 'true']);
+} catch {
+  console.warn('bench: taskset (util-linux) is not available; server and load generator are NOT pinned to separate cores.');
+  pin = () => [];
+}
+if (execFileSync('nproc', { encoding: 'utf8' }).trim() === '1') console.warn('bench: one core only; server and load generator share it.');
+
+function run(argv, { onLine } = {}) {
+  const [cmd, ...args] = argv;
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+    onLine?.(out);
+  });
+  child.stderr.on('data', (chunk) => (err += chunk));
+  const done = new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
+  return { child, done };
+}
+
+async function startServer(framework, variant, redisUrl) {
+  const port = await freePort();
+  let ready;
+  const started = new Promise((resolve) => (ready = resolve));
+  const server = run([...pin(0), process.execPath, 'bench/http-server.mjs', framework, variant, String(port), redisUrl], {
+    onLine: (out) => out.includes('ready') && ready(),
+  });
+  const exited = server.done.then((r) => {
+    throw new Error(`server ${framework}/${variant} exited (${r.code}): ${r.err.slice(0, 500)}`);
+  });
+  await Promise.race([started, exited]);
+  exited.catch(() => {});
+  return { url: `http://127.0.0.1:${port}`, stop: () => (server.child.kill('SIGTERM'), server.done) };
+}
+
+/** Signs in through POST /login and returns the headers a signed-in client sends on GET /me. */
+async function credentials(url, variant) {
+  const res = await fetch(`${url}/login`, { method: 'POST' });
+  if (res.status !== 200) throw new Error(`POST /login answered ${res.status}`);
+  const body = await res.json();
+  if (variant.endsWith('bearer') || variant.startsWith('fastify-jwt')) return { authorization: `Bearer ${body.accessToken}` };
+  if (variant === 'bare') return {};
+  // What a browser sends to /me: every cookie scoped to Path=/ (latchkey's refresh cookie is path-scoped).
+  const pairs = res.headers
+    .getSetCookie()
+    .filter((line) => !/;\s*path=(?!\/(;|$))/i.test(line))
+    .map((line) => line.split(';')[0]);
+  return { cookie: pairs.join('; ') };
+}
+
+async function measure(framework, variant, redisUrl) {
+  const server = await startServer(framework, variant, redisUrl);
+  try {
+    const headers = { accept: 'application/json', 'user-agent': 'latchkey-bench', ...(await credentials(server.url, variant)) };
+    const check = await fetch(`${server.url}/me`, { headers });
+    const body = await check.json();
+    const expected = variant === 'bare' ? 'anonymous' : 'user-1';
+    if (check.status !== 200 || body.userId !== expected) throw new Error(`GET /me answered ${check.status} ${JSON.stringify(body)}`);
+    const load = run([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `${server.url}/me`, headers, connections: CONNECTIONS, warmup: WARMUP, duration: SECONDS })]);
+    const { code, out, err } = await load.done;
+    if (code !== 0) throw new Error(`load generator failed: ${err.slice(0, 500)}`);
+    const result = JSON.parse(out.trim().split('\n').pop());
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+const redis = await startRedis();
+try {
+  execFileSync('taskset', ['-pc', '1', String(redis.pid)], { stdio: 'ignore' });
+} catch {}
+
+const samples = {};
+const notes = [];
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [framework, variants] of Object.entries(PLAN)) {
+      if (only && !only.includes(framework)) continue;
+      const adapterBuilt = existsSync(join(ROOT, 'dist', `${framework}.js`));
+      let bare;
+      for (const variant of variants) {
+        if (variant.startsWith('latchkey-') && !adapterBuilt) {
+          if (round === 0) notes.push(`latchkey/${framework} is not built (dist/${framework}.js missing): its rows are skipped.`);
+          continue;
+        }
+        const key = `${framework}/${variant}`;
+        const s = (samples[key] ??= { rps: [], p99: [], ratio: [] });
+        try {
+          const r = await measure(framework, variant, redis.url);
+          if (variant === 'bare') bare = r.rps;
+          s.rps.push(r.rps);
+          s.p99.push(r.p99);
+          s.ratio.push(r.rps / bare);
+          process.stderr.write(`  ${key}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms\n`);
+        } catch (error) {
+          s.error = error.message;
+          process.stderr.write(`  ${key}: FAILED ${error.message}\n`);
+        }
+      }
+    }
+  }
+} finally {
+  await redis.stop();
+}
+
+const results = {};
+for (const [key, s] of Object.entries(samples)) {
+  results[key] = s.rps.length ? { rps: median(s.rps), p99: median(s.p99), vsBare: median(s.ratio) } : { error: s.error };
+}
+
+console.log(`\n### HTTP GET /me, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP} s warmup, median of ${ROUNDS} round(s); server on core 0, autocannon on core 1\n`);
+for (const [framework, variants] of Object.entries(PLAN)) {
+  const rows = variants
+    .filter((v) => results[`${framework}/${v}`])
+    .map((v) => {
+      const r = results[`${framework}/${v}`];
+      return r.error ? [LABEL[v], `failed: ${r.error}`, '', ''] : [LABEL[v], Math.round(r.rps).toLocaleString('en-US'), String(r.p99), fmtRatio(r.vsBare)];
+    });
+  if (rows.length === 0) continue;
+  console.log(`\n**${framework}**\n`);
+  table(['server', 'req/s', 'p99 ms', 'vs bare'], rows);
+}
+const ratio = (a, b) => (results[a]?.rps && results[b]?.rps ? results[a].rps / results[b].rps : NaN);
+console.log('\n**head to head (same run)**\n');
+table(
+  ['comparison', 'ratio'],
+  [
+    ['latchkey bearer / @fastify/jwt (fastify)', fmtRatio(ratio('fastify/latchkey-bearer', 'fastify/fastify-jwt'))],
+    ['latchkey bearer / @fastify/jwt with cache (fastify)', fmtRatio(ratio('fastify/latchkey-bearer', 'fastify/fastify-jwt-cache'))],
+    ['latchkey cookie on Redis / express-session + connect-redis (express)', fmtRatio(ratio('express/latchkey-cookie-redis', 'express/express-session-redis'))],
+    ['latchkey cookie on memory / express-session MemoryStore (express)', fmtRatio(ratio('express/latchkey-cookie', 'express/express-session-memory'))],
+    ['latchkey cookie on memory / koa-session (koa)', fmtRatio(ratio('koa/latchkey-cookie', 'koa/koa-session'))],
+  ],
+);
+for (const note of notes) console.log(`\n> ${note}`);
+saveJSON('http', { connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, results, notes });
