@@ -348,12 +348,22 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       // Checked even when no cookie came: a browser withholds SameSite cookies from a cross-site form POST
       // but still applies the clearing Set-Cookie lines of the answer, which would sign the user out.
       if (bearer === undefined) checkCsrf(request, resolved.trustedOrigins);
-      try {
-        if (bearer !== undefined) sessionId = (await tokens!.verifyIgnoringExpiry(bearer)).sid;
-        else if (cookie !== undefined) sessionId = (await checkSessionToken(core, cookie)).id;
-        else if (refresh !== undefined) sessionId = await verifiedRefreshSession(refresh);
-      } catch (error) {
-        if (!isAuthError(error) || error.status !== 401) throw error;
+      // Every credential presented, in turn, until one names a session: a stale or foreign bearer token
+      // must not leave a live cookie session behind a 204 that cleared the browser's cookies.
+      const ambient = (): void => {
+        if (bearer !== undefined) checkCsrf(request, resolved.trustedOrigins);
+      };
+      const attempts: (() => Promise<string | null>)[] = [];
+      if (bearer !== undefined) attempts.push(async () => (await tokens!.verifyIgnoringExpiry(bearer)).sid);
+      if (cookie !== undefined) attempts.push(async () => (ambient(), (await checkSessionToken(core, cookie)).id));
+      if (refresh !== undefined) attempts.push(async () => (ambient(), await verifiedRefreshSession(refresh)));
+      for (const attempt of attempts) {
+        try {
+          sessionId = await attempt();
+        } catch (error) {
+          if (!isAuthError(error) || error.status !== 401) throw error;
+        }
+        if (sessionId !== null) break;
       }
       if (sessionId !== null) await auth.signOut(sessionId);
       return { sessionId, setCookies };
