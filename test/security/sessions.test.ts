@@ -101,6 +101,26 @@ describe.each(FRAMEWORKS)('session cookie attacks through %s', (framework) => {
     expect((await me(attacker.sessionCookie)).json).toMatchObject({ userId: 'attacker', sessionId: attacker.sessionId });
   });
 
+  test('sign-out with a stale or foreign bearer token next to the session cookie still ends the cookie session', async () => {
+    const victim = await login(app, auth, '60');
+    const stranger = await login(app, auth, '61');
+    for (const authorization of ['Bearer not-a-token', `Bearer ${stranger.accessToken.slice(0, -4)}AAAA`]) {
+      const session = await login(app, auth, '60');
+      const out = await send(app, 'POST', '/auth/logout', { authorization, cookie: session.sessionCookie });
+      expect(out.status).toBe(204);
+      expect((await me(session.sessionCookie)).status).toBe(401);
+    }
+    // a valid bearer token names its own session: that one ends, the other user's cookie session is untouched
+    const out = await send(app, 'POST', '/auth/logout', { authorization: `Bearer ${victim.accessToken}`, cookie: stranger.sessionCookie });
+    expect(out.status).toBe(204);
+    expect((await me(victim.sessionCookie)).status).toBe(401);
+    expect((await me(stranger.sessionCookie)).status).toBe(200);
+    // falling back to the cookie is CSRF-checked like any cookie-authenticated sign-out
+    const csrf = await send(app, 'POST', '/auth/logout', { authorization: 'Bearer junk', cookie: stranger.sessionCookie, origin: 'https://evil.test', 'sec-fetch-site': 'cross-site' });
+    expect(csrf.status).toBe(403);
+    expect((await me(stranger.sessionCookie)).status).toBe(200);
+  });
+
   test('nothing is stored and no cookie is set before sign-in (anonymous and garbage-cookie requests)', async () => {
     const before = await auth.sessions.list('50');
     const anon = await send(app, 'GET', '/public');
