@@ -1,0 +1,86 @@
+// A user's `declare module 'latchkey' { interface Register { ... } }` must flow into req.auth (Express),
+// request.auth (Fastify) and ctx.state.auth (Koa), from the sources and from the built .d.ts files.
+// An augmentation applies to a whole TypeScript program, so this one cannot live in a .test-d.ts file of
+// this project (test/types.test-d.ts declares the project's own); each case compiles an app in a program
+// of its own with the TypeScript compiler API.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const appFile = join(root, 'test/adapters/register-app.virtual.ts');
+
+const AUGMENTATION = `
+declare module 'latchkey' {
+  interface Register { data: { role: 'admin' | 'user' }; claims: { role: string } }
+}`;
+
+const APP = `
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { expectTypeOf } from 'vitest';
+import type { Auth } from 'latchkey';
+import { latchkey as expressLatchkey } from 'latchkey/express';
+import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
+import { latchkey as koaLatchkey } from 'latchkey/koa';
+
+declare const auth: Auth<true>;
+
+const lk = expressLatchkey(auth);
+express().get('/me', lk.requireAuth(), async (req, res) => {
+  if (req.auth?.via === 'cookie') expectTypeOf(req.auth.data.role).toEqualTypeOf<'admin' | 'user'>();
+  if (req.auth?.via === 'bearer') expectTypeOf(req.auth.claims.role).toEqualTypeOf<string>();
+  // @ts-expect-error data holds only what Register declares
+  req.auth?.data?.missing;
+  // @ts-expect-error signIn data must match Register['data']
+  await lk.signIn(req, res, { userId: '1', data: { role: 'root' } });
+  res.end();
+});
+
+const app = Fastify();
+await app.register(fastifyLatchkey, { auth });
+app.get('/me', { preHandler: app.requireAuth({ check: (a) => a.via === 'cookie' && a.data.role === 'admin' }) }, async (request, reply) => {
+  if (request.auth?.via === 'cookie') expectTypeOf(request.auth.data.role).toEqualTypeOf<'admin' | 'user'>();
+  // @ts-expect-error signIn data must match Register['data']
+  await reply.signIn({ userId: '1', data: { role: 'root' } });
+  return null;
+});
+
+new Koa().use(koaLatchkey(auth).authenticate()).use((ctx) => {
+  if (ctx.state.auth?.via === 'cookie') expectTypeOf(ctx.state.auth.data.role).toEqualTypeOf<'admin' | 'user'>();
+  if (ctx.state.auth?.via === 'bearer') expectTypeOf(ctx.state.auth.claims.role).toEqualTypeOf<string>();
+});
+`;
+
+function compile(source: string, from: 'src' | 'dist'): string[] {
+  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  if (!config) throw new Error('cannot read tsconfig.json');
+  // From 'dist', 'latchkey/*' resolves as a user's project does: through package.json "exports" (self-reference).
+  const options: ts.CompilerOptions = { ...config.options, noEmit: true, ...(from === 'dist' ? { paths: undefined, baseUrl: undefined } : {}) };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, version, ...rest) => (resolve(name) === appFile ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => resolve(name) === appFile || fileExists(name);
+  const program = ts.createProgram({ rootNames: [appFile], options, host });
+  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? `${d.file.fileName.replace(root, '')}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+}
+
+describe('a Register augmentation types the request context of every adapter', () => {
+  it('from the sources: req.auth.data, request.auth.data and ctx.state.auth.data carry the declared type', () => {
+    expect(compile(AUGMENTATION + APP, 'src')).toEqual([]);
+  }, 60_000);
+
+  it('without the augmentation the same app does not compile (the checks above can fail)', () => {
+    const errors = compile(APP, 'src');
+    expect(errors.length).toBeGreaterThanOrEqual(8); // 5 type expectations and 3 @ts-expect-error lines
+    expect(errors.every((error) => error.startsWith('/test/adapters/register-app.virtual.ts: '))).toBe(true);
+  }, 60_000);
+
+  it.skipIf(!existsSync(join(root, 'dist/express.d.ts')))('from the built .d.ts files (npm run build), resolved through package.json exports', () => {
+    expect(compile(AUGMENTATION + APP, 'dist')).toEqual([]);
+  }, 60_000);
+});
