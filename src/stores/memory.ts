@@ -105,7 +105,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (!entry) return false;
       const stored = JSON.parse(entry.json) as SessionRecord;
       if (stored.version !== expectedVersion || stored.userId !== record.userId) return false;
-      put(record);
+      // A touch that landed after the writer read the record must survive the write (touch bumps no version).
+      const touched = stored.lastSeenAt > record.lastSeenAt;
+      put(touched ? { ...record, lastSeenAt: stored.lastSeenAt, idleExpiresAt: stored.idleExpiresAt, expiresAt: stored.expiresAt } : record);
       return true;
     },
     async touch(id, activity: SessionActivity) {

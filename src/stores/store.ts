@@ -27,7 +27,9 @@ export interface SessionStore {
   /**
    * Required. Compare-and-set: writes `record` only if the stored version equals `expectedVersion`
    * (then `record.version` is `expectedVersion + 1`). Returns `false` if the version moved or the record
-   * is gone; it never re-creates a deleted record.
+   * is gone; it never re-creates a deleted record. Activity never moves backwards: when the stored
+   * `lastSeenAt` is later than the record's (a `touch` landed after the writer read it), the stored
+   * `lastSeenAt`, `idleExpiresAt` and `expiresAt` are kept.
    */
   update(record: SessionRecord, expectedVersion: number): Promise<boolean>;
   /** Required. Moves a live record's activity times and expiry; never creates a record, never changes data or version. */
