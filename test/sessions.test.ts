@@ -239,6 +239,18 @@ describe('sessions API', () => {
     expect(Object.keys(data).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k${i}`).sort());
   });
 
+  it('a touch that lands while an update is in flight is not rolled back by the update', async () => {
+    const { auth, clock } = cookieAuth({ idleTimeout: '10m', touchEvery: '1m' });
+    const { session, request } = await signedIn(auth);
+    clock.advance(5 * MINUTE);
+    await auth.sessions.update(session.id, async (data) => {
+      await auth.authenticate(request); // activity recorded while the update computes
+      return { ...data, x: 1 };
+    });
+    clock.advance(6 * MINUTE); // 11 min after sign-in, 6 after the activity
+    await expect(auth.authenticate(request)).resolves.toMatchObject({ userId: 'u1', data: { x: 1 } });
+  });
+
   it('lost-update safety holds for function updates (read-modify-write counters)', async () => {
     const { auth } = cookieAuth();
     const { session } = await auth.signIn({ userId: 'u1', data: { count: 0 } });

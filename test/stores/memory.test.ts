@@ -52,6 +52,17 @@ describe('memoryStore', () => {
     await expect(store.update({ ...r, version: 2 }, 1)).resolves.toBe(false);
   });
 
+  it('update never moves activity backwards: a touch after the writer read the record survives', async () => {
+    const store = memoryStore({ now: testClock().now });
+    const r = record();
+    await store.create(r);
+    await store.touch(r.id, { lastSeenAt: T0 + MINUTE, idleExpiresAt: T0 + 31 * MINUTE, expiresAt: T0 + 31 * MINUTE });
+    await expect(store.update({ ...r, version: 2, data: { changed: true } }, 1)).resolves.toBe(true);
+    expect(await store.get(r.id)).toMatchObject({ version: 2, data: { changed: true }, lastSeenAt: T0 + MINUTE, expiresAt: T0 + 31 * MINUTE });
+    await store.update({ ...r, version: 3, lastSeenAt: T0 + 2 * MINUTE, idleExpiresAt: T0 + 32 * MINUTE, expiresAt: T0 + 32 * MINUTE }, 2);
+    expect(await store.get(r.id)).toMatchObject({ version: 3, lastSeenAt: T0 + 2 * MINUTE, expiresAt: T0 + 32 * MINUTE });
+  });
+
   it('update never re-creates a deleted record', async () => {
     const store = memoryStore({ now: testClock().now });
     const r = record();
