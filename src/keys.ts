@@ -96,11 +96,12 @@ export function checkKeyInput(input: KeyInput, where: string): void {
   if (isSigningKey(input)) return;
   if (input instanceof Uint8Array) return void secretBytes(input, where);
   if (typeof input === 'string') {
-    if (input.includes('-----BEGIN')) return void algFromJWK(pemToJWK(input, where), undefined, where);
-    return void secretBytes(input, where);
+    if (!input.includes('-----BEGIN')) return void secretBytes(input, where);
   }
-  if (typeof input === 'object' && input !== null && typeof (input as JWK).kty === 'string') {
-    const jwk = input as JWK;
+  // A PEM gets the same checks as the JWK it converts to (an RSA-1024 PEM would otherwise fail every sign-in).
+  const parsed = typeof input === 'string' ? pemToJWK(input, where) : input;
+  if (typeof parsed === 'object' && parsed !== null && typeof (parsed as JWK).kty === 'string') {
+    const jwk = parsed as JWK;
     algFromJWK(jwk, undefined, where);
     if (jwk.kty === 'oct') secretBytes(decodeOct(jwk, where), where);
     if (jwk.kty === 'RSA' && typeof jwk.n === 'string' && Buffer.from(jwk.n, 'base64url').length < 256) {
