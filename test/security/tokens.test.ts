@@ -251,3 +251,20 @@ test('in a mixed key set, a token naming one key\'s kid but signed with another 
     expect((await auth.verifyAccessToken(await signed({ alg: k.alg, kid: k.kid, typ: 'at+jwt' }, payload, k.signingKey!))).sub).toBe('50');
   }
 });
+
+test('weak keys are refused at createAuth: RSA under 2048 bits (PEM, public PEM or JWK), short HS256 secrets, alg none', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const inputs = [
+    privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    privateKey.export({ format: 'jwk' }),
+    'x'.repeat(31),
+    new Uint8Array(16),
+    { kty: 'oct', k: Buffer.from('short').toString('base64url') },
+    { kty: 'oct', k: Buffer.alloc(32).toString('base64url'), alg: 'none' },
+  ];
+  for (const input of inputs) {
+    expect(() => createAuth({ keys: [input as never], issuer: ISSUER, audience: AUDIENCE }), String(input).slice(0, 40)).toThrow(TypeError);
+  }
+});
