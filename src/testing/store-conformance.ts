@@ -86,6 +86,18 @@ export function runStoreConformance(name: string, makeStore: () => SessionStore 
       expect(await s.get(r.id)).toEqual(expected);
     });
 
+    it('newId (stores that mint ids) returns distinct 22-character base64url ids', async (ctx) => {
+      const s = await store();
+      if (!s.newId) {
+        ctx.skip();
+        return;
+      }
+      const userId = user();
+      const ids = Array.from({ length: 200 }, () => s.newId!(userId));
+      for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
     it('get of an unknown id is null', async () => {
       const s = await store();
       expect(await s.get(record(s, user()).id)).toBeNull();
@@ -167,6 +179,19 @@ export function runStoreConformance(name: string, makeStore: () => SessionStore 
       await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
       const got = await s.get(r.id);
       expect(got).toEqual({ ...r, lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    });
+
+    it('update never moves activity backwards: a touch that landed after the writer read survives', async () => {
+      const s = await store();
+      const r = record(s, user());
+      await s.create(r);
+      const t = r.lastSeenAt + 60_000;
+      await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+      expect(await s.update({ ...r, version: 2, data: { changed: true } }, 1)).toBe(true);
+      expect(await s.get(r.id)).toMatchObject({ version: 2, data: { changed: true }, lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+      const later = t + 60_000;
+      expect(await s.update({ ...r, version: 3, lastSeenAt: later, idleExpiresAt: later + HOUR, expiresAt: later + HOUR }, 2)).toBe(true);
+      expect(await s.get(r.id)).toMatchObject({ version: 3, lastSeenAt: later, expiresAt: later + HOUR });
     });
 
     it('a touch older than the last one changes nothing', async () => {
