@@ -65,6 +65,22 @@ describe.each(FRAMEWORKS)('session lifecycle through %s', (framework) => {
 });
 
 describe('privilege change and unsafe configuration', () => {
+  test('a user can list their sessions and end all others (after a password change); the kept one still works', async () => {
+    const { auth } = await setup();
+    const [keep, other1, other2] = [await auth.signIn({ userId: '50' }), await auth.signIn({ userId: '50' }), await auth.signIn({ userId: '50' })];
+    const bystander = await auth.signIn({ userId: '51' });
+    expect((await auth.sessions.list('50')).map((s) => s.id).sort()).toEqual([keep, other1, other2].map((s) => s.session.id).sort());
+    expect(await auth.signOutEverywhere('50', { except: keep.session.id })).toBe(2);
+    const cookie = (token: string) => ({ method: 'GET', headers: { cookie: `${auth.cookies.session}=${token}` } });
+    for (const ended of [other1, other2]) {
+      await expect(auth.authenticate(cookie(ended.sessionToken))).rejects.toMatchObject({ code: 'session_invalid' });
+      await expect(auth.refresh({ refreshToken: ended.refreshToken })).rejects.toMatchObject({ status: 401 });
+    }
+    expect(await auth.authenticate(cookie(keep.sessionToken))).toMatchObject({ userId: '50' });
+    expect(await auth.authenticate(cookie(bystander.sessionToken))).toMatchObject({ userId: '51' });
+    expect((await auth.sessions.list('50')).map((s) => s.id)).toEqual([keep.session.id]);
+  });
+
   test('elevate re-issues credentials under a new session id; the old cookie and refresh token die', async () => {
     const { auth, clock } = await setup();
     const first = await auth.signIn({ userId: '50', data: { role: 'user' } });
