@@ -145,9 +145,15 @@ describe('key sets', () => {
     await expect(auth.ready()).rejects.toThrow(/two keys share the kid "same"/);
   });
 
-  it('refuses a verify-only public key as the signing key', async () => {
-    const publicJwk = (await tokenAuth([await generateKey('EdDSA')]).jwks()).keys[0]!;
-    const auth = tokenAuth([publicJwk]);
-    await expect(auth.ready()).rejects.toThrow(/keys\[0\] signs tokens, so it must be a private key/);
+  it('refuses a verify-only public key as the signing key at createAuth (JWK, PEM or imported)', async () => {
+    const signer = await generateKey('EdDSA');
+    const publicJwk = (await tokenAuth([signer]).jwks()).keys[0]!;
+    const { createPublicKey } = await import('node:crypto');
+    const spki = createPublicKey({ key: publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
+    for (const verifyOnly of [publicJwk, spki, await importKey(publicJwk)]) {
+      expect(() => tokenAuth([verifyOnly])).toThrow(/keys\[0\] signs tokens, so it must be a private key or a secret/);
+    }
+    // after a signing key, public keys are fine: they verify tokens of another issuer instance
+    await expect(tokenAuth([signer, await importKey(spki, { kid: 'old' })]).ready()).resolves.toBeUndefined();
   });
 });
