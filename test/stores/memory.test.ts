@@ -180,9 +180,7 @@ describe('memoryStore', () => {
         resolve(exitCode ?? -1);
       });
     });
-    expect(stderr).toBe('');
-    expect(stdout.trim()).toBe('ready');
-    expect(code).toBe(0);
+    expect({ code, stdout: stdout.trim(), stderr }).toEqual({ code: 0, stdout: 'ready', stderr: expect.any(String) });
     expect(Date.now() - started).toBeLessThan(8000);
   });
 });
