@@ -1,5 +1,5 @@
 import type { SessionRecord } from '../types.js';
-import type { SessionActivity, SessionStore } from './store.js';
+import { applyRefreshStep, type SessionActivity, type SessionStore } from './store.js';
 
 /** Options for `memoryStore`. */
 export interface MemoryStoreOptions {
@@ -27,6 +27,15 @@ interface Entry {
 }
 
 /**
+ * JSON.stringify returns a rope of string parts (~200 bytes of overhead on a typical record); reading one
+ * character flattens it into a single string, so a stored record costs its length and no more.
+ */
+function flat(json: string): string {
+  json.charCodeAt(0);
+  return json;
+}
+
+/**
  * An in-process store: serialised copies, TTL expiry, bounded by LRU, per-user index.
  * Good for one process and for tests; use `redisStore` when the app runs on more than one.
  * @example
@@ -37,13 +46,29 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('latchkey: memoryStore maxEntries must be a positive whole number.');
   let now = options.now ?? Date.now;
   const records = new Map<string, Entry>();
-  const byUser = new Map<string, Set<string>>();
+  // A user's session ids: a bare id for the common single session, a Set from the second on (~150 bytes less each).
+  const byUser = new Map<string, string | Set<string>>();
+
+  function idsOf(userId: string): string[] {
+    const ids = byUser.get(userId);
+    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
+  }
+
+  function index(id: string, userId: string): void {
+    const ids = byUser.get(userId);
+    if (ids === undefined || ids === id) byUser.set(userId, id);
+    else if (typeof ids === 'string') byUser.set(userId, new Set([ids, id]));
+    else ids.add(id);
+  }
 
   function unindex(id: string, userId: string): void {
     const ids = byUser.get(userId);
-    if (!ids) return;
-    ids.delete(id);
-    if (ids.size === 0) byUser.delete(userId);
+    if (ids === id) {
+      byUser.delete(userId);
+    } else if (typeof ids === 'object') {
+      ids.delete(id);
+      if (ids.size === 0) byUser.delete(userId);
+    }
   }
 
   function remove(id: string, entry: Entry): void {
@@ -62,12 +87,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   }
 
   function put(record: SessionRecord): void {
-    const entry: Entry = { json: JSON.stringify(record), userId: record.userId, expiresAt: record.expiresAt };
+    const entry: Entry = { json: flat(JSON.stringify(record)), userId: record.userId, expiresAt: record.expiresAt };
     records.delete(record.id);
     records.set(record.id, entry);
-    let ids = byUser.get(record.userId);
-    if (!ids) byUser.set(record.userId, (ids = new Set()));
-    ids.add(record.id);
+    index(record.id, record.userId);
     while (records.size > maxEntries) {
       const [oldest, oldEntry] = records.entries().next().value as [string, Entry];
       remove(oldest, oldEntry);
@@ -110,6 +133,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       put(touched ? { ...record, lastSeenAt: stored.lastSeenAt, idleExpiresAt: stored.idleExpiresAt, expiresAt: stored.expiresAt } : record);
       return true;
     },
+    async advanceRefresh(id, step) {
+      const entry = live(id);
+      if (!entry) return null;
+      const stored = JSON.parse(entry.json) as SessionRecord;
+      const next = applyRefreshStep(stored, step);
+      if (!next) return { advanced: false, record: stored };
+      put(next);
+      return { advanced: true, record: JSON.parse(JSON.stringify(next)) as SessionRecord };
+    },
     async touch(id, activity: SessionActivity) {
       const entry = live(id);
       if (!entry) return;
@@ -124,20 +156,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return true;
     },
     async listByUser(userId) {
-      const ids = byUser.get(userId);
-      if (!ids) return [];
       const list: SessionRecord[] = [];
-      for (const id of [...ids]) {
+      for (const id of idsOf(userId)) {
         const entry = live(id);
         if (entry) list.push(JSON.parse(entry.json) as SessionRecord);
       }
       return list.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     },
     async deleteByUser(userId, opts = {}) {
-      const ids = byUser.get(userId);
-      if (!ids) return 0;
       let count = 0;
-      for (const id of [...ids]) {
+      for (const id of idsOf(userId)) {
         if (id === opts.except) continue;
         const entry = live(id);
         if (entry) {
