@@ -66,7 +66,9 @@ function compile(source: string, from: 'src' | 'dist'): string[] {
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => resolve(name) === appFile || fileExists(name);
   const program = ts.createProgram({ rootNames: [appFile], options, host });
-  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? `${d.file.fileName.replace(root, '')}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  // Only the app's own diagnostics: errors elsewhere in the sources are `tsc --noEmit -p .`'s to report.
+  const app = program.getSourceFile(appFile);
+  return [...program.getOptionsDiagnostics(), ...ts.getPreEmitDiagnostics(program, app)].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
 
 describe('a Register augmentation types the request context of every adapter', () => {
@@ -77,7 +79,7 @@ describe('a Register augmentation types the request context of every adapter', (
   it('without the augmentation the same app does not compile (the checks above can fail)', () => {
     const errors = compile(APP, 'src');
     expect(errors.length).toBeGreaterThanOrEqual(8); // 5 type expectations and 3 @ts-expect-error lines
-    expect(errors.every((error) => error.startsWith('/test/adapters/register-app.virtual.ts: '))).toBe(true);
+    expect(errors.filter((error) => /Unused '@ts-expect-error'/.test(error))).toHaveLength(3);
   }, 60_000);
 
   it.skipIf(!existsSync(join(root, 'dist/express.d.ts')))('from the built .d.ts files (npm run build), resolved through package.json exports', () => {
