@@ -3,11 +3,10 @@ import { createCore, type Core } from './core.js';
 import { checkCsrf } from './csrf.js';
 import { AuthError, isAuthError } from './errors.js';
 import type { KeyInput } from './keys.js';
-import { safeEqual } from './lib/crypto.js';
 import { LRU } from './lib/lru.js';
 import { header } from './lib/request.js';
 import { resolveOptions, type AuthOptions } from './options.js';
-import { currentRefreshToken, newRefreshState, parseRefreshToken, rotate } from './refresh.js';
+import { firstRefreshToken, newRefreshState, rotate, verifyRefreshToken } from './refresh.js';
 import { activityAt, assertLive, checkSessionToken, cleanMeta, isSessionId, loadLive, newSecret, newSessionId, toInfo, touch } from './sessions.js';
 import { memoryStore, type MemoryStore } from './stores/memory.js';
 import { checkStore, type SessionStore } from './stores/store.js';
@@ -205,7 +204,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     const sessionToken = `${record.id}.${secret}`;
     const setCookies = [sessionCookie(config, sessionToken, (record.absoluteExpiresAt - core.now()) / 1000)];
     if (!tokens) return { session: toInfo(record), sessionToken, setCookies };
-    const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([accessFor(record), currentRefreshToken(core, record)]);
+    const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([accessFor(record), firstRefreshToken(core, record.id)]);
     setCookies.push(refreshCookieFor(record, refreshToken));
     return { session: toInfo(record), sessionToken, accessToken, refreshToken, expiresIn, setCookies };
   }
@@ -221,7 +220,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       userId,
       version: 1,
       secretHash: hash,
-      refresh: tokens ? await newRefreshState(core, now, absoluteExpiresAt) : null,
+      refresh: tokens ? newRefreshState(core, now, absoluteExpiresAt) : null,
       data,
       createdAt: now,
       authTime: now,
@@ -356,7 +355,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       const attempts: (() => Promise<string | null>)[] = [];
       if (bearer !== undefined) attempts.push(async () => (await tokens!.verifyIgnoringExpiry(bearer)).sid);
       if (cookie !== undefined) attempts.push(async () => (ambient(), (await checkSessionToken(core, cookie)).id));
-      if (refresh !== undefined) attempts.push(async () => (ambient(), await verifiedRefreshSession(refresh)));
+      if (refresh !== undefined) attempts.push(async () => (ambient(), (await verifyRefreshToken(core, refresh))?.sessionId ?? null));
       for (const attempt of attempts) {
         try {
           sessionId = await attempt();
@@ -449,17 +448,6 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
 
     cookies: { session: config.sessionName, refresh: config.refreshName, refreshPath: config.refreshPath },
   };
-
-  /** A refresh token proves its session only if its secret verifies; checked without rotating. */
-  async function verifiedRefreshSession(token: string): Promise<string | null> {
-    const parsed = parseRefreshToken(token);
-    if (!parsed) return null;
-    const record = await core.io((s) => s.get(parsed.sessionId));
-    if (!record?.refresh || parsed.generation > record.refresh.generation) return null;
-    const probe = { ...record, refresh: { ...record.refresh, generation: parsed.generation } };
-    const expected = await currentRefreshToken(core, probe).catch(() => null);
-    return expected !== null && safeEqual(expected, token) ? record.id : null;
-  }
 
   return auth;
 }

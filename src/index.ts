@@ -11,8 +11,8 @@ export { errorResponse, refreshResponse, requireContext, signOutResponse } from 
 export type { ErrorResponse, RequireAuthOptions, SuccessResponse } from './http.js';
 export { memoryStore } from './stores/memory.js';
 export type { MemoryStore, MemoryStoreOptions } from './stores/memory.js';
-export { checkStore } from './stores/store.js';
-export type { SessionActivity, SessionStore } from './stores/store.js';
+export { applyRefreshStep, checkStore } from './stores/store.js';
+export type { RefreshAdvance, RefreshStep, SessionActivity, SessionStore } from './stores/store.js';
 export type { JSONWebKeySet } from './tokens.js';
 export type {
   AccessTokenClaims,

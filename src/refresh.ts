@@ -1,12 +1,13 @@
 import type { Core } from './core.js';
 import { AuthError } from './errors.js';
-import { hmac, randomToken, safeEqual } from './lib/crypto.js';
-import { activityAt, assertLive } from './sessions.js';
+import { hmac, safeEqual } from './lib/crypto.js';
+import { applyRefreshStep, type RefreshAdvance, type RefreshStep } from './stores/store.js';
+import { assertLive } from './sessions.js';
 import type { RefreshState, SessionRecord } from './types.js';
 
 /** `<sessionId>.<generation>.<secret>`. */
 const REFRESH_TOKEN = /^([A-Za-z0-9_-]{22})\.(0|[1-9][0-9]{0,8})\.([A-Za-z0-9_-]{43})$/;
-const MAX_ROTATION_ATTEMPTS = 5;
+const MAX_ROTATION_ATTEMPTS = 8;
 
 /** A parsed refresh token; `null` when the shape is wrong. */
 export function parseRefreshToken(value: string): { sessionId: string; generation: number; secret: string } | null {
@@ -15,32 +16,39 @@ export function parseRefreshToken(value: string): { sessionId: string; generatio
 }
 
 /**
- * The secret of generation `g` of a session: HMAC(server key, seed | id | g). Any generation can be
- * recomputed, so replay of every earlier generation is detected exactly with O(1) storage, and a
- * forged token (no server key) can never pass as an earlier generation.
+ * The secret of generation `g` of a session: HMAC(server key, id | g). Any generation can be recomputed
+ * without reading the store, so replay of every earlier generation is detected exactly with O(1) storage,
+ * a forged token is refused before any store I/O, and a store dump yields no usable token.
  */
-async function secretFor(core: Core, sessionId: string, state: RefreshState, generation: number): Promise<string> {
-  const key = await core.tokens!.refreshKey(state.kid);
-  if (!key) throw new AuthError('session_invalid'); // the key that derived this session's tokens was retired
-  return hmac(key, `latchkey.refresh.v1|${sessionId}|${state.seed}|${generation}`);
+function secretFor(key: Uint8Array, sessionId: string, generation: number): string {
+  return hmac(key, `latchkey.refresh.v1|${sessionId}|${generation}`);
 }
 
-/** The refresh token string for the session's current generation. */
-export async function currentRefreshToken(core: Core, record: SessionRecord): Promise<string> {
-  const state = record.refresh!;
-  return `${record.id}.${state.generation}.${await secretFor(core, record.id, state, state.generation)}`;
+function tokenFor(key: Uint8Array, sessionId: string, generation: number): string {
+  return `${sessionId}.${generation}.${secretFor(key, sessionId, generation)}`;
 }
 
-/** Fresh refresh state for a new session: generation 0 from a new random seed. */
-export async function newRefreshState(core: Core, now: number, absoluteExpiresAt: number): Promise<RefreshState> {
-  const key = core.options.tokens!.refreshSecret ? undefined : (await core.tokens!.signingKey()).kid;
-  return {
-    seed: randomToken(32),
-    ...(key === undefined ? {} : { kid: key }),
-    generation: 0,
-    rotatedAt: now,
-    expiresAt: Math.min(now + core.options.tokens!.refreshTtl, absoluteExpiresAt),
-  };
+/** The refresh token of a new session's first generation, under the key for new sessions. */
+export async function firstRefreshToken(core: Core, sessionId: string): Promise<string> {
+  const [key] = await core.tokens!.refreshKeys();
+  if (!key) throw new TypeError('latchkey: no key can derive refresh tokens; set refreshToken.secret or give a private key.');
+  return tokenFor(key, sessionId, 0);
+}
+
+/** The key under which a presented refresh token verifies (compared in constant time), or `null` for a forgery. */
+export async function verifyRefreshToken(core: Core, presented: string): Promise<{ sessionId: string; generation: number; key: Uint8Array } | null> {
+  const parsed = parseRefreshToken(presented);
+  if (!parsed) return null;
+  let found: Uint8Array | null = null;
+  for (const key of await core.tokens!.refreshKeys()) {
+    if (safeEqual(parsed.secret, secretFor(key, parsed.sessionId, parsed.generation))) found = key;
+  }
+  return found ? { sessionId: parsed.sessionId, generation: parsed.generation, key: found } : null;
+}
+
+/** Fresh refresh state for a new session: generation 0. */
+export function newRefreshState(core: Core, now: number, absoluteExpiresAt: number): RefreshState {
+  return { generation: 0, rotatedAt: now, expiresAt: Math.min(now + core.options.tokens!.refreshTtl, absoluteExpiresAt) };
 }
 
 /** Outcome of presenting a refresh token. */
@@ -51,57 +59,59 @@ export interface Rotation {
   rotated: boolean;
 }
 
-/**
- * Rotates a refresh token. The current generation rotates (compare-and-set); the previous one within
- * `reuseGrace` of the rotation gets the same new token; any other earlier generation is a replay:
- * the session is revoked and `refresh_reused` is emitted. A token that does not verify changes nothing.
- */
-export async function rotate(core: Core, presented: string): Promise<Rotation> {
-  const parsed = parseRefreshToken(presented);
-  if (!parsed) throw new AuthError('token_invalid');
-  const { sessionId, generation } = parsed;
+/** `advanceRefresh` for stores without it: get + compare-and-set update. */
+async function advanceWithUpdate(core: Core, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
   for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
     const record = await core.io((s) => s.get(sessionId));
-    if (!record || !record.refresh) throw new AuthError('session_invalid');
-    const state = record.refresh;
-    if (generation > state.generation) throw new AuthError('token_invalid');
-    const expected = await secretFor(core, sessionId, state, generation);
-    if (!safeEqual(parsed.secret, expected)) throw new AuthError('token_invalid');
-    const now = core.now();
-    if (generation < state.generation) {
-      const inGrace = generation === state.generation - 1 && now - state.rotatedAt <= core.options.tokens!.reuseGrace;
-      if (inGrace) {
-        assertLive(record, now);
-        return { record, refreshToken: await currentRefreshToken(core, record), rotated: false };
-      }
-      await core.io((s) => s.delete(sessionId));
-      core.markRevoked([sessionId]);
-      core.emit({ type: 'refresh_reused', at: now, userId: record.userId, sessionId, generation, currentGeneration: state.generation });
-      throw new AuthError('refresh_reused');
-    }
+    if (!record) return null;
+    const next = applyRefreshStep(record, step);
+    if (!next) return { advanced: false, record };
+    if (await core.io((s) => s.update(next, record.version))) return { advanced: true, record: next };
+  }
+  throw new AuthError('session_conflict');
+}
+
+/**
+ * Rotates a refresh token in one store call. The current generation advances (atomically); the
+ * previous one within `reuseGrace` of the rotation gets the same new token; any other earlier
+ * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
+ * not verify is refused before the store is touched and changes nothing.
+ */
+export async function rotate(core: Core, presented: string): Promise<Rotation> {
+  const verified = await verifyRefreshToken(core, presented);
+  if (!verified) throw new AuthError('token_invalid');
+  const { sessionId, generation, key } = verified;
+  const now = core.now();
+  const { refreshTtl, reuseGrace } = core.options.tokens!;
+  const idle = core.options.idleTimeout;
+  const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
+  const outcome = core.store.advanceRefresh
+    ? await core.io((s) => s.advanceRefresh!(sessionId, step))
+    : await advanceWithUpdate(core, sessionId, step);
+  if (!outcome?.record.refresh) throw new AuthError('session_invalid');
+  const { record } = outcome;
+  const state = outcome.record.refresh;
+  if (outcome.advanced) {
+    core.emit({ type: 'refresh', at: now, userId: record.userId, sessionId, generation: state.generation });
+    return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true };
+  }
+  if (generation > state.generation) throw new AuthError('token_invalid');
+  if (generation === state.generation) {
+    // current but not advanced: the session has expired (it ends) or only its refresh token has
     try {
       assertLive(record, now);
-      if (now >= state.expiresAt) throw new AuthError('token_expired');
     } catch (error) {
       await core.io((s) => s.delete(sessionId)).catch(() => {});
       throw error;
     }
-    const next: SessionRecord = {
-      ...record,
-      ...activityAt(core, now, record.absoluteExpiresAt),
-      version: record.version + 1,
-      refresh: {
-        ...state,
-        generation: state.generation + 1,
-        rotatedAt: now,
-        expiresAt: Math.min(now + core.options.tokens!.refreshTtl, record.absoluteExpiresAt),
-      },
-    };
-    if (await core.io((s) => s.update(next, record.version))) {
-      core.emit({ type: 'refresh', at: now, userId: record.userId, sessionId, generation: next.refresh!.generation });
-      return { record: next, refreshToken: await currentRefreshToken(core, next), rotated: true };
-    }
-    // Lost a race: read again; if the winner rotated our generation we are now inside the grace window.
+    throw new AuthError('token_expired');
   }
-  throw new AuthError('session_conflict');
+  if (generation === state.generation - 1 && now - state.rotatedAt <= reuseGrace) {
+    assertLive(record, now);
+    return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: false };
+  }
+  await core.io((s) => s.delete(sessionId));
+  core.markRevoked([sessionId]);
+  core.emit({ type: 'refresh_reused', at: now, userId: record.userId, sessionId, generation, currentGeneration: state.generation });
+  throw new AuthError('refresh_reused');
 }

@@ -82,12 +82,14 @@ export class TokenService {
     return (await this.#keys)[0]!;
   }
 
-  /** The refresh-derivation key for a kid (or the configured refresh secret); null if that key is gone. */
-  async refreshKey(kid: string | undefined): Promise<Uint8Array | null> {
-    if (this.#config.refreshSecret) return this.#config.refreshSecret;
-    await this.#keys;
-    const key = kid === undefined ? undefined : this.#byKid.get(kid);
-    return key ? refreshKeyOf(key) : null;
+  /**
+   * The keys refresh secrets may be derived under, the one for new sessions first: the configured
+   * `refreshToken.secret`, or one derived from each private key (a retired key's sessions stop refreshing).
+   */
+  async refreshKeys(): Promise<readonly Uint8Array[]> {
+    if (this.#config.refreshSecret) return [this.#config.refreshSecret];
+    const keys = await this.#keys;
+    return keys.flatMap((key) => refreshKeyOf(key) ?? []);
   }
 
   /** Signs an access token for a session; returns it with its `exp` (seconds). */

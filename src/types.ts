@@ -25,13 +25,12 @@ export interface SessionMeta {
   label?: string;
 }
 
-/** Refresh-token state: enough to recompute and check any generation ever issued (O(1) storage). */
+/**
+ * Refresh-token state. A generation's secret is HMAC(server key, session id | generation), so every
+ * generation ever issued can be recomputed and checked: exact replay detection with O(1) storage.
+ */
 export interface RefreshState {
-  /** Per-session random seed; useless without the server's refresh key. */
-  seed: string;
-  /** Which key derived the refresh secrets, when no `refreshToken.secret` is configured. */
-  kid?: string;
-  /** The current generation; every earlier one is a replay. */
+  /** The current generation; every earlier one is a replay (the previous one only within the grace window). */
   generation: number;
   /** When the current generation was issued (ms); the grace window runs from here. */
   rotatedAt: number;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { AuthError, type SessionActivity, type SessionRecord, type SessionStore } from 'latchkey';
-import { CREATE, DELETE, DELETE_BY_USER, LIST, TOUCH, UPDATE, type Script } from './redis-lua.js';
+import { ADVANCE_REFRESH, CREATE, DELETE, DELETE_BY_USER, LIST, TOUCH, UPDATE, type Script } from './redis-lua.js';
 
 /**
  * Key layout, and why session ids carry a hash tag of their user.
@@ -11,11 +11,12 @@ import { CREATE, DELETE, DELETE_BY_USER, LIST, TOUCH, UPDATE, type Script } from
  * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
  * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
  *
- *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key)  PX = expiresAt - now
+ *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re  PX = expiresAt - now
  *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
  *   <prefix>revoked             pub/sub channel: comma-separated ids of deleted records
  *
- * The activity fields live beside the JSON so `touch` moves them without rewriting the record: Lua's
+ * The activity fields (ls, ie, ex), the version (v) and the refresh state (rg generation, rt rotatedAt,
+ * re refresh expiry) live beside the JSON so `touch` and `advanceRefresh` move them without rewriting the record: Lua's
  * cjson would turn `[]` into `{}` and round numbers, so scripts never decode the record. Scripts that
  * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
  * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
@@ -51,12 +52,15 @@ function unavailable(cause: unknown): AuthError {
   return new AuthError('store_unavailable', undefined, { cause });
 }
 
-/** A record read back from its hash: the JSON with the activity fields that `touch` keeps beside it. */
-function revive(json: string, ls: string, ie: string, ex: string): SessionRecord {
-  const record = JSON.parse(json) as SessionRecord;
+/** A record read back from its hash: the JSON with the fields that scripts keep beside it laid over it. */
+function revive(fields: readonly (string | null | undefined)[]): SessionRecord {
+  const [json, ls, ie, ex, v, rg, rt, re] = fields;
+  const record = JSON.parse(json!) as SessionRecord;
   record.lastSeenAt = Number(ls);
   record.idleExpiresAt = Number(ie);
   record.expiresAt = Number(ex);
+  if (v) record.version = Number(v);
+  if (record.refresh && rg && rt && re) record.refresh = { generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
   return record;
 }
 
@@ -128,7 +132,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   }
 
   function recordArgs(record: SessionRecord): (string | number)[] {
-    return [JSON.stringify(record), record.version, record.userId, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, record.id];
+    const r = record.refresh;
+    return [JSON.stringify(record), record.version, record.userId, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, record.id, r ? r.generation : '', r ? r.rotatedAt : '', r ? r.expiresAt : ''];
   }
 
   // Revocation broadcast: one subscriber connection (a duplicate of the client), shared by all listeners.
@@ -196,9 +201,20 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     async get(id) {
       if (!ID_SHAPE.test(id)) return null;
-      const [json, ls, ie, ex] = await bounded(() => client.hmget(recordKey(id), 'j', 'ls', 'ie', 'ex'));
+      const fields = await bounded(() => client.hmget(recordKey(id), 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're'));
+      const [json, ls, ie, ex] = fields;
       if (!json || !ls || !ie || !ex || Number(ex) <= Date.now()) return null;
-      return revive(json, ls, ie, ex);
+      return revive(fields);
+    },
+
+    async advanceRefresh(id, step) {
+      if (!ID_SHAPE.test(id)) return null;
+      const reply = (await run(ADVANCE_REFRESH, [recordKey(id)], [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id])) as
+        | [number, ...string[]]
+        | null;
+      if (!reply) return null;
+      const [advanced, ...fields] = reply;
+      return { advanced: advanced === 1, record: revive(fields) };
     },
 
     async update(record, expectedVersion) {
@@ -221,7 +237,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     async listByUser(userId) {
       const flat = (await run(LIST, [indexKey(userId)], [Date.now(), recordPrefix(tagOf(userId))])) as string[];
       const records: SessionRecord[] = [];
-      for (let i = 0; i + 3 < flat.length; i += 4) records.push(revive(flat[i]!, flat[i + 1]!, flat[i + 2]!, flat[i + 3]!));
+      for (let i = 0; i + 7 < flat.length; i += 8) records.push(revive(flat.slice(i, i + 8)));
       return records.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     },
 

@@ -7,6 +7,45 @@ export interface SessionActivity {
   expiresAt: number;
 }
 
+/** One refresh rotation, applied by `advanceRefresh` (or by the core with get + update). */
+export interface RefreshStep {
+  /** The generation presented: the step applies only while it is the record's current generation. */
+  from: number;
+  /** The time of the rotation (ms). */
+  at: number;
+  /** The new refresh token's expiry; the store clamps it to `absoluteExpiresAt`. */
+  refreshExpiresAt: number;
+  /** The new idle expiry; the store clamps it to `absoluteExpiresAt`. */
+  idleExpiresAt: number;
+}
+
+/** What `advanceRefresh` found: the rotated record, or the record as stored when the step did not apply. */
+export interface RefreshAdvance {
+  advanced: boolean;
+  record: SessionRecord;
+}
+
+/**
+ * The record after a refresh step, or `null` when the step does not apply (the generation moved on, or
+ * the refresh token or the session has expired at `step.at`). Stores implementing `advanceRefresh` on a
+ * document can call this; the Redis store does the same in Lua.
+ */
+export function applyRefreshStep(record: SessionRecord, step: RefreshStep): SessionRecord | null {
+  const state = record.refresh;
+  if (!state || state.generation !== step.from) return null;
+  if (state.expiresAt <= step.at || record.absoluteExpiresAt <= step.at || record.expiresAt <= step.at) return null;
+  const idleExpiresAt = Math.min(step.idleExpiresAt, record.absoluteExpiresAt);
+  const moved = step.at > record.lastSeenAt;
+  return {
+    ...record,
+    version: record.version + 1,
+    lastSeenAt: moved ? step.at : record.lastSeenAt,
+    idleExpiresAt: moved ? idleExpiresAt : record.idleExpiresAt,
+    expiresAt: moved ? idleExpiresAt : record.expiresAt,
+    refresh: { generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) },
+  };
+}
+
 /**
  * The contract every session store implements: memory, Redis, or your own database.
  * All times are milliseconds since the epoch; `record.expiresAt` is when the store may forget a record,
@@ -32,6 +71,13 @@ export interface SessionStore {
    * `lastSeenAt`, `idleExpiresAt` and `expiresAt` are kept.
    */
   update(record: SessionRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Optional. Rotates the refresh generation in one atomic call (one round trip): applies `step` as
+   * `applyRefreshStep` describes and returns `{ advanced: true, record }` with the new record, or
+   * `{ advanced: false, record }` with the record as stored when the step does not apply; `null` when
+   * there is no live record. Without it the core uses `get` + `update` (two round trips).
+   */
+  advanceRefresh?(id: string, step: RefreshStep): Promise<RefreshAdvance | null>;
   /** Required. Moves a live record's activity times and expiry; never creates a record, never changes data or version. */
   touch(id: string, activity: SessionActivity): Promise<void>;
   /** Required. Deletes a record and its index entry; `true` if it existed. */

@@ -54,7 +54,7 @@ export function runStoreConformance(name: string, makeStore: () => SessionStore 
         userId,
         version: 1,
         secretHash: randomBytes(32).toString('base64url'),
-        refresh: { seed: randomBytes(32).toString('base64url'), kid: 'k1', generation: 0, rotatedAt: t, expiresAt: t + DAY },
+        refresh: { generation: 0, rotatedAt: t, expiresAt: t + DAY },
         data: {},
         createdAt: t,
         authTime: t,
@@ -149,6 +149,73 @@ export function runStoreConformance(name: string, makeStore: () => SessionStore 
       const final = await s.get(r.id);
       expect(final?.version).toBe(25);
       expect(final?.refresh?.generation).toBe(24);
+    });
+
+    it('advanceRefresh (stores that rotate in one call): of 20 parallel steps from one generation exactly one advances', async (ctx) => {
+      const s = await store();
+      if (!s.advanceRefresh) {
+        ctx.skip();
+        return;
+      }
+      const r = record(s, user(), { data: { keep: ['me'] } });
+      await s.create(r);
+      const t = Math.max(now(), r.lastSeenAt);
+      const step = { from: 0, at: t + 1, refreshExpiresAt: t + 1 + HOUR, idleExpiresAt: t + 1 + HOUR };
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => s.advanceRefresh!(r.id, step)));
+      expect(outcomes.filter((o) => o?.advanced)).toHaveLength(1);
+      for (const o of outcomes) expect(o?.record.refresh?.generation).toBe(1);
+      const got = await s.get(r.id);
+      expect(got?.refresh).toEqual({ generation: 1, rotatedAt: t + 1, expiresAt: t + 1 + HOUR });
+      expect(got?.version).toBe(2);
+      expect(got?.data).toEqual({ keep: ['me'] });
+      expect(got?.lastSeenAt).toBe(t + 1);
+      // the version moved: a writer holding the old version loses, one holding the new wins
+      expect(await s.update({ ...r, version: 2 }, 1)).toBe(false);
+      expect(await s.update({ ...got!, version: 3, data: { after: true } }, 2)).toBe(true);
+      expect((await s.get(r.id))?.refresh?.generation).toBe(1);
+    });
+
+    it('advanceRefresh returns the stored record unadvanced for an old generation, and null for no record', async (ctx) => {
+      const s = await store();
+      if (!s.advanceRefresh) {
+        ctx.skip();
+        return;
+      }
+      const r = record(s, user());
+      await s.create(r);
+      const t = Math.max(now(), r.lastSeenAt);
+      const step = (from: number) => ({ from, at: t + 1, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR });
+      expect((await s.advanceRefresh(r.id, step(0)))?.advanced).toBe(true);
+      const stale = await s.advanceRefresh(r.id, step(0));
+      expect(stale?.advanced).toBe(false);
+      expect(stale?.record.refresh?.generation).toBe(1);
+      expect(stale?.record.refresh?.rotatedAt).toBe(t + 1);
+      expect(await s.advanceRefresh(record(s, user()).id, step(0))).toBeNull();
+      await s.delete(r.id);
+      expect(await s.advanceRefresh(r.id, step(1))).toBeNull();
+      expect(await s.get(r.id)).toBeNull();
+    });
+
+    it('advanceRefresh never advances past an expired refresh token and clamps new expiries to the absolute one', async (ctx) => {
+      const s = await store();
+      if (!s.advanceRefresh) {
+        ctx.skip();
+        return;
+      }
+      const t = now();
+      const expired = record(s, user(), { refresh: { generation: 3, rotatedAt: t - HOUR, expiresAt: t - 1 } });
+      await s.create(expired);
+      const refused = await s.advanceRefresh(expired.id, { from: 3, at: t, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR });
+      expect(refused?.advanced).toBe(false);
+      expect(refused?.record.refresh?.generation).toBe(3);
+      const r = record(s, user(), { absoluteExpiresAt: t + HOUR, idleExpiresAt: t + HOUR / 2, expiresAt: t + HOUR / 2 });
+      await s.create(r);
+      const at = Math.max(now(), r.lastSeenAt) + 1;
+      const moved = await s.advanceRefresh(r.id, { from: 0, at, refreshExpiresAt: at + DAY, idleExpiresAt: at + DAY });
+      expect(moved?.advanced).toBe(true);
+      expect(moved?.record.refresh?.expiresAt).toBe(t + HOUR);
+      expect(moved?.record.idleExpiresAt).toBe(t + HOUR);
+      expect(moved?.record.expiresAt).toBe(t + HOUR);
     });
 
     it('update of a deleted record returns false and does not bring it back', async () => {
