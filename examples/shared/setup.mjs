@@ -40,8 +40,11 @@ async function loadKeys(keysJwk) {
 async function loadStore(redisUrl) {
   if (!redisUrl) return { store: undefined, label: 'memory (one process; sessions end when it stops)' };
   // Loaded only when asked for: ioredis is an optional peer.
-  const [{ redisStore }, { Redis }] = await Promise.all([import('latchkey/redis'), import('ioredis')]);
-  const client = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  const [{ redisStore }, { Redis }, { once }] = await Promise.all([import('latchkey/redis'), import('ioredis'), import('node:events')]);
+  // The client options docs/redis.md recommends: fail fast while Redis is down (latchkey answers 503), reconnect.
+  const client = new Redis(redisUrl, { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  client.on('error', (error) => console.warn(`[redis] ${error.message}`));
+  await once(client, 'ready');
   return { store: redisStore({ client }), label: `redis at ${new URL(redisUrl).host}`, client };
 }
 

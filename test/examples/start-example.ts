@@ -2,7 +2,8 @@
 // The examples import 'latchkey' and 'latchkey/<framework>', which resolve to the built dist/ through the
 // package's self-reference: `npm test` builds first (pretest); a direct vitest run needs `npx tsup`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type Framework = 'express' | 'fastify' | 'koa';
@@ -28,10 +29,23 @@ process.once('exit', () => {
 /** The demo account the examples print at start. */
 export const DEMO = { username: 'demo', password: 'latchkey-demo' } as const;
 
-export async function startExample(framework: Framework, env: Record<string, string> = {}): Promise<RunningExample> {
+function newest(path: string): number {
+  const stat = statSync(path);
+  return stat.isDirectory() ? Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name)))) : stat.mtimeMs;
+}
+
+/** The examples run the built package: refuse to test a missing or stale build rather than test old code. */
+function checkBuild(framework: Framework): void {
+  const sources = newest(join(root, 'src'));
   for (const entry of ['index.js', `${framework}.js`]) {
-    if (!existsSync(`${root}dist/${entry}`)) throw new Error(`dist/${entry} is missing: run \`npx tsup\` (npm test builds first).`);
+    const file = join(root, 'dist', entry);
+    if (!existsSync(file)) throw new Error(`dist/${entry} is missing: run \`npx tsup\` (npm test builds first).`);
+    if (statSync(file).mtimeMs < sources) throw new Error(`dist/${entry} is older than src/: run \`npx tsup\` (npm test builds first).`);
   }
+}
+
+export async function startExample(framework: Framework, env: Record<string, string> = {}): Promise<RunningExample> {
+  checkBuild(framework);
   const child = spawn(process.execPath, [`${root}examples/${framework}/server.mjs`], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REDIS_URL: '', NODE_ENV: 'test', ...env },

@@ -1,0 +1,192 @@
+// Every example app starts, signs in, reaches its protected pages and signs out, over plain HTTP, the way
+// a browser would (form posts, cookies, Fetch Metadata headers). With redis-server installed, two Express
+// instances share one Redis: a session started on one is known, and ended, on the other.
+import { exportKey, generateKey } from 'latchkey';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
+import { DEMO, startExample, type Framework, type RunningExample } from './start-example.js';
+
+const SESSION = '__Host-latchkey.session';
+const REFRESH = '__Secure-latchkey.refresh';
+
+/** A browser-like client: keeps cookies (by name; paths checked where it matters) and never follows redirects. */
+class Client {
+  readonly cookies = new Map<string, { value: string; attributes: string }>();
+  constructor(readonly base: string) {}
+
+  async request(method: string, path: string, init: { form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<globalThis.Response> {
+    const headers: Record<string, string> = { 'sec-fetch-site': 'same-origin', ...init.headers };
+    if (method !== 'GET') headers.origin ??= this.base;
+    const cookie = [...this.cookies]
+      .filter(([, c]) => this.pathOf(c.attributes) === '/' || path.startsWith(this.pathOf(c.attributes)))
+      .map(([name, c]) => `${name}=${c.value}`)
+      .join('; ');
+    if (cookie) headers.cookie = cookie;
+    let body: string | undefined;
+    if (init.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(init.form).toString();
+    }
+    const res = await fetch(`${this.base}${path}`, { method, headers, body, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, { value, attributes: attributes.join(';') });
+    }
+    return res;
+  }
+
+  private pathOf(attributes: string): string {
+    return /path=([^;]+)/i.exec(attributes)?.[1]?.trim() ?? '/';
+  }
+
+  signIn(password: string = DEMO.password): Promise<globalThis.Response> {
+    return this.request('POST', '/login', { form: { username: DEMO.username, password } });
+  }
+}
+
+/** Where a redirect points, as path and query. */
+function location(res: globalThis.Response): string | null {
+  const value = res.headers.get('location');
+  if (value === null) return null;
+  const url = new URL(value, 'http://localhost');
+  return url.pathname + url.search;
+}
+
+describe.each<Framework>(['express', 'fastify', 'koa'])('the %s example', (framework) => {
+  let app: RunningExample;
+  beforeAll(async () => {
+    app = await startExample(framework);
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('prints its URL and the demo credentials at start', () => {
+    expect(app.output()).toContain(`listening on ${app.url}`);
+    expect(app.output()).toContain(`"${DEMO.username}"`);
+    expect(app.output()).toContain(`"${DEMO.password}"`);
+  });
+
+  it('signs in through the form, shows the protected pages, and signs out', async () => {
+    const client = new Client(app.url);
+    const stranger = await client.request('GET', '/account');
+    expect(stranger.status).toBe(303);
+    expect(location(stranger)).toBe('/login');
+    expect(await (await client.request('GET', '/login')).text()).toContain('<form method="post" action="/login">');
+
+    const wrong = await client.signIn('not-the-password');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('Wrong username or password');
+    expect(client.cookies.size).toBe(0);
+
+    const signedIn = await client.signIn();
+    expect(signedIn.status).toBe(303);
+    expect(location(signedIn)).toBe('/account');
+    expect(client.cookies.get(SESSION)?.attributes).toMatch(/HttpOnly/i);
+    expect(client.cookies.get(SESSION)?.attributes).toMatch(/Secure/i);
+    expect(client.cookies.get(REFRESH)?.attributes).toMatch(/Path=\/auth\/refresh/i);
+
+    const account = await client.request('GET', '/account');
+    expect(account.status).toBe(200);
+    expect(account.headers.get('cache-control')).toBe('no-store');
+    expect(await account.text()).toContain(`Signed in as ${DEMO.username}`);
+    const devices = await (await client.request('GET', '/devices')).text();
+    expect(devices).toContain('<span id="device-count">1</span>');
+
+    // the SPA's calls: refresh from the cookie, then the API with the Bearer token
+    const refreshed = await client.request('POST', '/auth/refresh');
+    expect(refreshed.status).toBe(200);
+    const { accessToken } = (await refreshed.json()) as { accessToken: string };
+    const me = await client.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(await me.json()).toMatchObject({ name: DEMO.username, via: 'bearer' });
+
+    const sessionCookie = client.cookies.get(SESSION)!;
+    const signedOut = await client.request('POST', '/logout');
+    expect(signedOut.status).toBe(303);
+    expect(location(signedOut)).toBe('/login?signed_out=1');
+    expect(client.cookies.size).toBe(0);
+    const old = new Client(app.url);
+    old.cookies.set(SESSION, sessionCookie); // a copy kept from before sign-out no longer opens anything
+    expect(location(await old.request('GET', '/account'))).toBe('/login');
+    expect((await client.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
+  });
+
+  it('"sign out other devices" ends the other sessions and keeps this one', async () => {
+    const [laptop, phone] = [new Client(app.url), new Client(app.url)];
+    await laptop.signIn();
+    await phone.signIn();
+    const before = await (await laptop.request('GET', '/devices')).text();
+    const count = Number(/id="device-count">(\d+)/.exec(before)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(2);
+    const ended = await laptop.request('POST', '/devices/sign-out-others');
+    expect(location(ended)).toBe(`/devices?ended=${count - 1}`);
+    expect(await (await laptop.request('GET', '/devices')).text()).toContain('<span id="device-count">1</span>');
+    expect(location(await phone.request('GET', '/account'))).toBe('/login');
+    expect((await phone.request('POST', '/auth/refresh')).status).toBe(401);
+  });
+
+  it('refuses cross-site sign-out and sign-in forms with 403, and clears no cookie', async () => {
+    const client = new Client(app.url);
+    await client.signIn();
+    const crossSite = { 'sec-fetch-site': 'cross-site', origin: 'http://127.0.0.1:1' };
+    for (const path of ['/auth/logout', '/logout']) {
+      // with the cookie (a SameSite=None deployment) and without it (what a browser sends under SameSite=Lax)
+      const withCookie = await client.request('POST', path, { headers: crossSite });
+      const withoutCookie = await fetch(`${app.url}${path}`, { method: 'POST', headers: crossSite, redirect: 'manual' });
+      for (const res of [withCookie, withoutCookie]) {
+        expect(res.status, path).toBe(403);
+        expect(res.headers.getSetCookie(), path).toEqual([]);
+      }
+    }
+    const login = await fetch(`${app.url}/login`, {
+      method: 'POST',
+      headers: { ...crossSite, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: DEMO.username, password: DEMO.password }).toString(),
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(403);
+    expect(login.headers.getSetCookie()).toEqual([]);
+    expect((await client.request('GET', '/account')).status).toBe(200);
+  });
+});
+
+describe.skipIf(!redisAvailable)('the Express example on Redis (REDIS_URL)', () => {
+  let redis: RedisServer;
+  let first: RunningExample;
+  let second: RunningExample;
+  beforeAll(async () => {
+    redis = await startRedis();
+    const { jwk } = await exportKey(await generateKey('EdDSA'));
+    const env = { REDIS_URL: redis.url, LATCHKEY_KEYS_JWK: JSON.stringify(jwk) };
+    [first, second] = await Promise.all([startExample('express', env), startExample('express', env)]);
+  });
+  afterAll(async () => {
+    await Promise.allSettled([first?.stop(), second?.stop()]);
+    await redis?.stop();
+  });
+
+  it('says it uses Redis', () => {
+    expect(first.output()).toContain(`store: redis at 127.0.0.1:${redis.port}`);
+  });
+
+  it('two instances sharing one Redis and key set serve the same sessions, and sign-out on one ends them on both', async () => {
+    const onFirst = new Client(first.url);
+    expect((await onFirst.signIn()).status).toBe(303);
+    const onSecond = new Client(second.url);
+    for (const [name, cookie] of onFirst.cookies) onSecond.cookies.set(name, cookie);
+
+    expect(await (await onSecond.request('GET', '/account')).text()).toContain(`Signed in as ${DEMO.username}`);
+    const refreshed = await onSecond.request('POST', '/auth/refresh');
+    expect(refreshed.status).toBe(200);
+    const { accessToken } = (await refreshed.json()) as { accessToken: string };
+    expect((await onFirst.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
+
+    expect((await onSecond.request('POST', '/logout')).status).toBe(303);
+    expect(location(await onFirst.request('GET', '/account'))).toBe('/login');
+    expect((await onFirst.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
+  });
+});
