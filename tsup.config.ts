@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
 const allEntries = {
@@ -24,9 +24,24 @@ const shared: Options = {
   treeshake: true,
 };
 
-export default defineConfig([
-  { ...shared, format: ['esm'], clean: true },
-  // jose is ESM-only; bundling it into the CJS build lets require('latchkey') work without require(esm).
-  { ...shared, format: ['cjs'], noExternal: ['jose'] },
-  ...(existsSync('src/cli.ts') ? [{ entry: { cli: 'src/cli.ts' }, format: ['cjs'], target: 'node20', platform: 'node', external: ['latchkey'], noExternal: [], banner: { js: '#!/usr/bin/env node' } } satisfies Options] : []),
-]);
+const cli: Options = {
+  entry: { cli: 'src/cli.ts' },
+  format: ['cjs'],
+  target: 'node20',
+  platform: 'node',
+  // The CLI loads the built core through the package's own name (self-reference), so it stays tiny.
+  external: ['latchkey'],
+  banner: { js: '#!/usr/bin/env node' },
+};
+
+export default defineConfig((flags) => {
+  // One clean before every build starts: tsup runs the configs below in parallel, and a per-config `clean`
+  // can delete files another config has already written (the CLI, or the CJS build's .d.cts).
+  if (!flags.watch) rmSync('dist', { recursive: true, force: true });
+  return [
+    { ...shared, format: ['esm'] },
+    // jose is ESM-only; bundling it into the CJS build lets require('latchkey') work without require(esm).
+    { ...shared, format: ['cjs'], noExternal: ['jose'] },
+    ...(existsSync('src/cli.ts') ? [cli] : []),
+  ];
+});
