@@ -1,8 +1,9 @@
 /**
- * The published package, as a user gets it: `npm pack` (prepack builds), then install the tarball into
- * scratch apps and use it from ESM, CJS and TypeScript (nodenext and commonjs/node10); publint and
- * @arethetypeswrong/cli check the tarball. Packing happens in a staged copy of the repo so this file
- * never rebuilds the dist/ that other test files read while they run.
+ * The published package, as a user gets it: `npm pack`, then install the tarball into scratch apps and use
+ * it from ESM, CJS and TypeScript (nodenext and commonjs/node10); publint and @arethetypeswrong/cli check the
+ * tarball. Packing happens in a staged copy of the repo, so this file never rebuilds the dist/ other test
+ * files read while they run: it packs the dist/ `npm test` just built (pretest) when that is fresh, and
+ * otherwise lets prepack build it in the copy.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -318,6 +319,7 @@ describe('an app that installs the tarball', () => {
   });
 
   it('the ESM and CJS copies recognise each other\u2019s AuthError by its brand', async () => {
+    // sameModule: false says the two really are separate copies, so the brand is what is tested.
     expect(JSON.parse(await node(['dual.cjs'], app))).toEqual({ sameModule: false, cjsSeesEsm: true, esmSeesCjs: true, plainError: false });
   });
 
