@@ -1,9 +1,9 @@
 // The load generator for bench/http.mjs, run in its own process (pinned to its own core):
-// `node bench/http-load.mjs '<json {url, headers, connections, warmup, duration}>'` prints one JSON line.
+// `node bench/http-load.mjs '<json {url, headers, connections, pipelining, warmup, duration}>'` prints one JSON line.
 import autocannon from 'autocannon';
 
-const { url, headers = {}, connections = 32, warmup = 1, duration = 5 } = JSON.parse(process.argv[2]);
-const run = (seconds) => autocannon({ url, headers, connections, duration: seconds, pipelining: 1 });
+const { url, headers = {}, connections = 100, pipelining = 10, warmup = 1, duration = 5 } = JSON.parse(process.argv[2]);
+const run = (seconds) => autocannon({ url, headers, connections, pipelining, duration: seconds });
 
 if (warmup > 0) await run(warmup);
 const result = await run(duration);
