@@ -1,6 +1,7 @@
 // latchkey with Koa: sign-in form, protected page, "my devices", an SPA page, sign-out.
 // Run: npx tsup && node examples/koa/server.mjs
 import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
 import Koa from 'koa';
 import { isAuthError } from 'latchkey';
 import { latchkey } from 'latchkey/koa';
@@ -24,50 +25,45 @@ const seeOther = (ctx, url) => {
 };
 const signedIn = async (ctx, next) => (ctx.state.auth ? next() : seeOther(ctx, '/login'));
 
-// A router in a few lines (use @koa/router in a real app): 'METHOD /path' -> middleware chain.
-const routes = {
-  'GET /': [(ctx) => seeOther(ctx, ctx.state.auth ? '/account' : '/login')],
-  'GET /login': [(ctx) => page(ctx, loginPage({ notice: ctx.query.signed_out ? 'You are signed out.' : undefined }))],
-  'POST /login': [
-    async (ctx) => {
-      if (isCrossSiteForm(ctx.headers, config.trustedOrigins)) return page(ctx, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
-      const userId = await user.verify(ctx.request.body?.username, ctx.request.body?.password);
-      if (!userId) return page(ctx, loginPage({ error: 'Wrong username or password.', username: ctx.request.body?.username }), 401);
-      await lk.signIn(ctx, { userId, data: { name: user.username } }); // sets the session and refresh cookies
-      seeOther(ctx, '/account');
-    },
-  ],
-  'GET /account': [signedIn, async (ctx) => page(ctx, accountPage({ auth: ctx.state.auth, session: await auth.sessions.get(ctx.state.auth.sessionId) }))],
-  'GET /devices': [
-    signedIn,
-    async (ctx) => {
-      const sessions = await auth.sessions.list(ctx.state.auth.userId);
-      const notice = ctx.query.ended !== undefined ? `Signed out ${Number(ctx.query.ended)} other device(s).` : undefined;
-      page(ctx, devicesPage({ auth: ctx.state.auth, sessions, notice }));
-    },
-  ],
-  'POST /devices/sign-out-others': [
-    lk.requireAuth(),
-    async (ctx) => {
-      const ended = await auth.signOutEverywhere(ctx.state.auth.userId, { except: ctx.state.auth.sessionId });
-      seeOther(ctx, `/devices?ended=${ended}`);
-    },
-  ],
-  'GET /app': [(ctx) => page(ctx, appPage({ auth: ctx.state.auth }))],
-  'GET /api/me': [lk.requireAuth(), (ctx) => void (ctx.body = { userId: ctx.state.auth.userId, name: ctx.state.auth.data?.name, via: ctx.state.auth.via })],
-  'POST /auth/refresh': [lk.refresh()], // 200 { accessToken, expiresIn } + rotated refresh cookie
-  'POST /auth/logout': [lk.signOut()], // 204 + cleared cookies (for scripts)
-  'POST /logout': [
-    async (ctx) => {
-      // The form's sign-out: end the session, clear the cookies, and go back to the sign-in page.
-      const { setCookies } = await auth.signOutRequest({ method: ctx.method, headers: ctx.headers });
-      ctx.append('Set-Cookie', setCookies);
-      seeOther(ctx, '/login?signed_out=1');
-    },
-  ],
-};
+const router = new Router();
+router.get('/', (ctx) => seeOther(ctx, ctx.state.auth ? '/account' : '/login'));
+router.get('/login', (ctx) => page(ctx, loginPage({ notice: ctx.query.signed_out ? 'You are signed out.' : undefined })));
+router.post('/login', async (ctx) => {
+  if (isCrossSiteForm(ctx.headers, config.trustedOrigins)) return page(ctx, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
+  const userId = await user.verify(ctx.request.body?.username, ctx.request.body?.password);
+  if (!userId) return page(ctx, loginPage({ error: 'Wrong username or password.', username: ctx.request.body?.username }), 401);
+  await lk.signIn(ctx, { userId, data: { name: user.username } }); // sets the session and refresh cookies
+  seeOther(ctx, '/account');
+});
+
+router.get('/account', signedIn, async (ctx) => page(ctx, accountPage({ auth: ctx.state.auth, session: await auth.sessions.get(ctx.state.auth.sessionId) })));
+router.get('/devices', signedIn, async (ctx) => {
+  const sessions = await auth.sessions.list(ctx.state.auth.userId);
+  const notice = ctx.query.ended !== undefined ? `Signed out ${Number(ctx.query.ended)} other device(s).` : undefined;
+  page(ctx, devicesPage({ auth: ctx.state.auth, sessions, notice }));
+});
+router.post('/devices/sign-out-others', lk.requireAuth(), async (ctx) => {
+  const ended = await auth.signOutEverywhere(ctx.state.auth.userId, { except: ctx.state.auth.sessionId });
+  seeOther(ctx, `/devices?ended=${ended}`);
+});
+
+router.get('/app', (ctx) => page(ctx, appPage({ auth: ctx.state.auth })));
+router.get('/api/me', lk.requireAuth(), (ctx) => {
+  ctx.body = { userId: ctx.state.auth.userId, name: ctx.state.auth.data?.name, via: ctx.state.auth.via };
+});
+router.post('/auth/refresh', lk.refresh()); // 200 { accessToken, expiresIn } + rotated refresh cookie
+router.post('/auth/logout', lk.signOut()); // 204 + cleared cookies (for scripts)
+router.post('/logout', async (ctx) => {
+  // The form's sign-out: end the session, clear the cookies, and go back to the sign-in page.
+  const { setCookies } = await auth.signOutRequest({ method: ctx.method, headers: ctx.headers });
+  ctx.append('Set-Cookie', setCookies);
+  seeOther(ctx, '/login?signed_out=1');
+});
 for (const [path, asset] of Object.entries(ASSETS)) {
-  routes[`GET ${path}`] = [(ctx) => void ((ctx.type = asset.type), (ctx.body = asset.body))];
+  router.get(path, (ctx) => {
+    ctx.type = asset.type;
+    ctx.body = asset.body;
+  });
 }
 
 const app = new Koa();
@@ -82,12 +78,7 @@ app.use(async (ctx, next) => {
 });
 app.use(bodyParser({ enableTypes: ['form'], formLimit: '4kb' }));
 app.use(lk.authenticate()); // ctx.state.auth: who is signed in, or null; refuses cross-site cookie POSTs (403)
-app.use(async (ctx) => {
-  const chain = routes[`${ctx.method} ${ctx.path}`];
-  if (!chain) return; // Koa answers 404
-  const run = (i) => (i < chain.length ? chain[i](ctx, () => run(i + 1)) : undefined);
-  await run(0);
-});
+app.use(router.routes());
 
 const server = app.listen(config.port, config.host, () => {
   printBanner({ framework: 'Koa', port: server.address().port, user, storeLabel: demo.storeLabel, accessTtl: config.accessTtl });
