@@ -169,6 +169,36 @@ describe('secrets at rest', () => {
   });
 });
 
+describe('no secrets in errors', () => {
+  test('errors for refused credentials never carry the presented token, secret or cookie value (message, cause chain, JSON)', async () => {
+    const { auth, clock: time } = await setup();
+    const user = await auth.signIn({ userId: '50' });
+    const flip = (s: string) => `${s.slice(0, 30)}${s[30] === 'A' ? 'B' : 'A'}${s.slice(31)}`;
+    const attempts: [string, Promise<unknown>][] = [];
+    const presented = [user.accessToken, flip(user.accessToken), user.sessionToken, flip(user.sessionToken), user.refreshToken, flip(user.refreshToken)];
+    for (const value of presented) {
+      attempts.push([value, auth.authenticate({ method: 'GET', headers: { authorization: `Bearer ${value}` } })]);
+      attempts.push([value, auth.authenticate({ method: 'POST', headers: { cookie: `${auth.cookies.session}=${value}`, origin: 'https://evil.test' } })]);
+      attempts.push([value, auth.refresh({ refreshToken: value })]);
+    }
+    time.advance(60 * 60 * 1000); // expired token errors too
+    attempts.push([user.accessToken, auth.verifyAccessToken(user.accessToken)]);
+    let refused = 0;
+    for (const [value, attempt] of attempts) {
+      const error = await attempt.then(() => null, (e: unknown) => e);
+      if (error === null) continue;
+      refused++;
+      const texts: string[] = [];
+      for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+        texts.push(String(e), (e as Error).message ?? '', (e as Error).stack ?? '', JSON.stringify(e) ?? '');
+      }
+      const all = texts.join('\n');
+      for (const part of value.split('.')) if (part.length >= 16) expect(all).not.toContain(part);
+    }
+    expect(refused).toBeGreaterThanOrEqual(15);
+  });
+});
+
 describe('brute force of ids and secrets', () => {
   test('session ids are 128-bit and secrets 256-bit base64url, unique and unbiased over 600 sign-ins', async () => {
     const time = clock();
