@@ -1,7 +1,7 @@
 // memoryStore footprint: RSS at 100k and 1M live sessions, then RSS after 10 expiry cycles (fill,
 // move the injected clock past expiry, let the sweeper run) to show it stays flat.
 // Records are real ones: one is made by createAuth + signIn (EdDSA keys, so it carries refresh state
-// and device meta), then copied with fresh ids, secret hashes and refresh seeds; one session per user
+// and device meta), then copied with fresh ids and secret hashes (and seeds, if any); one session per user
 // (the worst case for the per-user index).
 // Usage: node --expose-gc bench/memory.mjs   (env BENCH_MEMORY_MAX=1000000, BENCH_MEMORY_CYCLES=10,
 //                                             BENCH_MEMORY_CYCLE_N=250000; set it to 1000000 for full-size cycles)
@@ -41,7 +41,7 @@ async function fill(from, count) {
       id: b64(16),
       userId: `user-${i}`,
       secretHash: b64(32),
-      refresh: { ...template.refresh, seed: b64(32) },
+      refresh: template.refresh && { ...template.refresh, ...('seed' in template.refresh ? { seed: b64(32) } : {}) },
       createdAt: clock,
       authTime: clock,
       lastSeenAt: clock,
@@ -53,13 +53,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function usage() {
   globalThis.gc();
   globalThis.gc();
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heapUsed };
+  const { rss, heapUsed, heapTotal } = process.memoryUsage();
+  return { rss, heapUsed, heapTotal };
 }
 const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 const base = usage();
-const rows = [['baseline (auth + empty store)', '0', mb(base.rss), mb(base.heapUsed), '']];
+const rows = [['baseline (auth + empty store)', '0', mb(base.rss), mb(base.heapTotal), mb(base.heapUsed), '']];
 const live = {};
 let filled = 0;
 for (const target of [100_000, MAX].filter((n, i, a) => n <= MAX && a.indexOf(n) === i)) {
@@ -68,7 +68,7 @@ for (const target of [100_000, MAX].filter((n, i, a) => n <= MAX && a.indexOf(n)
   filled = target;
   const u = usage();
   live[target] = u.rss;
-  rows.push([`${target.toLocaleString('en-US')} live sessions`, store.size.toLocaleString('en-US'), mb(u.rss), mb(u.heapUsed), `${Math.round((u.heapUsed - base.heapUsed) / target)} B (filled in ${((performance.now() - start) / 1000).toFixed(1)} s)`]);
+  rows.push([`${target.toLocaleString('en-US')} live sessions`, store.size.toLocaleString('en-US'), mb(u.rss), mb(u.heapTotal), mb(u.heapUsed), `${Math.round((u.heapUsed - base.heapUsed) / target)} B (filled in ${((performance.now() - start) / 1000).toFixed(1)} s)`]);
 }
 
 /** Moves the clock past every record's expiry and waits for the sweeper to empty the store. */
@@ -91,7 +91,7 @@ for (let c = 1; c <= CYCLES; c++) {
 await auth.close();
 
 console.log(`\n### memoryStore footprint (record JSON ${recordBytes} bytes; RSS after forced GC)\n`);
-table(['state', 'records', 'RSS', 'heap used', 'heap per session'], rows);
+table(['state', 'records', 'RSS', 'V8 heap total', 'heap used', 'heap used per session'], rows);
 console.log(`\n**${CYCLES} expiry cycles of ${CYCLE_N.toLocaleString('en-US')} sessions each** (fill, clock past expiry, sweep)\n`);
 table(
   ['cycle', 'RSS full', 'RSS after sweep', 'heap after sweep'],
