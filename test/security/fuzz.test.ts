@@ -11,7 +11,7 @@ import { AUDIENCE, FRAMEWORKS, ISSUER, TRUSTED_ORIGIN, cookieValue, login, send,
 
 /** Requests per batch (sent concurrently) and batches per property per framework. */
 const BATCH = 8;
-const RUNS = 100;
+const RUNS = 200;
 const SEED = Number(process.env.LATCHKEY_FUZZ_SEED ?? 20301);
 
 const B64 = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'];
