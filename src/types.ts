@@ -112,6 +112,7 @@ export type AuthContext = CookieAuthContext | BearerAuthContext;
 
 /** A request as the core sees it: a method and headers (a `Headers` object or Node's header record). */
 export interface AuthRequest {
+  /** The HTTP method. Omitted, the request counts as unsafe (a POST) for the CSRF check: it fails closed. */
   method?: string;
   headers: Headers | Readonly<Record<string, string | string[] | undefined>>;
 }

@@ -18,6 +18,14 @@ describe('CSRF checks on cookie-authenticated requests', () => {
     expect(error).toMatchObject({ code: 'csrf_rejected', status: 403 });
   });
 
+  it('counts a request without a method as unsafe: a cross-site cookie request is refused, a plain one passes', async () => {
+    const { auth, request } = await setup();
+    const { method: _ignored, ...crossSite } = request('POST', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    expect((await authFailure(auth.authenticate(crossSite))).code).toBe('csrf_rejected');
+    const { method: _also, ...plain } = request('POST');
+    await expect(auth.authenticate(plain)).resolves.toMatchObject({ userId: 'u1' });
+  });
+
   it('refuses a cross-site POST identified by Origin alone (older browsers send no Sec-Fetch-Site)', async () => {
     const { auth, request } = await setup();
     expect((await authFailure(auth.authenticate(request('POST', { origin: 'https://evil.example' })))).code).toBe('csrf_rejected');

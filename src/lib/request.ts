@@ -14,8 +14,9 @@ export function header(request: AuthRequest, name: string): string | undefined {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
-/** True for methods that may change state (everything but GET, HEAD, OPTIONS, TRACE). */
+/** True for methods that may change state (everything but GET, HEAD, OPTIONS, TRACE); a missing method is unsafe (fail closed). */
 export function isUnsafeMethod(method: string | undefined): boolean {
-  if (method === undefined || method === 'GET' || method === 'HEAD') return false;
+  if (method === 'GET' || method === 'HEAD') return false;
+  if (typeof method !== 'string') return true;
   return !SAFE_METHODS.has(String(method).toUpperCase());
 }
