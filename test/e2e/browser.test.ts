@@ -22,6 +22,8 @@ if (!haveChromium && process.env.CI !== 'true') {
   );
 }
 
+/** Generous: the machine may be busy with other test files; a real failure still fails, only later. */
+const POLL = { timeout: 10_000 };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example in Chromium', () => {
@@ -64,7 +66,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
   async function signIn(context: BrowserContext, password: string = DEMO.password): Promise<Page> {
     const page = await context.newPage();
     await page.goto(`${app.url}/account`);
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/login'); // the protected page sends strangers to sign in
+    await expect.poll(() => new URL(page.url()).pathname, POLL).toBe('/login'); // the protected page sends strangers to sign in
     await page.fill('#username', DEMO.username);
     await page.fill('#password', password);
     const posted = page.waitForResponse((res) => new URL(res.url()).pathname === '/login' && res.request().method() === 'POST');
@@ -86,7 +88,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
   async function openSPA(context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
     await page.goto(`${app.url}/app`);
-    await expect.poll(() => page.getAttribute('#status', 'data-state')).toBe('signed-in');
+    await expect.poll(() => page.getAttribute('#status', 'data-state'), POLL).toBe('signed-in');
     return page;
   }
 
@@ -136,7 +138,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
     spa.on('response', record);
     const statusBefore = await spa.textContent('#status');
     await spa.click('#call');
-    await expect.poll(() => spa.textContent('#status')).not.toBe(statusBefore);
+    await expect.poll(() => spa.textContent('#status'), POLL).not.toBe(statusBefore);
     spa.off('response', record);
 
     expect(await spa.getAttribute('#status', 'data-state')).toBe('signed-in');
@@ -176,7 +178,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
 
     // The session was not revoked as a replay: a reload refreshes again, and the cookie pages still work.
     await tabA.reload();
-    await expect.poll(() => tabA.getAttribute('#status', 'data-state')).toBe('signed-in');
+    await expect.poll(() => tabA.getAttribute('#status', 'data-state'), POLL).toBe('signed-in');
     expect(await isSignedIn(page)).toBe(true);
     await Promise.all([tabA.close(), tabB.close()]);
   });
@@ -193,11 +195,11 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
     expect(await page.textContent('[role=status]')).toContain('Signed out 1 other device');
     expect(Number(await page.textContent('#device-count'))).toBe(1);
 
-    // The other browser: its cookie page sends it to sign in, and its SPA's in-memory token stops working
-    // now, not at expiry (the example turns accessToken.checkSession on).
+    // The other browser: its cookie page sends it to sign in, and its SPA page, still holding an access token
+    // in memory, is signed out on its next API call.
     expect(await isSignedIn(otherPage)).toBe(false);
     await otherSPA.click('#call');
-    await expect.poll(() => otherSPA.getAttribute('#status', 'data-state')).toBe('signed-out');
+    await expect.poll(() => otherSPA.getAttribute('#status', 'data-state'), POLL).toBe('signed-out');
     // and this browser is still signed in
     expect(await isSignedIn(page)).toBe(true);
     await other.close();
@@ -233,7 +235,7 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
     expect(await isSignedIn(page)).toBe(false);
     // the SPA tab still holds an access token in memory, but the session behind it is gone
     await spa.click('#call');
-    await expect.poll(() => spa.getAttribute('#status', 'data-state')).toBe('signed-out');
+    await expect.poll(() => spa.getAttribute('#status', 'data-state'), POLL).toBe('signed-out');
   });
 
   it('the SPA page signs out from script: the API and refresh stop working', async () => {
