@@ -30,7 +30,6 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
   let app: RunningExample;
   let browser: Browser;
   let attacker: Server;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing and CI=true: the browser tests must run in CI (apt-get install chromium).`);
@@ -40,27 +39,29 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
       res.setHeader('content-type', 'text/html; charset=utf-8');
       res.end(`<!doctype html><form method="post" action="${target.replace(/"/g, '&quot;')}"><input name="x" value="1"></form><script>document.forms[0].submit()</script>`);
     });
-    const [started, launched] = await Promise.all([
-      startExample('express', { LATCHKEY_ACCESS_TTL: `${ACCESS_TTL_MS / 1000}s`, LATCHKEY_CLOCK_TOLERANCE: '0s' }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      }),
+    // Assigned as each resolves, so afterAll cleans up whatever started even if another part failed.
+    await Promise.all([
+      startExample('express', { LATCHKEY_ACCESS_TTL: `${ACCESS_TTL_MS / 1000}s`, LATCHKEY_CLOCK_TOLERANCE: '0s' }).then((started) => (app = started)),
+      chromium
+        .launch({
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        })
+        .then((launched) => (browser = launched)),
       new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve)),
     ]);
-    app = started;
-    browser = launched;
   });
 
   afterAll(async () => {
-    await Promise.allSettled([browser?.close(), app?.stop(), new Promise((resolve) => (attacker?.listening ? attacker.close(resolve) : resolve(null)))]);
+    await Promise.allSettled([browser?.close(), app?.stop(), new Promise((resolve) => {
+        attacker?.closeAllConnections();
+        return attacker?.listening ? attacker.close(resolve) : resolve(null);
+      })]);
   });
 
   async function newContext(): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
-    contexts.push(context);
-    return context;
+    return browser.newContext({ viewport: { width: 900, height: 640 } });
   }
 
   async function signIn(context: BrowserContext, password: string = DEMO.password): Promise<Page> {
