@@ -2,10 +2,10 @@
 // usual peer for each (express-session on memory and connect-redis, @fastify/jwt, koa-session).
 // The server runs pinned to core 0 (`taskset -c 0`), autocannon in its own process on core 1, and
 // redis-server on core 1 too, so the server core does only the server's work. Every ratio is against
-// the bare framework measured in the same round of the same run.
+// the bare framework measured just before and just after it (paired), in the same run.
 // autocannon runs 100 connections x 10 pipelined requests (as fastify's own benchmarks do), so that the
 // server core, not the one-core load generator, is the bottleneck and the ratios measure the server.
-// Usage: node bench/http.mjs   (env BENCH_HTTP_SECONDS=5, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
+// Usage: node bench/http.mjs   (env BENCH_HTTP_SECONDS=3, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
 //                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fmtRatio, freePort, median, requireBuild, ROOT, saveJSON, startRedis, table } from './lib.mjs';
 
 requireBuild();
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 1);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 100);
 const PIPELINING = Number(process.env.BENCH_HTTP_PIPELINING ?? 10);
@@ -121,8 +121,20 @@ try {
     for (const [framework, variants] of Object.entries(PLAN)) {
       if (only && !only.includes(framework)) continue;
       const adapterBuilt = existsSync(join(ROOT, 'dist', `${framework}.js`));
-      let bare;
-      for (const variant of variants) {
+      // Paired: bare runs before and after every variant, and the variant is compared with the mean of
+      // those two, so a neighbour process that steals the core for a while skews one pair, not a column.
+      const bareKey = `${framework}/bare`;
+      const bareSamples = (samples[bareKey] ??= { rps: [], p99: [], ratio: [] });
+      const runBare = async () => {
+        const r = await measure(framework, 'bare', redis.url);
+        bareSamples.rps.push(r.rps);
+        bareSamples.p99.push(r.p99);
+        bareSamples.ratio.push(1);
+        process.stderr.write(`  ${bareKey}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms\n`);
+        return r.rps;
+      };
+      let before = await runBare();
+      for (const variant of variants.filter((v) => v !== 'bare')) {
         if (variant.startsWith('latchkey-') && !adapterBuilt) {
           if (round === 0) notes.push(`latchkey/${framework} is not built (dist/${framework}.js missing): its rows are skipped.`);
           continue;
@@ -131,11 +143,12 @@ try {
         const s = (samples[key] ??= { rps: [], p99: [], ratio: [] });
         try {
           const r = await measure(framework, variant, redis.url);
-          if (variant === 'bare') bare = r.rps;
+          const after = await runBare();
           s.rps.push(r.rps);
           s.p99.push(r.p99);
-          s.ratio.push(r.rps / bare);
-          process.stderr.write(`  ${key}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms\n`);
+          s.ratio.push(r.rps / ((before + after) / 2));
+          before = after;
+          process.stderr.write(`  ${key}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${(r.rps / ((before + after) / 2)).toFixed(2)}x bare\n`);
         } catch (error) {
           s.error = error.message;
           process.stderr.write(`  ${key}: FAILED ${error.message}\n`);
@@ -152,7 +165,7 @@ for (const [key, s] of Object.entries(samples)) {
   results[key] = s.rps.length ? { rps: median(s.rps), p99: median(s.p99), vsBare: median(s.ratio) } : { error: s.error };
 }
 
-console.log(`\n### HTTP GET /me, ${CONNECTIONS} connections x ${PIPELINING} pipelined, ${SECONDS} s after ${WARMUP} s warmup, median of ${ROUNDS} round(s); server on core 0, autocannon on core 1\n`);
+console.log(`\n### HTTP GET /me, ${CONNECTIONS} connections x ${PIPELINING} pipelined, ${SECONDS} s after ${WARMUP} s warmup, median of ${ROUNDS} round(s); server on core 0, autocannon on core 1; "vs bare" = paired with the bare runs just before and after\n`);
 for (const [framework, variants] of Object.entries(PLAN)) {
   const rows = variants
     .filter((v) => results[`${framework}/${v}`])
@@ -164,7 +177,8 @@ for (const [framework, variants] of Object.entries(PLAN)) {
   console.log(`\n**${framework}**\n`);
   table(['server', 'req/s', 'p99 ms', 'vs bare'], rows);
 }
-const ratio = (a, b) => (results[a]?.rps && results[b]?.rps ? results[a].rps / results[b].rps : NaN);
+// Head to head through each side's paired ratio to bare (the two ran minutes apart).
+const ratio = (a, b) => (results[a]?.vsBare && results[b]?.vsBare ? results[a].vsBare / results[b].vsBare : NaN);
 console.log('\n**head to head (same run)**\n');
 table(
   ['comparison', 'ratio'],

@@ -84,7 +84,7 @@ if (http) {
     const r = h[`${fw}/latchkey-bearer`];
     target(`HTTP bearer ≥ 0.90x bare (${fw})`, r?.vsBare ? fmtRatio(r.vsBare) : 'n/a', r?.vsBare ? r.vsBare >= 0.9 : null);
   }
-  const vs = (a, b) => (h[a]?.rps && h[b]?.rps ? h[a].rps / h[b].rps : NaN);
+  const vs = (a, b) => (h[a]?.vsBare && h[b]?.vsBare ? h[a].vsBare / h[b].vsBare : NaN); // via each one's paired ratio to bare
   const jwt = vs('fastify/latchkey-bearer', 'fastify/fastify-jwt');
   const jwtCache = vs('fastify/latchkey-bearer', 'fastify/fastify-jwt-cache');
   target('HTTP bearer ≥ 1.0x @fastify/jwt (fastify)', `${fmtRatio(jwt)} (vs @fastify/jwt with cache: ${fmtRatio(jwtCache)})`, Number.isFinite(jwt) ? jwt >= 1 : null);
