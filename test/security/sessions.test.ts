@@ -175,17 +175,19 @@ describe('no secrets in errors', () => {
     const user = await auth.signIn({ userId: '50' });
     const flip = (s: string) => `${s.slice(0, 30)}${s[30] === 'A' ? 'B' : 'A'}${s.slice(31)}`;
     const attempts: [string, Promise<unknown>][] = [];
+    // settle each attempt at once, so a refusal is handled even before the loop below reads it
+    const settled = (p: Promise<unknown>): Promise<unknown> => p.then(() => null, (e: unknown) => e);
     const presented = [user.accessToken, flip(user.accessToken), user.sessionToken, flip(user.sessionToken), user.refreshToken, flip(user.refreshToken)];
     for (const value of presented) {
-      attempts.push([value, auth.authenticate({ method: 'GET', headers: { authorization: `Bearer ${value}` } })]);
-      attempts.push([value, auth.authenticate({ method: 'POST', headers: { cookie: `${auth.cookies.session}=${value}`, origin: 'https://evil.test' } })]);
-      attempts.push([value, auth.refresh({ refreshToken: value })]);
+      attempts.push([value, settled(auth.authenticate({ method: 'GET', headers: { authorization: `Bearer ${value}` } }))]);
+      attempts.push([value, settled(auth.authenticate({ method: 'POST', headers: { cookie: `${auth.cookies.session}=${value}`, origin: 'https://evil.test' } }))]);
+      attempts.push([value, settled(auth.refresh({ refreshToken: value }))]);
     }
     time.advance(60 * 60 * 1000); // expired token errors too
-    attempts.push([user.accessToken, auth.verifyAccessToken(user.accessToken)]);
+    attempts.push([user.accessToken, settled(auth.verifyAccessToken(user.accessToken))]);
     let refused = 0;
     for (const [value, attempt] of attempts) {
-      const error = await attempt.then(() => null, (e: unknown) => e);
+      const error = await attempt;
       if (error === null) continue;
       refused++;
       const texts: string[] = [];
