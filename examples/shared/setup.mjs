@@ -33,7 +33,12 @@ export function readConfig(env = process.env) {
 
 async function loadKeys(keysJwk) {
   if (!keysJwk) return [await generateKey('EdDSA')];
-  const parsed = JSON.parse(keysJwk);
+  let parsed;
+  try {
+    parsed = JSON.parse(keysJwk);
+  } catch {
+    throw new Error('LATCHKEY_KEYS_JWK must be a private JWK or a JSON array of them (npx latchkey keygen prints one).');
+  }
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 

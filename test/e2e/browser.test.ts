@@ -30,6 +30,8 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
   let app: RunningExample;
   let browser: Browser;
   let attacker: Server;
+  let appStarting: Promise<RunningExample> | undefined;
+  let browserLaunching: Promise<Browser> | undefined;
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing and CI=true: the browser tests must run in CI (apt-get install chromium).`);
@@ -39,25 +41,20 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('the Express example
       res.setHeader('content-type', 'text/html; charset=utf-8');
       res.end(`<!doctype html><form method="post" action="${target.replace(/"/g, '&quot;')}"><input name="x" value="1"></form><script>document.forms[0].submit()</script>`);
     });
-    // Assigned as each resolves, so afterAll cleans up whatever started even if another part failed.
-    await Promise.all([
-      startExample('express', { LATCHKEY_ACCESS_TTL: `${ACCESS_TTL_MS / 1000}s`, LATCHKEY_CLOCK_TOLERANCE: '0s' }).then((started) => (app = started)),
-      chromium
-        .launch({
-          executablePath: CHROMIUM,
-          headless: true,
-          args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        })
-        .then((launched) => (browser = launched)),
-      new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve)),
-    ]);
+    // Kept as promises, so afterAll closes whatever started even when another part failed, or is still starting.
+    appStarting = startExample('express', { LATCHKEY_ACCESS_TTL: `${ACCESS_TTL_MS / 1000}s`, LATCHKEY_CLOCK_TOLERANCE: '0s' });
+    browserLaunching = chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    [app, browser] = await Promise.all([appStarting, browserLaunching, new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))]);
   });
 
   afterAll(async () => {
-    await Promise.allSettled([browser?.close(), app?.stop(), new Promise((resolve) => {
-        attacker?.closeAllConnections();
-        return attacker?.listening ? attacker.close(resolve) : resolve(null);
-      })]);
+    attacker?.closeAllConnections();
+    attacker?.close();
+    await Promise.allSettled([browserLaunching?.then((b) => b.close()), appStarting?.then((a) => a.stop())]);
   });
 
   async function newContext(): Promise<BrowserContext> {
