@@ -190,3 +190,26 @@ describe.skipIf(!redisAvailable)('the Express example on Redis (REDIS_URL)', () 
     expect((await onFirst.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
   });
 });
+
+describe('the Express example with LATCHKEY_TRUSTED_ORIGINS', () => {
+  const trusted = 'http://127.0.0.1:4999';
+  let app: RunningExample;
+  beforeAll(async () => {
+    app = await startExample('express', { LATCHKEY_TRUSTED_ORIGINS: `${trusted}, http://127.0.0.1:5000` });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('lets a trusted origin post with the cookies and still refuses any other cross-site origin', async () => {
+    const client = new Client(app.url);
+    await client.signIn();
+    const refused = await client.request('POST', '/auth/refresh', { headers: { 'sec-fetch-site': 'cross-site', origin: 'http://127.0.0.1:5001' } });
+    expect(refused.status).toBe(403);
+    const allowed = await client.request('POST', '/auth/refresh', { headers: { 'sec-fetch-site': 'cross-site', origin: trusted } });
+    expect(allowed.status).toBe(200);
+    const signedOut = await client.request('POST', '/logout', { headers: { 'sec-fetch-site': 'cross-site', origin: trusted } });
+    expect(location(signedOut)).toBe('/login?signed_out=1');
+    expect(client.cookies.size).toBe(0);
+  });
+});
