@@ -3,101 +3,16 @@ import { createCore, type Core } from './core.js';
 import { checkCsrf } from './csrf.js';
 import { AuthError, isAuthError } from './errors.js';
 import type { KeyInput } from './keys.js';
-import { LRU } from './lib/lru.js';
 import { header } from './lib/request.js';
 import { resolveOptions, type AuthOptions } from './options.js';
 import { firstRefreshToken, newRefreshState, rotate, verifyRefreshToken } from './refresh.js';
-import { activityAt, assertLive, checkSessionToken, cleanMeta, isSessionId, loadLive, newSecret, newSessionId, toInfo, touch } from './sessions.js';
+import { activityAt, checkSessionToken, cleanMeta, isSessionId, loadLive, newSecret, newSessionId, toInfo, touch } from './sessions.js';
 import { memoryStore, type MemoryStore } from './stores/memory.js';
 import { checkStore, type SessionStore } from './stores/store.js';
-import { RESERVED_CLAIMS, TokenService, type JSONWebKeySet } from './tokens.js';
-import type { AccessTokenClaims, AppClaims, AuthContext, AuthRequest, SessionData, SessionInfo, SessionMeta, SessionRecord } from './types.js';
-
-/** What `signIn` needs: who signed in, their session data, and device facts. */
-export interface SignInInput {
-  userId: string;
-  data?: SessionData;
-  meta?: SessionMeta;
-}
-
-/** Token fields of a result: present when the Auth issues tokens (`keys` configured). */
-export type TokenFields<Tokens extends boolean> = Tokens extends true
-  ? { accessToken: string; refreshToken: string; /** Seconds until the access token expires. */ expiresIn: number }
-  : { accessToken?: undefined; refreshToken?: undefined; expiresIn?: undefined };
-
-/** What `signIn` and `elevate` return. Send `setCookies` as Set-Cookie headers. */
-export type SignInResult<Tokens extends boolean = true> = {
-  session: SessionInfo;
-  /** The session cookie's value, `<sessionId>.<secret>`. */
-  sessionToken: string;
-  setCookies: string[];
-} & TokenFields<Tokens>;
-
-/** What `refresh` returns: a new access token, the rotated refresh token, and its cookie. */
-export interface RefreshResult {
-  session: SessionInfo;
-  accessToken: string;
-  refreshToken: string;
-  /** Seconds until the access token expires. */
-  expiresIn: number;
-  setCookies: string[];
-}
-
-/** How `authenticate` went, for middleware that must not fail on a stale credential. */
-export interface Resolution {
-  auth: AuthContext | null;
-  /** The 401 that explains `auth: null` when a credential was presented but refused. */
-  error: AuthError | null;
-  setCookies: readonly string[];
-}
-
-/** A partial data object merged into the session, or a function from old data to new. */
-export type SessionUpdate = Partial<SessionData> | ((data: SessionData) => SessionData | Promise<SessionData>);
-
-/** The session API: list, read and update a user's sessions. */
-export interface SessionsAPI {
-  /** The user's live sessions ("my devices"), oldest first. */
-  list(userId: string): Promise<SessionInfo[]>;
-  /** One live session, or `null`. */
-  get(sessionId: string): Promise<SessionInfo | null>;
-  /** Updates session data with compare-and-set, retrying on conflict; concurrent updates are never lost. */
-  update(sessionId: string, update: SessionUpdate): Promise<SessionInfo>;
-}
-
-/** The latchkey engine returned by `createAuth`: plain values in, plain values out. */
-export interface Auth<Tokens extends boolean = true> {
-  /** Creates a new session (never reuses one) and issues its credentials. */
-  signIn(input: SignInInput): Promise<SignInResult<Tokens>>;
-  /** Authenticates a request by Bearer token or session cookie; `null` when none is presented. */
-  authenticate(request: AuthRequest): Promise<AuthContext | null>;
-  /** Like `authenticate`, but a refused credential yields `auth: null` with the error; throws only 403 and 503. */
-  resolve(request: AuthRequest): Promise<Resolution>;
-  /** Rotates the refresh token from the request's refresh cookie, or from `{ refreshToken }`. */
-  refresh(input: AuthRequest | { refreshToken: string }): Promise<RefreshResult>;
-  /** Ends one session; its cookie and refresh token die at once. `true` if it existed. */
-  signOut(sessionId: string): Promise<boolean>;
-  /** Ends the session the request presents (CSRF-checked) and returns the cookie-clearing lines. */
-  signOutRequest(request: AuthRequest): Promise<{ sessionId: string | null; setCookies: string[] }>;
-  /** Ends every session of a user, except `except`; returns how many ended. */
-  signOutEverywhere(userId: string, options?: { except?: string }): Promise<number>;
-  /** Re-issues a session's credentials under a new id (after a privilege change); the old id dies. */
-  elevate(sessionId: string, options?: { data?: SessionData }): Promise<SignInResult<Tokens>>;
-  /** Verifies an access token (and, with `checkSession`, that its session is live); returns its claims. */
-  verifyAccessToken(token: string): Promise<AccessTokenClaims>;
-  /** The public keys as a JWKS document (`/.well-known/jwks.json`). */
-  jwks(): Promise<JSONWebKeySet>;
-  /** Replaces the key set (rotation): the first key signs; tokens of removed keys stop verifying. */
-  setKeys(keys: readonly KeyInput[]): Promise<void>;
-  /** Set-Cookie lines that delete both latchkey cookies. */
-  clearCookies(): string[];
-  /** Resolves when every key is imported; rejects with the import error. */
-  ready(): Promise<void>;
-  /** Releases the store's timers and connections and the revocation subscription. */
-  close(): Promise<void>;
-  readonly sessions: SessionsAPI;
-  /** The cookie names and refresh path in use. */
-  readonly cookies: { readonly session: string; readonly refresh: string; readonly refreshPath: string };
-}
+import { RESERVED_CLAIMS, TokenService } from './tokens.js';
+import type { Auth, RefreshResult, SignInResult } from './auth-types.js';
+import { createSessionCheck } from './revocation.js';
+import type { AccessTokenClaims, AppClaims, AuthContext, AuthRequest, SessionData, SessionMeta, SessionRecord } from './types.js';
 
 const MAX_USER_ID = 256;
 const MAX_DATA_BYTES = 64 * 1024;
@@ -164,16 +79,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
   const core = createCore(resolved, store, tokens);
   const config = resolved.cookies;
 
-  // checkSession answers from here between store reads when the store broadcasts revocations.
-  const known = new LRU<string, { record: SessionRecord; checkedAt: number }>(10_000);
-  const unsubscribe = store.subscribe?.((ids) => {
-    if (ids === null) {
-      known.clear();
-      return;
-    }
-    core.markRevoked(ids);
-    for (const id of ids) known.delete(id);
-  });
+  const sessionCheck = createSessionCheck(core);
 
   function requireTokens(): TokenService {
     if (!tokens) throw new TypeError('latchkey: this Auth issues no tokens; pass keys, issuer and audience to createAuth.');
@@ -238,25 +144,9 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     return result;
   }
 
-  async function liveSessionData(sessionId: string): Promise<SessionData> {
-    const now = core.now();
-    const revokedUntil = core.revoked.peek(sessionId);
-    if (revokedUntil !== undefined && revokedUntil > now) throw new AuthError('session_invalid');
-    if (store.subscribe) {
-      const hit = known.get(sessionId);
-      if (hit && now - hit.checkedAt < resolved.touchEvery) {
-        assertLive(hit.record, now);
-        return hit.record.data;
-      }
-    }
-    const record = await loadLive(core, sessionId);
-    if (store.subscribe) known.set(sessionId, { record, checkedAt: now });
-    return record.data;
-  }
-
   async function verifyAccessToken(token: string): Promise<AccessTokenClaims> {
     const claims = await requireTokens().verify(token);
-    if (resolved.tokens!.checkSession) await liveSessionData(claims.sid);
+    if (resolved.tokens!.checkSession) await sessionCheck.live(claims.sid);
     return claims;
   }
 
@@ -264,7 +154,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     const bearer = tokens ? bearerToken(request) : undefined;
     if (bearer !== undefined) {
       const claims = await tokens!.verify(bearer);
-      const data = resolved.tokens!.checkSession ? await liveSessionData(claims.sid) : null;
+      const data = resolved.tokens!.checkSession ? await sessionCheck.live(claims.sid) : null;
       return { via: 'bearer', userId: claims.sub, sessionId: claims.sid, claims, data };
     }
     const cookie = readCookie(request, config.sessionName);
@@ -332,8 +222,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       if (!isSessionId(sessionId)) return false;
       const record = await core.io((s) => s.get(sessionId));
       const existed = await core.io((s) => s.delete(sessionId));
-      core.markRevoked([sessionId]);
-      known.delete(sessionId);
+      sessionCheck.revoke([sessionId]);
       if (existed && record) core.emit({ type: 'sign_out', at: core.now(), userId: record.userId, sessionId });
       return existed;
     },
@@ -371,7 +260,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     async signOutEverywhere(userId, opts = {}) {
       checkUserId(userId, 'signOutEverywhere');
       const count = await core.io((s) => s.deleteByUser(userId, opts.except === undefined ? {} : { except: opts.except }));
-      known.clear();
+      sessionCheck.clear();
       core.emit({ type: 'sign_out_everywhere', at: core.now(), userId, count, ...(opts.except === undefined ? {} : { except: opts.except }) });
       return count;
     },
@@ -383,8 +272,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       checkData(data);
       const result = await createSession(old.userId, data, old.meta);
       await core.io((s) => s.delete(sessionId));
-      core.markRevoked([sessionId]);
-      known.delete(sessionId);
+      sessionCheck.revoke([sessionId]);
       core.emit({ type: 'elevate', at: core.now(), userId: old.userId, sessionId: result.session.id, previousSessionId: sessionId });
       return result;
     },
@@ -408,7 +296,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     },
 
     async close() {
-      unsubscribe?.();
+      sessionCheck.close();
       await store.close?.();
     },
 
@@ -438,7 +326,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
           checkData(data);
           const next: SessionRecord = { ...record, data, version: record.version + 1 };
           if (await core.io((s) => s.update(next, record.version))) {
-            known.delete(sessionId);
+            sessionCheck.forget(sessionId);
             return toInfo(next);
           }
         }

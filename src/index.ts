@@ -1,5 +1,5 @@
 export { createAuth } from './auth.js';
-export type { Auth, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from './auth.js';
+export type { Auth, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from './auth-types.js';
 export { AuthError, ERROR_STATUS, isAuthError } from './errors.js';
 export type { AuthErrorCode } from './errors.js';
 export type { AuthEvent, AuthEventBase, AuthEventType } from './events.js';

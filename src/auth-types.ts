@@ -1,0 +1,90 @@
+import type { KeyInput } from './keys.js';
+import type { JSONWebKeySet } from './tokens.js';
+import type { AccessTokenClaims, AuthContext, AuthRequest, SessionData, SessionInfo, SessionMeta } from './types.js';
+import type { AuthError } from './errors.js';
+
+/** What `signIn` needs: who signed in, their session data, and device facts. */
+export interface SignInInput {
+  userId: string;
+  data?: SessionData;
+  meta?: SessionMeta;
+}
+
+/** Token fields of a result: present when the Auth issues tokens (`keys` configured). */
+export type TokenFields<Tokens extends boolean> = Tokens extends true
+  ? { accessToken: string; refreshToken: string; /** Seconds until the access token expires. */ expiresIn: number }
+  : { accessToken?: undefined; refreshToken?: undefined; expiresIn?: undefined };
+
+/** What `signIn` and `elevate` return. Send `setCookies` as Set-Cookie headers. */
+export type SignInResult<Tokens extends boolean = true> = {
+  session: SessionInfo;
+  /** The session cookie's value, `<sessionId>.<secret>`. */
+  sessionToken: string;
+  setCookies: string[];
+} & TokenFields<Tokens>;
+
+/** What `refresh` returns: a new access token, the rotated refresh token, and its cookie. */
+export interface RefreshResult {
+  session: SessionInfo;
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  setCookies: string[];
+}
+
+/** How `authenticate` went, for middleware that must not fail on a stale credential. */
+export interface Resolution {
+  auth: AuthContext | null;
+  /** The 401 that explains `auth: null` when a credential was presented but refused. */
+  error: AuthError | null;
+  setCookies: readonly string[];
+}
+
+/** A partial data object merged into the session, or a function from old data to new. */
+export type SessionUpdate = Partial<SessionData> | ((data: SessionData) => SessionData | Promise<SessionData>);
+
+/** The session API: list, read and update a user's sessions. */
+export interface SessionsAPI {
+  /** The user's live sessions ("my devices"), oldest first. */
+  list(userId: string): Promise<SessionInfo[]>;
+  /** One live session, or `null`. */
+  get(sessionId: string): Promise<SessionInfo | null>;
+  /** Updates session data with compare-and-set, retrying on conflict; concurrent updates are never lost. */
+  update(sessionId: string, update: SessionUpdate): Promise<SessionInfo>;
+}
+
+/** The latchkey engine returned by `createAuth`: plain values in, plain values out. */
+export interface Auth<Tokens extends boolean = true> {
+  /** Creates a new session (never reuses one) and issues its credentials. */
+  signIn(input: SignInInput): Promise<SignInResult<Tokens>>;
+  /** Authenticates a request by Bearer token or session cookie; `null` when none is presented. */
+  authenticate(request: AuthRequest): Promise<AuthContext | null>;
+  /** Like `authenticate`, but a refused credential yields `auth: null` with the error; throws only 403 and 503. */
+  resolve(request: AuthRequest): Promise<Resolution>;
+  /** Rotates the refresh token from the request's refresh cookie, or from `{ refreshToken }`. */
+  refresh(input: AuthRequest | { refreshToken: string }): Promise<RefreshResult>;
+  /** Ends one session; its cookie and refresh token die at once. `true` if it existed. */
+  signOut(sessionId: string): Promise<boolean>;
+  /** Ends the session the request presents (CSRF-checked) and returns the cookie-clearing lines. */
+  signOutRequest(request: AuthRequest): Promise<{ sessionId: string | null; setCookies: string[] }>;
+  /** Ends every session of a user, except `except`; returns how many ended. */
+  signOutEverywhere(userId: string, options?: { except?: string }): Promise<number>;
+  /** Re-issues a session's credentials under a new id (after a privilege change); the old id dies. */
+  elevate(sessionId: string, options?: { data?: SessionData }): Promise<SignInResult<Tokens>>;
+  /** Verifies an access token (and, with `checkSession`, that its session is live); returns its claims. */
+  verifyAccessToken(token: string): Promise<AccessTokenClaims>;
+  /** The public keys as a JWKS document (`/.well-known/jwks.json`). */
+  jwks(): Promise<JSONWebKeySet>;
+  /** Replaces the key set (rotation): the first key signs; tokens of removed keys stop verifying. */
+  setKeys(keys: readonly KeyInput[]): Promise<void>;
+  /** Set-Cookie lines that delete both latchkey cookies. */
+  clearCookies(): string[];
+  /** Resolves when every key is imported; rejects with the import error. */
+  ready(): Promise<void>;
+  /** Releases the store's timers and connections and the revocation subscription. */
+  close(): Promise<void>;
+  readonly sessions: SessionsAPI;
+  /** The cookie names and refresh path in use. */
+  readonly cookies: { readonly session: string; readonly refresh: string; readonly refreshPath: string };
+}
