@@ -38,6 +38,13 @@ export function errorResponse(error: AuthError): ErrorResponse {
   return { status: error.status, headers, setCookies: error.setCookies, body: { error: error.code } };
 }
 
+/** Validates `requireAuth` options when the middleware is created, not per request. */
+export function requireAuthOptions(options: RequireAuthOptions = {}): RequireAuthOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('latchkey: requireAuth takes an options object, e.g. requireAuth({ check: (auth) => auth.data?.role === "admin" }).');
+  if (options.check !== undefined && typeof options.check !== 'function') throw new TypeError('latchkey: requireAuth({ check }) needs check to be a function (auth) => boolean.');
+  return options;
+}
+
 /**
  * What `requireAuth` decides for a resolved request: the context, or the AuthError to answer with
  * (the refused credential's 401, `credentials_missing`, or `forbidden` from `check`).

@@ -7,7 +7,7 @@ export { exportKey, generateKey, importKey, SIGNING_ALGORITHMS } from './keys.js
 export type { KeyInput, KeyOptions, SigningAlgorithm, SigningKey } from './keys.js';
 export { parseDuration } from './options.js';
 export type { AuthOptions, Duration } from './options.js';
-export { errorResponse, refreshResponse, requireContext, signOutResponse } from './http.js';
+export { errorResponse, refreshResponse, requireAuthOptions, requireContext, signOutResponse } from './http.js';
 export type { ErrorResponse, RequireAuthOptions, SuccessResponse } from './http.js';
 export { memoryStore } from './stores/memory.js';
 export type { MemoryStore, MemoryStoreOptions } from './stores/memory.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, errorResponse, requireContext, type AuthContext } from 'latchkey';
+import { AuthError, createAuth, errorResponse, requireAuthOptions, requireContext, type AuthContext, type RequireAuthOptions } from 'latchkey';
 
 const ctx: AuthContext = { via: 'cookie', userId: 'u1', sessionId: 's1', data: { role: 'user' } };
 
@@ -62,5 +62,24 @@ describe('requireContext', () => {
   it('throws forbidden when the check says no (sync or async)', async () => {
     await expect(requireContext({ auth: ctx, error: null }, { check: () => false })).rejects.toMatchObject({ code: 'forbidden', status: 403 });
     await expect(requireContext({ auth: ctx, error: null }, { check: async () => false })).rejects.toMatchObject({ code: 'forbidden' });
+  });
+});
+
+describe('requireAuthOptions', () => {
+  it('refuses a check that is not a function when the middleware is created, with a message that says what to pass', () => {
+    expect(() => requireAuthOptions({ check: 'admin' as unknown as () => boolean })).toThrow(/check to be a function/);
+    expect(() => requireAuthOptions(null as unknown as RequireAuthOptions)).toThrow(/options object/);
+    const check = (): boolean => true;
+    expect(requireAuthOptions({ check }).check).toBe(check);
+    expect(requireAuthOptions()).toEqual({});
+  });
+
+  it('makes every adapter refuse a bad check at requireAuth() time, not on the first request', async () => {
+    const auth = createAuth();
+    const { latchkey: express } = await import('latchkey/express');
+    const { latchkey: koa } = await import('latchkey/koa');
+    const bad = { check: 42 } as unknown as RequireAuthOptions;
+    expect(() => express(auth).requireAuth(bad)).toThrow(TypeError);
+    expect(() => koa(auth).requireAuth(bad)).toThrow(TypeError);
   });
 });

@@ -3,6 +3,7 @@ import {
   errorResponse,
   isAuthError,
   refreshResponse,
+  requireAuthOptions,
   requireContext,
   signOutResponse,
   type Auth,
@@ -104,9 +105,10 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): ExpressLat
     },
 
     requireAuth(options = {}) {
+      const checked = requireAuthOptions(options);
       return async function latchkeyRequireAuth(req, res, next) {
         try {
-          await requireContext(await resolve(req, res), options);
+          await requireContext(await resolve(req, res), checked);
         } catch (error) {
           return fail(res, next, error);
         }

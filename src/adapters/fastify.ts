@@ -4,6 +4,7 @@ import {
   errorResponse,
   isAuthError,
   refreshResponse,
+  requireAuthOptions,
   requireContext,
   signOutResponse,
   type Auth,
@@ -103,9 +104,10 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) 
     return { sessionId };
   });
   app.decorate('requireAuth', function requireAuth(options: RequireAuthOptions = {}): preHandlerAsyncHookHandler {
+    const checked = requireAuthOptions(options);
     return async function latchkeyRequireAuth(request, reply) {
       try {
-        await requireContext(await resolve(request, reply), options);
+        await requireContext(await resolve(request, reply), checked);
       } catch (error) {
         return fail(reply, error);
       }

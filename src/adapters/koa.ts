@@ -3,6 +3,7 @@ import {
   errorResponse,
   isAuthError,
   refreshResponse,
+  requireAuthOptions,
   requireContext,
   signOutResponse,
   type Auth,
@@ -100,9 +101,10 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): KoaLatchke
     },
 
     requireAuth(options = {}) {
+      const checked = requireAuthOptions(options);
       return async function latchkeyRequireAuth(ctx, next) {
         try {
-          await requireContext(await resolve(ctx), options);
+          await requireContext(await resolve(ctx), checked);
         } catch (error) {
           return fail(ctx, error);
         }
