@@ -21,7 +21,8 @@ async function latchkeyAuth() {
   if (variant === 'latchkey-cookie-redis') {
     const { redisStore } = await import('../dist/redis.js');
     const { default: Redis } = await import('ioredis');
-    store = redisStore({ client: new Redis(redisUrl) });
+    // As docs/redis.md recommends (node-redis, under connect-redis, pipelines on its own too).
+    store = redisStore({ client: new Redis(redisUrl, { enableAutoPipelining: true }) });
   }
   const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: ISS, audience: AUD, ...(store ? { store } : {}) });
   await auth.ready();

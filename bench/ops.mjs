@@ -62,7 +62,7 @@ try {
       [
         'redis',
         () => {
-          const client = new Redis(redis.url);
+          const client = new Redis(redis.url, { enableAutoPipelining: true }); // as docs/redis.md recommends
           return { store: redisStore({ client }), done: () => client.quit() };
         },
       ],
