@@ -146,9 +146,10 @@ try {
           const after = await runBare();
           s.rps.push(r.rps);
           s.p99.push(r.p99);
-          s.ratio.push(r.rps / ((before + after) / 2));
+          const ratio = r.rps / ((before + after) / 2);
+          s.ratio.push(ratio);
           before = after;
-          process.stderr.write(`  ${key}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${(r.rps / ((before + after) / 2)).toFixed(2)}x bare\n`);
+          process.stderr.write(`  ${key}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${ratio.toFixed(2)}x bare\n`);
         } catch (error) {
           s.error = error.message;
           process.stderr.write(`  ${key}: FAILED ${error.message}\n`);
