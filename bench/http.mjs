@@ -6,7 +6,8 @@
 // autocannon runs 100 connections x 10 pipelined requests (as fastify's own benchmarks do), so that the
 // server core, not the one-core load generator, is the bottleneck and the ratios measure the server.
 // Usage: node bench/http.mjs   (env BENCH_HTTP_SECONDS=3, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
-//                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify)
+//                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify,
+//                               BENCH_HTTP_VARIANTS=latchkey-bearer,latchkey-cookie)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +37,7 @@ const LABEL = {
   'koa-session': 'koa-session (signed cookie)',
 };
 const only = process.env.BENCH_HTTP_ONLY?.split(',');
+const onlyVariants = process.env.BENCH_HTTP_VARIANTS?.split(',');
 
 let pin = (core) => ['taskset', '-c', String(core)];
 try {
@@ -134,7 +136,7 @@ try {
         return r.rps;
       };
       let before = await runBare();
-      for (const variant of variants.filter((v) => v !== 'bare')) {
+      for (const variant of variants.filter((v) => v !== 'bare' && (!onlyVariants || onlyVariants.includes(v)))) {
         if (variant.startsWith('latchkey-') && !adapterBuilt) {
           if (round === 0) notes.push(`latchkey/${framework} is not built (dist/${framework}.js missing): its rows are skipped.`);
           continue;
