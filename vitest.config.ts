@@ -15,6 +15,7 @@ export default defineConfig({
     ],
   },
   test: {
+    reporters: ['default', './test/support/summary-reporter.ts'],
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
