@@ -47,6 +47,7 @@ function toAuthRequest(req: Request): AuthRequest {
 
 /** Appends Set-Cookie lines, keeping every line the app (or an earlier step) already set and skipping repeats. */
 function appendCookies(res: Response, lines: readonly string[]): void {
+  if (lines.length === 0) return;
   const current = res.getHeader('set-cookie');
   const present = new Set(Array.isArray(current) ? current : typeof current === 'string' ? [current] : []);
   const fresh = lines.filter((line) => !present.has(line));

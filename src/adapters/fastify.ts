@@ -56,6 +56,7 @@ function toAuthRequest(request: FastifyRequest): AuthRequest {
 
 /** Adds Set-Cookie lines, keeping every line the app (or an earlier step) already set and skipping repeats. */
 function appendCookies(reply: FastifyReply, lines: readonly string[]): void {
+  if (lines.length === 0) return;
   const current = reply.getHeader('set-cookie');
   const present = new Set(Array.isArray(current) ? current : typeof current === 'string' ? [current] : []);
   for (const line of lines) if (!present.has(line)) reply.header('set-cookie', line);
@@ -73,25 +74,25 @@ function fail(reply: FastifyReply, error: unknown): FastifyReply {
   return send(reply, errorResponse(error));
 }
 
+const kPending = Symbol('latchkey.pending');
+interface Pending {
+  [kPending]: Promise<Resolution> | null;
+}
+
 const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) => {
   if (typeof auth?.resolve !== 'function') throw new TypeError('latchkey: register the plugin with an Auth, e.g. app.register(latchkey, { auth: createAuth(options) }).');
-  const resolutions = new WeakMap<FastifyRequest, Promise<Resolution>>();
-
   /** Resolves a request once (the hook and requireAuth both need it) and sets `request.auth`. */
   function resolve(request: FastifyRequest, reply: FastifyReply): Promise<Resolution> {
-    let pending = resolutions.get(request);
-    if (!pending) {
-      pending = auth.resolve(toAuthRequest(request)).then((resolution) => {
-        request.auth = resolution.auth;
-        appendCookies(reply, resolution.setCookies);
-        return resolution;
-      });
-      resolutions.set(request, pending);
-    }
-    return pending;
+    const slot = request as unknown as Pending;
+    return (slot[kPending] ??= auth.resolve(toAuthRequest(request)).then((resolution) => {
+      request.auth = resolution.auth;
+      appendCookies(reply, resolution.setCookies);
+      return resolution;
+    }));
   }
 
   app.decorateRequest('auth', null);
+  app.decorateRequest(kPending, null); // declared up front, so every request keeps one object shape
   app.decorateReply('signIn', async function signIn(this: FastifyReply, input: SignInInput) {
     const meta = input.meta ?? { userAgent: this.request.headers['user-agent'], ip: this.request.ip };
     const result = await auth.signIn({ ...input, meta });
@@ -135,12 +136,12 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) 
     },
   });
 
-  app.addHook('onRequest', async function latchkeyAuthenticate(request, reply) {
-    try {
-      await resolve(request, reply);
-    } catch (error) {
-      return fail(reply, error);
-    }
+  // A callback hook: one promise per request (the resolution), none for the hook itself.
+  app.addHook('onRequest', function latchkeyAuthenticate(request, reply, done) {
+    resolve(request, reply).then(
+      () => done(),
+      (error: unknown) => (isAuthError(error) ? void send(reply, errorResponse(error)) : done(error as Error)),
+    );
   });
 };
 

@@ -44,6 +44,7 @@ function toAuthRequest(ctx: Context): AuthRequest {
 
 /** Appends Set-Cookie lines, keeping every line the app (or an earlier step) already set and skipping repeats. */
 function appendCookies(ctx: Context, lines: readonly string[]): void {
+  if (lines.length === 0) return;
   const current: unknown = ctx.response.headers['set-cookie'];
   const present = new Set(Array.isArray(current) ? current : typeof current === 'string' ? [current] : []);
   const fresh = lines.filter((line) => !present.has(line));
