@@ -220,7 +220,8 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
 
     async signOut(sessionId) {
       if (!isSessionId(sessionId)) return false;
-      const record = await core.io((s) => s.get(sessionId));
+      // the read only names the user in the audit event: without an event hook, sign-out is one round trip
+      const record = resolved.onEvent ? await core.io((s) => s.get(sessionId)) : null;
       const existed = await core.io((s) => s.delete(sessionId));
       sessionCheck.revoke([sessionId]);
       if (existed && record) core.emit({ type: 'sign_out', at: core.now(), userId: record.userId, sessionId });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, memoryStore, type Duration } from 'latchkey';
+import { createAuth, generateKey, memoryStore, type AuthEvent, type Duration } from 'latchkey';
 import { AUDIENCE, authFailure, bearerRequest, cookieRequest, cookieValue, DAY, HOUR, ISSUER, MINUTE, SECOND, spyStore, testClock } from './support/core.js';
 
 const SESSION_COOKIE = '__Host-latchkey.session';
@@ -166,6 +166,23 @@ describe('sign-out', () => {
     await expect(auth.signOut(session.id)).resolves.toBe(false);
     expect((await authFailure(auth.authenticate(request))).code).toBe('session_invalid');
     await expect(auth.signOut('not an id')).resolves.toBe(false);
+  });
+
+  it('signOut is one store call without an event hook; with one, it reads the record to name the user', async () => {
+    const { auth, store } = cookieAuth();
+    const { session } = await signedIn(auth);
+    const getsBefore = store.calls.get ?? 0;
+    await auth.signOut(session.id);
+    expect(store.calls.get ?? 0).toBe(getsBefore);
+    expect(store.calls.delete).toBe(1);
+
+    const clock = testClock();
+    const audited = spyStore(clock.now);
+    const events: AuthEvent[] = [];
+    const withHook = createAuth({ store: audited, now: clock.now, onEvent: (e) => void events.push(e) });
+    const other = await withHook.signIn({ userId: 'u9' });
+    await withHook.signOut(other.session.id);
+    expect(events.at(-1)).toMatchObject({ type: 'sign_out', userId: 'u9', sessionId: other.session.id });
   });
 
   it('signOutEverywhere ends every session of the user except the one kept, and returns the count', async () => {
