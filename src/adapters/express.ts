@@ -77,20 +77,17 @@ function fail(res: Response, next: NextFunction, error: unknown): void {
  * app.post('/auth/logout', lk.signOut());
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): ExpressLatchkey<Tokens> {
-  const resolutions = new WeakMap<Request, Promise<Resolution>>();
+  // this instance's slot on a request: its pending resolution, shared by authenticate and requireAuth
+  const kPending = Symbol('latchkey.pending');
 
   /** Resolves a request once (authenticate and requireAuth may both run) and sets `req.auth`. */
   function resolve(req: Request, res: Response): Promise<Resolution> {
-    let pending = resolutions.get(req);
-    if (!pending) {
-      pending = auth.resolve(toAuthRequest(req)).then((resolution) => {
-        req.auth = resolution.auth;
-        appendCookies(res, resolution.setCookies);
-        return resolution;
-      });
-      resolutions.set(req, pending);
-    }
-    return pending;
+    const slot = req as Request & { [kPending]?: Promise<Resolution> };
+    return (slot[kPending] ??= auth.resolve(toAuthRequest(req)).then((resolution) => {
+      req.auth = resolution.auth;
+      appendCookies(res, resolution.setCookies);
+      return resolution;
+    }));
   }
 
   return {

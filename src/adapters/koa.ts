@@ -73,20 +73,17 @@ function fail(ctx: Context, error: unknown): void {
  * router.post('/auth/refresh', lk.refresh());
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): KoaLatchkey<Tokens> {
-  const resolutions = new WeakMap<Context, Promise<Resolution>>();
+  // this instance's slot on a request: its pending resolution, shared by authenticate and requireAuth
+  const kPending = Symbol('latchkey.pending');
 
   /** Resolves a request once (authenticate and requireAuth may both run) and sets `ctx.state.auth`. */
   function resolve(ctx: Context): Promise<Resolution> {
-    let pending = resolutions.get(ctx);
-    if (!pending) {
-      pending = auth.resolve(toAuthRequest(ctx)).then((resolution) => {
-        ctx.state.auth = resolution.auth;
-        appendCookies(ctx, resolution.setCookies);
-        return resolution;
-      });
-      resolutions.set(ctx, pending);
-    }
-    return pending;
+    const slot = ctx as Context & { [kPending]?: Promise<Resolution> };
+    return (slot[kPending] ??= auth.resolve(toAuthRequest(ctx)).then((resolution) => {
+      ctx.state.auth = resolution.auth;
+      appendCookies(ctx, resolution.setCookies);
+      return resolution;
+    }));
   }
 
   return {
