@@ -112,6 +112,14 @@ export function checkKeyInput(input: KeyInput, where: string): void {
   fail(`${where}: expected a key from generateKey/importKey, a JWK, a PEM string or a 32+ byte secret.`);
 }
 
+/** True for key input that can only verify: an imported public key, a public JWK or an SPKI PEM. */
+export function isVerifyOnlyKey(input: KeyInput): boolean {
+  if (typeof input === 'object' && input !== null && 'verifyKey' in input) return (input as SigningKey).signingKey === undefined;
+  if (typeof input === 'string') return input.includes('-----BEGIN') && !input.includes('PRIVATE KEY');
+  if (input instanceof Uint8Array || typeof input !== 'object' || input === null) return false;
+  return input.kty !== 'oct' && input.d === undefined;
+}
+
 function decodeOct(jwk: JWK, where: string): Uint8Array {
   if (typeof jwk.k !== 'string') fail(`${where}: an "oct" JWK needs its "k" member.`);
   return new Uint8Array(Buffer.from(jwk.k, 'base64url'));

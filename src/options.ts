@@ -1,6 +1,5 @@
 import type { AuthEvent } from './events.js';
-import type { JWK } from 'jose';
-import { checkKeyInput, type KeyInput, type SigningKey } from './keys.js';
+import { checkKeyInput, isVerifyOnlyKey, type KeyInput } from './keys.js';
 import type { SessionStore } from './stores/store.js';
 import type { AppClaims, SessionInfo } from './types.js';
 
@@ -151,15 +150,6 @@ function normalizeOrigin(origin: unknown): string {
   return parsed.origin;
 }
 
-/** True for key input that can only verify: a public JWK or SPKI PEM, or an imported public key. */
-function isVerifyOnly(key: KeyInput | undefined): boolean {
-  if (typeof key === 'string') return key.includes('-----BEGIN') && !key.includes('PRIVATE KEY');
-  if (typeof key !== 'object' || key === null || key instanceof Uint8Array) return false;
-  if ('verifyKey' in key) return (key as SigningKey).signingKey === undefined;
-  const jwk = key as JWK;
-  return jwk.kty !== 'oct' && jwk.d === undefined;
-}
-
 /** Validates `createAuth` options and fills in defaults; every message says what to change. */
 export function resolveOptions(options: AuthOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('createAuth expects an options object.');
@@ -233,7 +223,7 @@ function resolveTokens(options: AuthOptions): ResolvedOptions['tokens'] {
   }
   if (!Array.isArray(keys) || keys.length === 0) fail("keys must be a non-empty array, e.g. keys: [await generateKey('EdDSA')]; the first key signs, all verify.");
   keys.forEach((key, i) => checkKeyInput(key, `keys[${i}]`));
-  if (isVerifyOnly(keys[0])) fail('keys[0] signs tokens, so it must be a private key or a secret; put public (verify-only) keys after it.');
+  if (isVerifyOnlyKey(keys[0]!)) fail('keys[0] signs tokens, so it must be a private key or a secret; put public (verify-only) keys after it.');
   if (typeof options.issuer !== 'string' || options.issuer === '') fail("issuer is required when keys are given (tokens are issued), e.g. issuer: 'https://api.example.com'.");
   const audience = options.audience;
   const audiences = typeof audience === 'string' ? [audience] : Array.isArray(audience) ? audience : [];

@@ -18,5 +18,5 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 export function isUnsafeMethod(method: string | undefined): boolean {
   if (method === 'GET' || method === 'HEAD') return false;
   if (typeof method !== 'string') return true;
-  return !SAFE_METHODS.has(String(method).toUpperCase());
+  return !SAFE_METHODS.has(method.toUpperCase());
 }
