@@ -7,9 +7,10 @@ const allEntries = {
   fastify: 'src/adapters/fastify.ts',
   koa: 'src/adapters/koa.ts',
   redis: 'src/stores/redis.ts',
+  store: 'src/store.ts',
   testing: 'src/testing/store-conformance.ts',
 };
-// Later milestones add subpaths; build the ones that exist.
+// Every subpath entry of package.json's exports map; built when its source exists.
 const entry = Object.fromEntries(Object.entries(allEntries).filter(([, file]) => existsSync(file)));
 
 // Subpath entries import the core as 'latchkey' (the package itself), so there is one copy of the

@@ -1,5 +1,5 @@
 import { AuthError, isAuthError, type AuthErrorCode } from './errors.js';
-import type { RefreshResult, Resolution } from './auth-types.js';
+import type { RefreshResult, Resolution } from './auth-api.js';
 import type { AuthContext } from './types.js';
 
 /** An HTTP answer for an AuthError: status, headers and a JSON body `{ error: code }`. */

@@ -1,5 +1,7 @@
+// latchkey: the operations an app calls and the types it uses (re-exports only).
+// Adapter plumbing lives in `latchkey/adapter`, store-author rules in `latchkey/store`.
 export { createAuth } from './auth.js';
-export type { Auth, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from './auth-types.js';
+export type { Auth, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from './auth-api.js';
 export { AuthError, ERROR_STATUS, isAuthError } from './errors.js';
 export type { AuthErrorCode } from './errors.js';
 export type { AuthEvent, AuthEventBase, AuthEventType } from './events.js';
@@ -7,12 +9,9 @@ export { exportKey, generateKey, importKey, SIGNING_ALGORITHMS } from './keys.js
 export type { KeyInput, KeyOptions, SigningAlgorithm, SigningKey } from './keys.js';
 export { parseDuration } from './options.js';
 export type { AuthOptions, Duration } from './options.js';
-export { errorResponse, refreshResponse, requireAuthOptions, requireContext, signOutResponse } from './http.js';
-export type { ErrorResponse, RequireAuthOptions, SuccessResponse } from './http.js';
 export { memoryStore } from './stores/memory.js';
 export type { MemoryStore, MemoryStoreOptions } from './stores/memory.js';
-export { applyRefreshStep, checkStore } from './stores/store.js';
-export type { RefreshAdvance, RefreshStep, SessionActivity, SessionStore } from './stores/store.js';
+export type { SessionStore } from './stores/store.js';
 export type { JSONWebKeySet } from './tokens.js';
 export type {
   AccessTokenClaims,
@@ -30,3 +29,13 @@ export type {
   SessionMeta,
   SessionRecord,
 } from './types.js';
+
+// Deprecated root re-exports, kept for one minor version (0.2.x) so 0.1 code keeps working.
+/** @deprecated Import from `latchkey/adapter`; the root re-export goes in 0.3. */
+export { errorResponse, refreshResponse, requireAuthOptions, requireContext, signOutResponse } from './http.js';
+/** @deprecated Import from `latchkey/adapter`; the root re-export goes in 0.3. */
+export type { ErrorResponse, RequireAuthOptions, SuccessResponse } from './http.js';
+/** @deprecated Import from `latchkey/store`; the root re-export goes in 0.3. */
+export { applyRefreshStep, checkStore } from './stores/kit.js';
+/** @deprecated Import from `latchkey/store`; the root re-export goes in 0.3. */
+export type { RefreshAdvance, RefreshStep, SessionActivity } from './stores/store.js';

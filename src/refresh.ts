@@ -1,7 +1,8 @@
-import type { Core } from './core.js';
+import type { TokenContext } from './context.js';
 import { AuthError } from './errors.js';
 import { hmac, safeEqual } from './lib/crypto.js';
-import { applyRefreshStep, type RefreshAdvance, type RefreshStep } from './stores/store.js';
+import { applyRefreshStep } from './stores/kit.js';
+import type { RefreshAdvance, RefreshStep } from './stores/store.js';
 import { assertLive } from './sessions.js';
 import type { RefreshState, SessionRecord } from './types.js';
 
@@ -29,26 +30,26 @@ function tokenFor(key: Uint8Array, sessionId: string, generation: number): strin
 }
 
 /** The refresh token of a new session's first generation, under the key for new sessions. */
-export async function firstRefreshToken(core: Core, sessionId: string): Promise<string> {
-  const [key] = await core.tokens!.refreshKeys();
+export async function firstRefreshToken(ctx: TokenContext, sessionId: string): Promise<string> {
+  const [key] = await ctx.tokens.refreshKeys();
   if (!key) throw new TypeError('latchkey: no key can derive refresh tokens; set refreshToken.secret or give a private key.');
   return tokenFor(key, sessionId, 0);
 }
 
 /** The key under which a presented refresh token verifies (compared in constant time), or `null` for a forgery. */
-export async function verifyRefreshToken(core: Core, presented: string): Promise<{ sessionId: string; generation: number; key: Uint8Array } | null> {
+export async function verifyRefreshToken(ctx: TokenContext, presented: string): Promise<{ sessionId: string; generation: number; key: Uint8Array } | null> {
   const parsed = parseRefreshToken(presented);
   if (!parsed) return null;
   let found: Uint8Array | null = null;
-  for (const key of await core.tokens!.refreshKeys()) {
+  for (const key of await ctx.tokens.refreshKeys()) {
     if (safeEqual(parsed.secret, secretFor(key, parsed.sessionId, parsed.generation))) found = key;
   }
   return found ? { sessionId: parsed.sessionId, generation: parsed.generation, key: found } : null;
 }
 
 /** Fresh refresh state for a new session: generation 0. */
-export function newRefreshState(core: Core, now: number, absoluteExpiresAt: number): RefreshState {
-  return { generation: 0, rotatedAt: now, expiresAt: Math.min(now + core.options.tokens!.refreshTtl, absoluteExpiresAt) };
+export function newRefreshState(ctx: TokenContext, now: number, absoluteExpiresAt: number): RefreshState {
+  return { generation: 0, rotatedAt: now, expiresAt: Math.min(now + ctx.tokenOptions.refreshTtl, absoluteExpiresAt) };
 }
 
 /** Outcome of presenting a refresh token. */
@@ -60,13 +61,13 @@ export interface Rotation {
 }
 
 /** `advanceRefresh` for stores without it: get + compare-and-set update. */
-async function advanceWithUpdate(core: Core, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
+async function advanceWithUpdate(ctx: TokenContext, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
   for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
-    const record = await core.io((s) => s.get(sessionId));
+    const record = await ctx.io((s) => s.get(sessionId));
     if (!record) return null;
     const next = applyRefreshStep(record, step);
     if (!next) return { advanced: false, record };
-    if (await core.io((s) => s.update(next, record.version))) return { advanced: true, record: next };
+    if (await ctx.io((s) => s.update(next, record.version))) return { advanced: true, record: next };
   }
   throw new AuthError('session_conflict');
 }
@@ -77,22 +78,22 @@ async function advanceWithUpdate(core: Core, sessionId: string, step: RefreshSte
  * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
  * not verify is refused before the store is touched and changes nothing.
  */
-export async function rotate(core: Core, presented: string): Promise<Rotation> {
-  const verified = await verifyRefreshToken(core, presented);
+export async function rotate(ctx: TokenContext, presented: string): Promise<Rotation> {
+  const verified = await verifyRefreshToken(ctx, presented);
   if (!verified) throw new AuthError('token_invalid');
   const { sessionId, generation, key } = verified;
-  const now = core.now();
-  const { refreshTtl, reuseGrace } = core.options.tokens!;
-  const idle = core.options.idleTimeout;
+  const now = ctx.now();
+  const { refreshTtl, reuseGrace } = ctx.tokenOptions;
+  const idle = ctx.options.idleTimeout;
   const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
-  const outcome = core.store.advanceRefresh
-    ? await core.io((s) => s.advanceRefresh!(sessionId, step))
-    : await advanceWithUpdate(core, sessionId, step);
+  const outcome = ctx.store.advanceRefresh
+    ? await ctx.io((s) => s.advanceRefresh!(sessionId, step))
+    : await advanceWithUpdate(ctx, sessionId, step);
   if (!outcome?.record.refresh) throw new AuthError('session_invalid');
   const { record } = outcome;
   const state = outcome.record.refresh;
   if (outcome.advanced) {
-    core.emit({ type: 'refresh', at: now, userId: record.userId, sessionId, generation: state.generation });
+    ctx.emit({ type: 'refresh', at: now, userId: record.userId, sessionId, generation: state.generation });
     return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true };
   }
   if (generation > state.generation) throw new AuthError('token_invalid');
@@ -101,7 +102,7 @@ export async function rotate(core: Core, presented: string): Promise<Rotation> {
     try {
       assertLive(record, now);
     } catch (error) {
-      await core.io((s) => s.delete(sessionId)).catch(() => {});
+      await ctx.io((s) => s.delete(sessionId)).catch(() => {});
       throw error;
     }
     throw new AuthError('token_expired');
@@ -110,8 +111,8 @@ export async function rotate(core: Core, presented: string): Promise<Rotation> {
     assertLive(record, now);
     return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: false };
   }
-  await core.io((s) => s.delete(sessionId));
-  core.markRevoked([sessionId]);
-  core.emit({ type: 'refresh_reused', at: now, userId: record.userId, sessionId, generation, currentGeneration: state.generation });
+  await ctx.io((s) => s.delete(sessionId));
+  ctx.markRevoked([sessionId]);
+  ctx.emit({ type: 'refresh_reused', at: now, userId: record.userId, sessionId, generation, currentGeneration: state.generation });
   throw new AuthError('refresh_reused');
 }

@@ -1,4 +1,4 @@
-import type { Core } from './core.js';
+import type { BaseContext } from './context.js';
 import { AuthError } from './errors.js';
 import { LRU } from './lib/lru.js';
 import { assertLive, loadLive } from './sessions.js';
@@ -27,33 +27,36 @@ const KNOWN_SESSIONS = 10_000;
  * broadcast revocation drops the entry at once, and a possibly missed broadcast drops them all.
  * Without a broadcast every check reads the store.
  */
-export function createSessionCheck(core: Core): SessionCheck {
+export function createSessionCheck(ctx: BaseContext): SessionCheck {
   const known = new LRU<string, { record: SessionRecord; checkedAt: number }>(KNOWN_SESSIONS);
-  const broadcasts = typeof core.store.subscribe === 'function';
-  const unsubscribe = core.store.subscribe?.((ids) => {
-    if (ids === null) return known.clear();
-    core.markRevoked(ids);
-    for (const id of ids) known.delete(id);
+  const broadcasts = typeof ctx.store.subscribe === 'function';
+  const unsubscribe = ctx.store.subscribe?.((message) => {
+    if (message === null) return known.clear();
+    // a 0.1 custom store sends a bare array of revoked ids
+    const { revoked, changed } = Array.isArray(message) ? { revoked: message as readonly string[], changed: [] } : message;
+    ctx.markRevoked(revoked);
+    for (const id of revoked) known.delete(id);
+    for (const id of changed) known.delete(id);
   });
 
   return {
     async live(sessionId) {
-      const now = core.now();
-      const revokedUntil = core.revoked.peek(sessionId);
+      const now = ctx.now();
+      const revokedUntil = ctx.revoked.peek(sessionId);
       if (revokedUntil !== undefined && revokedUntil > now) throw new AuthError('session_invalid');
       if (broadcasts) {
         const hit = known.get(sessionId);
-        if (hit && now - hit.checkedAt < core.options.touchEvery) {
+        if (hit && now - hit.checkedAt < ctx.options.touchEvery) {
           assertLive(hit.record, now);
           return hit.record.data;
         }
       }
-      const record = await loadLive(core, sessionId);
+      const record = await loadLive(ctx, sessionId);
       if (broadcasts) known.set(sessionId, { record, checkedAt: now });
       return record.data;
     },
     revoke(sessionIds) {
-      core.markRevoked(sessionIds);
+      ctx.markRevoked(sessionIds);
       for (const id of sessionIds) known.delete(id);
     },
     forget(sessionId) {

@@ -1,12 +1,12 @@
-import type { Core } from './core.js';
+import type { BaseContext } from './context.js';
 import { AuthError } from './errors.js';
 import { randomToken, safeEqual, sha256 } from './lib/crypto.js';
+import { isLive, isSessionId } from './stores/kit.js';
 import type { SessionStore } from './stores/store.js';
 import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
 
 /** `<sessionId>.<secret>`: a 128-bit id and a 256-bit secret, both base64url. */
 const SESSION_TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
-const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 const META_LIMIT = 512;
 
 /** A fresh session id: from the store's `newId` hook when it has one (checked for shape), else 128 random bits. */
@@ -17,11 +17,6 @@ export function newSessionId(store?: Pick<SessionStore, 'newId'>, userId?: strin
     return id;
   }
   return randomToken(16);
-}
-
-/** True if the value has the shape of a session id (cheap guard before any store call). */
-export function isSessionId(value: unknown): value is string {
-  return typeof value === 'string' && SESSION_ID.test(value);
 }
 
 /** A fresh 256-bit secret and the hash the store keeps of it. */
@@ -37,8 +32,8 @@ export function toInfo<D>(record: SessionRecord<D>): SessionInfo<D> {
 }
 
 /** Idle and overall expiry for activity at `at`. */
-export function activityAt(core: Core, at: number, absoluteExpiresAt: number): { lastSeenAt: number; idleExpiresAt: number; expiresAt: number } {
-  const idle = core.options.idleTimeout;
+export function activityAt(ctx: BaseContext, at: number, absoluteExpiresAt: number): { lastSeenAt: number; idleExpiresAt: number; expiresAt: number } {
+  const idle = ctx.options.idleTimeout;
   const idleExpiresAt = idle === null ? absoluteExpiresAt : Math.min(at + idle, absoluteExpiresAt);
   return { lastSeenAt: at, idleExpiresAt, expiresAt: Math.min(idleExpiresAt, absoluteExpiresAt) };
 }
@@ -55,36 +50,36 @@ export function cleanMeta(meta: SessionMeta | undefined): SessionMeta {
 
 /** Throws `session_expired` when the idle or absolute timeout has passed at `now`. */
 export function assertLive(record: SessionRecord, now: number): void {
-  if (now >= record.absoluteExpiresAt || now >= record.idleExpiresAt) throw new AuthError('session_expired');
+  if (!isLive(record, now)) throw new AuthError('session_expired');
 }
 
 /** Loads a record and enforces both timeouts; an expired record is deleted. Throws session_invalid / session_expired. */
-export async function loadLive(core: Core, id: string): Promise<SessionRecord> {
-  const record = await core.io((s) => s.get(id));
+export async function loadLive(ctx: BaseContext, id: string): Promise<SessionRecord> {
+  const record = await ctx.io((s) => s.get(id));
   if (!record) throw new AuthError('session_invalid');
   try {
-    assertLive(record, core.now());
+    assertLive(record, ctx.now());
   } catch (error) {
-    await core.io((s) => s.delete(id)).catch(() => {});
+    await ctx.io((s) => s.delete(id)).catch(() => {});
     throw error;
   }
   return record;
 }
 
 /** Validates a session cookie value (`id.secret`, secret compared in constant time against its stored hash). */
-export async function checkSessionToken(core: Core, value: string): Promise<SessionRecord> {
+export async function checkSessionToken(ctx: BaseContext, value: string): Promise<SessionRecord> {
   const match = SESSION_TOKEN.exec(value);
   if (!match) throw new AuthError('session_invalid');
-  const record = await loadLive(core, match[1]!);
+  const record = await loadLive(ctx, match[1]!);
   if (!safeEqual(sha256(match[2]!), record.secretHash)) throw new AuthError('session_invalid');
   return record;
 }
 
 /** Records activity at most once per `touchEvery`: reads stay reads. A failed touch never fails the request. */
-export async function touch(core: Core, record: SessionRecord): Promise<void> {
-  const now = core.now();
-  if (now - record.lastSeenAt < core.options.touchEvery) return;
-  const activity = activityAt(core, now, record.absoluteExpiresAt);
+export async function touch(ctx: BaseContext, record: SessionRecord): Promise<void> {
+  const now = ctx.now();
+  if (now - record.lastSeenAt < ctx.options.touchEvery) return;
+  const activity = activityAt(ctx, now, record.absoluteExpiresAt);
   Object.assign(record, activity);
-  await core.io((s) => s.touch(record.id, activity)).catch(() => {});
+  await ctx.io((s) => s.touch(record.id, activity)).catch(() => {});
 }

@@ -1,4 +1,5 @@
-// The one file that touches node:crypto for hashing and randomness, so an edge port swaps only this.
+// The core's hashing, HMAC, randomness and constant-time comparison (node:crypto). Keys and tokens use
+// jose, and the Redis store hashes user tags itself; see docs/architecture.md for what an edge port replaces.
 import { createHmac, hash, randomBytes, timingSafeEqual as nodeTimingSafeEqual } from 'node:crypto';
 
 /** `bytes` random bytes as base64url. */

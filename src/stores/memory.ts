@@ -1,5 +1,6 @@
 import type { SessionRecord } from '../types.js';
-import { applyRefreshStep, type SessionActivity, type SessionStore } from './store.js';
+import { applyRefreshStep, mergeActivity, touchApplies } from './kit.js';
+import type { SessionActivity, SessionStore } from './store.js';
 
 /** Options for `memoryStore`. */
 export interface MemoryStoreOptions {
@@ -24,6 +25,12 @@ interface Entry {
   json: string;
   userId: string;
   expiresAt: number;
+}
+
+/** Makes a memory store follow an injected clock (createAuth does this with its `now`); other stores are left alone. */
+export function followClock(store: SessionStore, now: () => number): void {
+  const clocked = store as Partial<Pick<MemoryStore, 'useClock'>>;
+  if (typeof clocked.useClock === 'function') clocked.useClock(now);
 }
 
 /**
@@ -128,9 +135,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (!entry) return false;
       const stored = JSON.parse(entry.json) as SessionRecord;
       if (stored.version !== expectedVersion || stored.userId !== record.userId) return false;
-      // A touch that landed after the writer read the record must survive the write (touch bumps no version).
-      const touched = stored.lastSeenAt > record.lastSeenAt;
-      put(touched ? { ...record, lastSeenAt: stored.lastSeenAt, idleExpiresAt: stored.idleExpiresAt, expiresAt: stored.expiresAt } : record);
+      put(mergeActivity(stored, record));
       return true;
     },
     async advanceRefresh(id, step) {
@@ -146,7 +151,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       const entry = live(id);
       if (!entry) return;
       const stored = JSON.parse(entry.json) as SessionRecord;
-      if (activity.lastSeenAt <= stored.lastSeenAt) return;
+      if (!touchApplies(stored, activity)) return;
       put({ ...stored, lastSeenAt: activity.lastSeenAt, idleExpiresAt: activity.idleExpiresAt, expiresAt: activity.expiresAt });
     },
     async delete(id) {

@@ -33,7 +33,7 @@ keepIndex(KEYS[2], now)
 return 1
 `);
 
-/** Compare-and-set on version and user; never re-creates a missing or expired record. KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion */
+/** Compare-and-set on version and user (rule: mergeActivity in stores/kit.ts); never re-creates a missing or expired record. KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion */
 export const UPDATE = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'v', 'u', 'ex', 'ls', 'ie')
@@ -55,7 +55,7 @@ return 1
 
 /**
  * Rotates the refresh generation when the presented one is current and nothing has expired at the step's
- * time (see applyRefreshStep in store.ts): one round trip. KEYS: record. ARGV: now, from, at, refreshExpiresAt,
+ * time (rule: applyRefreshStep in stores/kit.ts): one round trip. KEYS: record. ARGV: now, from, at, refreshExpiresAt,
  * idleExpiresAt, id. Returns nil when there is no live record, else [advanced, json, ls, ie, ex, v, rg, rt, re].
  */
 export const ADVANCE_REFRESH = script(`${KEEP_INDEX}
@@ -83,7 +83,7 @@ keepIndex(f[10], now)
 return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re}
 `);
 
-/** Moves activity fields and TTL of a live record when the touch is newer; data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
+/** Moves activity fields and TTL of a live record when the touch is newer (rule: touchApplies in stores/kit.ts); data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
 export const TOUCH = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'ls', 'ex', 'ix')
@@ -133,7 +133,7 @@ if #gone > 0 then redis.call('PUBLISH', ARGV[3], table.concat(gone, ',')) end
 return count
 `);
 
-/** A user's live records, pruning dead index members. KEYS: index. ARGV: now, record key prefix. Returns [json, ls, ie, ex, v, rg, rt, re] per live record. */
+/** A user's live records (rule: isLive in stores/kit.ts, via the store expiry `ex`), pruning dead index members. KEYS: index. ARGV: now, record key prefix. Returns [json, ls, ie, ex, v, rg, rt, re] per live record. */
 export const LIST = script(`
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)

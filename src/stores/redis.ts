@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { AuthError, type SessionActivity, type SessionRecord, type SessionStore } from 'latchkey';
+import type { StoreBroadcast } from 'latchkey/store';
 import { ADVANCE_REFRESH, CREATE, DELETE, DELETE_BY_USER, LIST, TOUCH, UPDATE, type Script } from './redis-lua.js';
 
 /**
@@ -35,7 +36,7 @@ export interface RedisStoreOptions {
 /** A Redis-backed session store: every method of `SessionStore`, including the optional ones. */
 export interface RedisStore extends SessionStore {
   newId(userId: string): string;
-  subscribe(listener: (sessionIds: readonly string[] | null) => void): () => void;
+  subscribe(listener: (message: StoreBroadcast | null) => void): () => void;
   /** Ends the subscriber connection the store opened; the client you passed stays open. */
   close(): Promise<void>;
 }
@@ -137,14 +138,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   }
 
   // Revocation broadcast: one subscriber connection (a duplicate of the client), shared by all listeners.
-  const listeners = new Set<(sessionIds: readonly string[] | null) => void>();
+  const listeners = new Set<(message: StoreBroadcast | null) => void>();
   let subscriber: Redis | Cluster | null = null;
   let subscribed = false;
 
-  function notify(ids: readonly string[] | null): void {
+  function notify(message: StoreBroadcast | null): void {
     for (const listener of [...listeners]) {
       try {
-        listener(ids);
+        listener(message);
       } catch {
         // a listener's failure must not stop the others
       }
@@ -174,7 +175,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     sub.on('message', (from: string, message: string) => {
       if (from !== channel) return;
       const ids = message.split(',').filter((id) => id !== '');
-      if (ids.length > 0) notify(ids);
+      if (ids.length > 0) notify({ revoked: ids, changed: [] });
     });
     return sub;
   }

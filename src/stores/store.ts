@@ -25,32 +25,41 @@ export interface RefreshAdvance {
   record: SessionRecord;
 }
 
-/**
- * The record after a refresh step, or `null` when the step does not apply (the generation moved on, or
- * the refresh token or the session has expired at `step.at`). Stores implementing `advanceRefresh` on a
- * document can call this; the Redis store does the same in Lua.
- */
-export function applyRefreshStep(record: SessionRecord, step: RefreshStep): SessionRecord | null {
-  const state = record.refresh;
-  if (!state || state.generation !== step.from) return null;
-  if (state.expiresAt <= step.at || record.absoluteExpiresAt <= step.at || record.expiresAt <= step.at) return null;
-  const idleExpiresAt = Math.min(step.idleExpiresAt, record.absoluteExpiresAt);
-  const moved = step.at > record.lastSeenAt;
-  return {
-    ...record,
-    version: record.version + 1,
-    lastSeenAt: moved ? step.at : record.lastSeenAt,
-    idleExpiresAt: moved ? idleExpiresAt : record.idleExpiresAt,
-    expiresAt: moved ? idleExpiresAt : record.expiresAt,
-    refresh: { generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) },
-  };
+/** The per-user cap `create` applies in the same atomic step as the insert. */
+export interface CreateOptions {
+  /** At most this many live sessions per user, the new one included. Absent: no cap. */
+  maxPerUser?: number;
+  /**
+   * What to do when the user is at the cap: `'evict'` deletes the least recently active live sessions
+   * (the soonest to expire, see `pickEvictions`) to make room; `'refuse'` writes nothing. Default `'evict'`.
+   */
+  overLimit?: 'evict' | 'refuse';
+}
+
+/** What `create` did under the cap. A store that enforces no cap may return nothing. */
+export interface CreateOutcome {
+  /** Ids deleted to make room; they are revoked like any deletion (and broadcast). */
+  evicted: readonly string[];
+  /** True when the cap refused the insert: nothing was written. */
+  refused: boolean;
 }
 
 /**
- * The contract every session store implements: memory, Redis, or your own database.
+ * A broadcast from any process sharing the store: sessions deleted (`revoked`) and sessions whose record
+ * was rewritten (`changed`: data updated, refresh rotated). Every instance drops its cached answers for both.
+ */
+export interface StoreBroadcast {
+  revoked: readonly string[];
+  changed: readonly string[];
+}
+
+/**
+ * The contract every session store implements: memory, Redis, PostgreSQL, or your own database.
  * All times are milliseconds since the epoch; `record.expiresAt` is when the store may forget a record,
  * and a store must never return a record whose `expiresAt` has passed. Records are plain JSON values:
- * store serialised copies, never live objects. Run `runStoreConformance` from `latchkey/testing` to check one.
+ * store serialised copies, never live objects. Every rule a store must follow is exported once from
+ * `latchkey/store` (`applyRefreshStep`, `mergeActivity`, `touchApplies`, `isLive`, `pickEvictions`,
+ * `isSessionId`); run `runStoreConformance` from `latchkey/testing` to check a store against all of them.
  */
 export interface SessionStore {
   /**
@@ -59,16 +68,19 @@ export interface SessionStore {
    * from the user, so `get(id)` can find the right place from the id alone. Default: 128 random bits.
    */
   newId?(userId: string): string;
-  /** Required. Inserts a new record (its id is fresh: from `newId` when the store has one) and indexes it under its user. */
-  create(record: SessionRecord): Promise<void>;
+  /**
+   * Required. Inserts a new record and indexes it under its user. Refuses (throws) when the id exists.
+   * With `options.maxPerUser`, counts the user's live records and applies `overLimit` in the same atomic
+   * step, returning what it did (`pickEvictions` chooses whom to evict).
+   */
+  create(record: SessionRecord, options?: CreateOptions): Promise<CreateOutcome | void>;
   /** Required. The record, or `null` when it is absent or expired. */
   get(id: string): Promise<SessionRecord | null>;
   /**
    * Required. Compare-and-set: writes `record` only if the stored version equals `expectedVersion`
-   * (then `record.version` is `expectedVersion + 1`). Returns `false` if the version moved or the record
-   * is gone; it never re-creates a deleted record. Activity never moves backwards: when the stored
-   * `lastSeenAt` is later than the record's (a `touch` landed after the writer read it), the stored
-   * `lastSeenAt`, `idleExpiresAt` and `expiresAt` are kept.
+   * (then `record.version` is `expectedVersion + 1`) and the stored user is the record's. Returns `false`
+   * if the version moved or the record is gone; it never re-creates a deleted record. Activity never
+   * moves backwards (`mergeActivity`). A broadcasting store publishes the id as `changed`.
    */
   update(record: SessionRecord, expectedVersion: number): Promise<boolean>;
   /**
@@ -78,32 +90,35 @@ export interface SessionStore {
    * there is no live record. Without it the core uses `get` + `update` (two round trips).
    */
   advanceRefresh?(id: string, step: RefreshStep): Promise<RefreshAdvance | null>;
-  /** Required. Moves a live record's activity times and expiry; never creates a record, never changes data or version. */
+  /**
+   * Required. Moves a live record's activity times and expiry when `touchApplies`; never creates a
+   * record, never changes data or version.
+   */
   touch(id: string, activity: SessionActivity): Promise<void>;
-  /** Required. Deletes a record and its index entry; `true` if it existed. */
+  /** Required. Deletes a record and its index entry; `true` if it was live. A broadcasting store publishes the id as `revoked`. */
   delete(id: string): Promise<boolean>;
-  /** Required. The user's live records, oldest first. */
+  /** Required. The user's live records, oldest first. Bounded in time however many the user has. */
   listByUser(userId: string): Promise<SessionRecord[]>;
-  /** Required. Deletes every record of the user except `except`; returns how many were deleted. */
+  /**
+   * Required. Deletes every record of the user except `except`; returns how many live ones were deleted.
+   * It must not miss a live record (an index lost to memory-policy eviction included): end them all, or throw.
+   */
   deleteByUser(userId: string, options?: { except?: string }): Promise<number>;
   /**
-   * Optional. Calls `listener` with session ids revoked (deleted) by any process sharing the store, so
+   * Optional. Calls `listener` with what any process sharing the store revoked or changed, so
    * `accessToken.checkSession` can be answered from a local cache. Call it with `null` when messages may
    * have been missed (a reconnect): every cached answer is then dropped. Returns an unsubscribe function.
+   * Subscribing is what opens a connection: a store opens none until the first listener.
    */
-  subscribe?(listener: (sessionIds: readonly string[] | null) => void): () => void;
-  /** Optional. Releases timers and connections the store owns. */
+  subscribe?(listener: (message: StoreBroadcast | null) => void): () => void;
+  /**
+   * Optional, with `subscribe`. Milliseconds since the broadcast was last *confirmed* to deliver (for
+   * example a heartbeat published through the channel and seen back); `Infinity` while it is not (not
+   * yet subscribed, a failed subscribe, a silently dead connection). The checkSession cache answers from
+   * memory only while this stays within `accessToken.maxRevocationDelay`. A store without it is trusted
+   * as long as it has not called the listener with `null`.
+   */
+  broadcastLag?(): number;
+  /** Optional. Releases the timers and connections the store opened (never the client it was given). */
   close?(): Promise<void>;
-}
-
-const REQUIRED = ['create', 'get', 'update', 'touch', 'delete', 'listByUser', 'deleteByUser'] as const;
-
-/** Throws a TypeError naming the first missing required method, so a broken custom store fails at createAuth. */
-export function checkStore(store: unknown): asserts store is SessionStore {
-  if (typeof store !== 'object' || store === null) throw new TypeError('latchkey: store must be a SessionStore object, e.g. memoryStore() or redisStore({ client }).');
-  for (const method of REQUIRED) {
-    if (typeof (store as Record<string, unknown>)[method] !== 'function') {
-      throw new TypeError(`latchkey: store.${method} is missing; a SessionStore needs ${REQUIRED.join(', ')}.`);
-    }
-  }
 }

@@ -404,8 +404,8 @@ export function runStoreConformance(name: string, makeStore: () => SessionStore 
       }
       const userId = user();
       const seen = new Set<string>();
-      const unsubscribe = s.subscribe((ids) => {
-        for (const id of ids ?? []) seen.add(id);
+      const unsubscribe = s.subscribe((message) => {
+        for (const id of message?.revoked ?? []) seen.add(id);
       });
       try {
         // Wait until the subscription is live: delete throwaway records until one is heard.

@@ -24,6 +24,7 @@ const SUBPATHS = {
   fastify: { source: 'src/adapters/fastify.ts', exportName: 'latchkey', peers: ['fastify', 'fastify-plugin'] },
   koa: { source: 'src/adapters/koa.ts', exportName: 'latchkey', peers: ['koa', '@types/koa'] },
   redis: { source: 'src/stores/redis.ts', exportName: 'redisStore', peers: ['ioredis'] },
+  store: { source: 'src/store.ts', exportName: 'applyRefreshStep', peers: [] },
   testing: { source: 'src/testing/store-conformance.ts', exportName: 'runStoreConformance', peers: ['vitest'] },
 } as const;
 type Subpath = keyof typeof SUBPATHS;
@@ -274,7 +275,7 @@ describe('the packed tarball', () => {
     expect(packedFiles.filter((file) => /^(src|test|examples|bench)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
   });
 
-  it('every documented subpath (express, fastify, koa, redis, testing) has its source and is published', () => {
+  it('every documented subpath (express, fastify, koa, redis, store, testing) has its source and is published', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', ...ALL_SUBPATHS.map((entry) => `./${entry}`)].sort());
     expect(ALL_SUBPATHS.filter((entry) => !present.includes(entry))).toEqual([]);

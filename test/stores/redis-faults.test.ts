@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createAuth, generateKey, isAuthError, type Auth, type SignInResult } from 'latchkey';
 import { redisStore } from 'latchkey/redis';
+import type { StoreBroadcast } from 'latchkey/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 
@@ -73,7 +74,7 @@ describe.skipIf(!redisAvailable)('Redis outage', () => {
     }
     // A subscriber must hear that it may have missed revocations once it reconnects.
     const watcher = redisStore({ client: clients[0]!, commandTimeout: COMMAND_TIMEOUT });
-    const heard: (readonly string[] | null)[] = [];
+    const heard: (StoreBroadcast | null)[] = [];
     const unsubscribe = watcher.subscribe((ids) => heard.push(ids));
     const subscribedBy = Date.now() + 5000;
     while (!heard.includes(null) && Date.now() < subscribedBy) await sleep(10);

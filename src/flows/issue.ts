@@ -1,0 +1,71 @@
+// Issuance: a new session record, and the credentials for it (session cookie, access token, refresh token).
+import type { SignInResult } from '../auth-api.js';
+import type { Context, TokenContext } from '../context.js';
+import { refreshCookie, sessionCookie } from '../cookies.js';
+import { firstRefreshToken, newRefreshState } from '../refresh.js';
+import { activityAt, newSecret, newSessionId, toInfo } from '../sessions.js';
+import { RESERVED_CLAIMS } from '../tokens.js';
+import type { AppClaims, SessionData, SessionMeta, SessionRecord } from '../types.js';
+
+/** The app's claims for a session from `accessToken.claims`, checked: an object without registered claims. */
+async function appClaims(tk: TokenContext, record: SessionRecord): Promise<AppClaims> {
+  const hook = tk.tokenOptions.claims;
+  if (!hook) return {} as AppClaims;
+  const claims = await hook(toInfo(record));
+  if (typeof claims !== 'object' || claims === null) throw new TypeError('latchkey: accessToken.claims must return an object.');
+  for (const name of Object.keys(claims)) {
+    if (RESERVED_CLAIMS.has(name)) throw new TypeError(`latchkey: accessToken.claims may not set the registered claim "${name}".`);
+  }
+  return claims;
+}
+
+/** A signed access token for the session, and the seconds until it expires. */
+export async function accessFor(tk: TokenContext, record: SessionRecord): Promise<{ accessToken: string; expiresIn: number }> {
+  const signed = await tk.tokens.sign({ userId: record.userId, sessionId: record.id, claims: await appClaims(tk, record), notAfter: record.absoluteExpiresAt });
+  return { accessToken: signed.token, expiresIn: Math.max(0, signed.exp - Math.floor(tk.now() / 1000)) };
+}
+
+/** The refresh cookie line for `token`, living as long as the session's refresh state. */
+export function refreshCookieFor(tk: TokenContext, record: SessionRecord, token: string): string {
+  return refreshCookie(tk.options.cookies, token, (record.refresh!.expiresAt - tk.now()) / 1000);
+}
+
+/** Every credential for a fresh record: the session cookie and, with tokens, an access and a refresh token. */
+async function issue(ctx: Context, tk: TokenContext | null, record: SessionRecord, secret: string): Promise<SignInResult<boolean>> {
+  const sessionToken = `${record.id}.${secret}`;
+  const setCookies = [sessionCookie(ctx.options.cookies, sessionToken, (record.absoluteExpiresAt - ctx.now()) / 1000)];
+  if (!tk) return { session: toInfo(record), sessionToken, setCookies };
+  const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([accessFor(tk, record), firstRefreshToken(tk, record.id)]);
+  setCookies.push(refreshCookieFor(tk, record, refreshToken));
+  return { session: toInfo(record), sessionToken, accessToken, refreshToken, expiresIn, setCookies };
+}
+
+/** A new record (new id, new secret, generation 0) for `userId`; nothing is stored yet. */
+async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta): Promise<{ record: SessionRecord; secret: string }> {
+  if (tk) await tk.tokens.ready();
+  const now = ctx.now();
+  const absoluteExpiresAt = now + ctx.options.absoluteTimeout;
+  const { secret, hash } = newSecret();
+  const record: SessionRecord = {
+    id: newSessionId(ctx.store, userId),
+    userId,
+    version: 1,
+    secretHash: hash,
+    refresh: tk ? newRefreshState(tk, now, absoluteExpiresAt) : null,
+    data,
+    createdAt: now,
+    authTime: now,
+    ...activityAt(ctx, now, absoluteExpiresAt),
+    absoluteExpiresAt,
+    meta,
+  };
+  return { record, secret };
+}
+
+/** Creates and stores a new session and returns its credentials. Signs first: a failing claims hook leaves nothing stored. */
+export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta): Promise<SignInResult<boolean>> {
+  const { record, secret } = await newRecord(ctx, tk, userId, data, meta);
+  const result = await issue(ctx, tk, record, secret);
+  await ctx.io((s) => s.create(record));
+  return result;
+}
