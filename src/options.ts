@@ -1,10 +1,10 @@
+import { fail, parseDuration, positive, type Duration } from './duration.js';
 import type { AuthEvent } from './events.js';
-import { checkKeyInput, isVerifyOnlyKey, type KeyInput } from './keys.js';
+import type { KeyInput } from './keys.js';
+import { resolveTokens } from './options-tokens.js';
 import type { SessionStore } from './stores/store.js';
 import type { AppClaims, SessionInfo } from './types.js';
 
-/** A duration: a number of seconds, or a string such as `'500ms'`, `'15m'`, `'10s'`, `'30d'`. */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}`;
 
 /** Options for `createAuth`. Only `keys` + `issuer` + `audience` are needed for token pairs; nothing for cookie sessions. */
 export interface AuthOptions {
@@ -95,29 +95,6 @@ export interface ResolvedOptions {
   trustedOrigins: ReadonlySet<string>;
   onEvent: ((event: AuthEvent) => void | Promise<void>) | undefined;
   now: () => number;
-}
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-function fail(message: string): never {
-  throw new TypeError(`latchkey: ${message}`);
-}
-
-/** Parses a Duration into milliseconds; throws a TypeError naming the option when it is not one. */
-export function parseDuration(value: unknown, name: string): number {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value) && value >= 0) return Math.round(value * 1000);
-  } else if (typeof value === 'string') {
-    const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(value.trim());
-    if (match) return Math.round(Number(match[1]) * UNITS[match[2]!]!);
-  }
-  return fail(`${name} must be a duration such as '15m', '10s' or a number of seconds (got ${JSON.stringify(value)}).`);
-}
-
-function positive(value: unknown, fallback: Duration, name: string): number {
-  const ms = parseDuration(value ?? fallback, name);
-  if (ms <= 0) fail(`${name} must be greater than zero.`);
-  return ms;
 }
 
 function checkKeys<T extends object>(value: T | undefined, allowed: readonly string[], name: string): void {
@@ -213,46 +190,5 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   };
 }
 
-function resolveTokens(options: AuthOptions): ResolvedOptions['tokens'] {
-  const { keys, accessToken = {}, refreshToken = {} } = options;
-  if (keys === undefined) {
-    if (options.issuer !== undefined || options.audience !== undefined || options.accessToken !== undefined) {
-      fail('issuer/audience/accessToken are set but keys are missing: pass keys: [await generateKey(\'EdDSA\')] to issue access tokens.');
-    }
-    return null;
-  }
-  if (!Array.isArray(keys) || keys.length === 0) fail("keys must be a non-empty array, e.g. keys: [await generateKey('EdDSA')]; the first key signs, all verify.");
-  keys.forEach((key, i) => checkKeyInput(key, `keys[${i}]`));
-  if (isVerifyOnlyKey(keys[0]!)) fail('keys[0] signs tokens, so it must be a private key or a secret; put public (verify-only) keys after it.');
-  if (typeof options.issuer !== 'string' || options.issuer === '') fail("issuer is required when keys are given (tokens are issued), e.g. issuer: 'https://api.example.com'.");
-  const audience = options.audience;
-  const audiences = typeof audience === 'string' ? [audience] : Array.isArray(audience) ? audience : [];
-  if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
-    fail("audience is required when keys are given (tokens are issued), e.g. audience: 'web'.");
-  }
-  if (accessToken.claims !== undefined && typeof accessToken.claims !== 'function') fail('accessToken.claims must be a function (session) => claims.');
-  if (accessToken.checkSession !== undefined && typeof accessToken.checkSession !== 'boolean') fail('accessToken.checkSession must be true or false.');
-  const cacheSize = accessToken.cacheSize ?? 10_000;
-  if (!Number.isInteger(cacheSize) || cacheSize < 0) fail('accessToken.cacheSize must be a whole number of entries (0 turns the cache off).');
-  let refreshSecret: Uint8Array | undefined;
-  if (refreshToken.secret !== undefined) {
-    refreshSecret = typeof refreshToken.secret === 'string' ? new TextEncoder().encode(refreshToken.secret) : refreshToken.secret;
-    if (!(refreshSecret instanceof Uint8Array) || refreshSecret.byteLength < 32) fail('refreshToken.secret must be at least 32 bytes of random data.');
-  }
-  const accessTtl = positive(accessToken.ttl, '15m', 'accessToken.ttl');
-  const refreshTtl = positive(refreshToken.ttl, '30d', 'refreshToken.ttl');
-  if (refreshTtl < accessTtl) fail('refreshToken.ttl must be at least accessToken.ttl.');
-  return {
-    keys,
-    issuer: options.issuer,
-    audience: typeof audience === 'string' ? audience : [...audiences],
-    accessTtl,
-    clockTolerance: parseDuration(accessToken.clockTolerance ?? '5s', 'accessToken.clockTolerance'),
-    checkSession: accessToken.checkSession ?? false,
-    claims: accessToken.claims,
-    cacheSize,
-    refreshTtl,
-    reuseGrace: parseDuration(refreshToken.reuseGrace ?? '10s', 'refreshToken.reuseGrace'),
-    refreshSecret,
-  };
-}
+export type { Duration };
+export { parseDuration };
