@@ -1,4 +1,4 @@
-// The adapter plumbing that lived in the root until 0.1.0 and moved to 'latchkey/adapter' in 0.2.0.
+// The adapter plumbing that lived in the root until 0.1.0 and moved to 'latchkey/adapter' in 0.2.
 // These root aliases stay for one minor version (they go in 0.3). Each calls the kit's function when
 // it is called, never while the module loads, so the root and 'latchkey/adapter' may load in any order.
 // Named imports, not a namespace: a CJS namespace copy taken while the modules load in a cycle would be empty.
