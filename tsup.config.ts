@@ -3,6 +3,9 @@ import { defineConfig, type Options } from 'tsup';
 
 const allEntries = {
   index: 'src/index.ts',
+  adapter: 'src/adapter/index.ts',
+  fetch: 'src/adapters/fetch.ts',
+  hono: 'src/adapters/hono.ts',
   express: 'src/adapters/express.ts',
   fastify: 'src/adapters/fastify.ts',
   koa: 'src/adapters/koa.ts',
@@ -13,15 +16,16 @@ const allEntries = {
 // Every subpath entry of package.json's exports map; built when its source exists.
 const entry = Object.fromEntries(Object.entries(allEntries).filter(([, file]) => existsSync(file)));
 
-// Subpath entries import the core as 'latchkey' (the package itself), so there is one copy of the
-// core at run time and one `Register` interface for declaration merging in the .d.ts files.
+// Subpath entries import the core as 'latchkey' and the adapter kit as 'latchkey/adapter' (the package
+// itself), so there is one copy of each at run time and one `Register` interface for declaration merging
+// in the .d.ts files. The root re-exports the kit's deprecated names from 'latchkey/adapter' (until 0.3).
 const shared: Options = {
   entry,
   target: 'node20',
   platform: 'node',
   sourcemap: true,
   dts: true,
-  external: ['latchkey', 'ioredis', 'express', 'fastify', 'fastify-plugin', 'koa', 'vitest'],
+  external: ['latchkey', 'latchkey/adapter', 'ioredis', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', 'vitest'],
   treeshake: true,
 };
 

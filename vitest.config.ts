@@ -7,6 +7,9 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^latchkey$/, replacement: src('index.ts') },
+      { find: /^latchkey\/adapter$/, replacement: src('adapter/index.ts') },
+      { find: /^latchkey\/fetch$/, replacement: src('adapters/fetch.ts') },
+      { find: /^latchkey\/hono$/, replacement: src('adapters/hono.ts') },
       { find: /^latchkey\/express$/, replacement: src('adapters/express.ts') },
       { find: /^latchkey\/fastify$/, replacement: src('adapters/fastify.ts') },
       { find: /^latchkey\/koa$/, replacement: src('adapters/koa.ts') },

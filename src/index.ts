@@ -31,10 +31,9 @@ export type {
 } from './types.js';
 
 // Deprecated root re-exports, kept for one minor version (0.2.x) so 0.1 code keeps working.
-/** @deprecated Import from `latchkey/adapter`; the root re-export goes in 0.3. */
-export { errorResponse, refreshResponse, requireAuthOptions, requireContext, signOutResponse } from './http.js';
-/** @deprecated Import from `latchkey/adapter`; the root re-export goes in 0.3. */
-export type { ErrorResponse, RequireAuthOptions, SuccessResponse } from './http.js';
+// (each alias in deprecated.ts carries its own @deprecated tag, which survives into the built .d.ts)
+export { errorResponse, refreshResponse, requireAuthOptions, requireContext, signOutResponse } from './deprecated.js';
+export type { ErrorResponse, RequireAuthOptions, SuccessResponse } from './deprecated.js';
 /** @deprecated Import from `latchkey/store`; the root re-export goes in 0.3. */
 export { applyRefreshStep, checkStore } from './stores/kit.js';
 /** @deprecated Import from `latchkey/store`; the root re-export goes in 0.3. */

@@ -1,21 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  errorResponse,
-  isAuthError,
-  refreshResponse,
-  requireAuthOptions,
-  requireContext,
-  signOutResponse,
-  type Auth,
-  type AuthContext,
-  type AuthRequest,
-  type ErrorResponse,
-  type RequireAuthOptions,
-  type Resolution,
-  type SignInInput,
-  type SignInResult,
-  type SuccessResponse,
-} from 'latchkey';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
+import { adapterKit, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -41,30 +26,33 @@ export interface ExpressLatchkey<Tokens extends boolean = boolean> {
   signOut(): RequestHandler;
 }
 
-function toAuthRequest(req: Request): AuthRequest {
-  return { method: req.method, headers: req.headers };
-}
+// The carrier is `res` (Express links it to its request as `res.req`): cookies go where the app sends from.
+const binding: Binding<Response> = {
+  request: (res) => ({ method: res.req.method, headers: res.req.headers }),
+  currentCookies: (res) => res.getHeader('set-cookie'),
+  appendCookies: (res, lines) => void res.append('Set-Cookie', [...lines]),
+  setAuth: (res, auth) => void (res.req.auth = auth),
+  ip: (res) => res.req.ip,
+};
 
-/** Appends Set-Cookie lines, keeping every line the app (or an earlier step) already set and skipping repeats. */
-function appendCookies(res: Response, lines: readonly string[]): void {
-  if (lines.length === 0) return;
-  const current = res.getHeader('set-cookie');
-  const present = new Set(Array.isArray(current) ? current : typeof current === 'string' ? [current] : []);
-  const fresh = lines.filter((line) => !present.has(line));
-  if (fresh.length > 0) res.append('Set-Cookie', fresh);
-}
-
-function send(res: Response, answer: ErrorResponse | SuccessResponse<unknown>): void {
-  appendCookies(res, answer.setCookies);
+function send(res: Response, answer: Answer): void {
   res.status(answer.status).set(answer.headers);
   if (answer.body === null) res.end();
   else res.json(answer.body);
 }
 
-/** Answers an AuthError with its status, headers and `{ error: code }`; anything else goes to `next(err)`. */
-function fail(res: Response, next: NextFunction, error: unknown): void {
-  if (isAuthError(error)) send(res, errorResponse(error));
-  else next(error);
+/** Express middleware over a kit step: writes its answer, or calls `next()`; other errors go to `next(err)`. */
+function middleware(step: Step<Response>): RequestHandler {
+  return async function latchkeyMiddleware(_req, res, next) {
+    let answer: Answer | null;
+    try {
+      answer = await step(res);
+    } catch (error) {
+      return next(error);
+    }
+    if (answer === null) next();
+    else send(res, answer);
+  };
 }
 
 /**
@@ -77,68 +65,12 @@ function fail(res: Response, next: NextFunction, error: unknown): void {
  * app.post('/auth/logout', lk.signOut());
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): ExpressLatchkey<Tokens> {
-  // this instance's slot on a request: its pending resolution, shared by authenticate and requireAuth
-  const kPending = Symbol('latchkey.pending');
-
-  /** Resolves a request once (authenticate and requireAuth may both run) and sets `req.auth`. */
-  function resolve(req: Request, res: Response): Promise<Resolution> {
-    const slot = req as Request & { [kPending]?: Promise<Resolution> };
-    return (slot[kPending] ??= auth.resolve(toAuthRequest(req)).then((resolution) => {
-      req.auth = resolution.auth;
-      appendCookies(res, resolution.setCookies);
-      return resolution;
-    }));
-  }
-
+  const kit = adapterKit(auth, binding);
   return {
-    authenticate() {
-      return async function latchkeyAuthenticate(req, res, next) {
-        try {
-          await resolve(req, res);
-        } catch (error) {
-          return fail(res, next, error);
-        }
-        next();
-      };
-    },
-
-    requireAuth(options = {}) {
-      const checked = requireAuthOptions(options);
-      return async function latchkeyRequireAuth(req, res, next) {
-        try {
-          await requireContext(await resolve(req, res), checked);
-        } catch (error) {
-          return fail(res, next, error);
-        }
-        next();
-      };
-    },
-
-    async signIn(req, res, input) {
-      const meta = input.meta ?? { userAgent: req.get('user-agent'), ip: req.ip };
-      const result = await auth.signIn({ ...input, meta });
-      appendCookies(res, result.setCookies);
-      return result;
-    },
-
-    refresh() {
-      return async function latchkeyRefresh(req, res, next) {
-        try {
-          send(res, refreshResponse(await auth.refresh(toAuthRequest(req))));
-        } catch (error) {
-          fail(res, next, error);
-        }
-      };
-    },
-
-    signOut() {
-      return async function latchkeySignOut(req, res, next) {
-        try {
-          send(res, signOutResponse(await auth.signOutRequest(toAuthRequest(req))));
-        } catch (error) {
-          fail(res, next, error);
-        }
-      };
-    },
+    authenticate: () => middleware(kit.authenticate),
+    requireAuth: (options) => middleware(kit.requireAuth(options)),
+    signIn: (_req, res, input) => kit.signIn(res, input),
+    refresh: () => middleware(kit.refresh),
+    signOut: () => middleware(kit.signOut),
   };
 }

@@ -1,22 +1,7 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import {
-  errorResponse,
-  isAuthError,
-  refreshResponse,
-  requireAuthOptions,
-  requireContext,
-  signOutResponse,
-  type Auth,
-  type AuthContext,
-  type AuthRequest,
-  type ErrorResponse,
-  type RequireAuthOptions,
-  type Resolution,
-  type SignInInput,
-  type SignInResult,
-  type SuccessResponse,
-} from 'latchkey';
+import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
+import { adapterKit, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
 
 /** Options for `app.register(latchkey, { auth })`. */
 export interface LatchkeyPluginOptions {
@@ -50,103 +35,52 @@ declare module 'fastify' {
   }
 }
 
-function toAuthRequest(request: FastifyRequest): AuthRequest {
-  return { method: request.method, headers: request.headers };
-}
+// The carrier is the reply (`reply.request` is its request); the resolve-once slot lives on the request.
+const binding: Binding<FastifyReply> = {
+  request: (reply) => ({ method: reply.request.method, headers: reply.request.headers }),
+  currentCookies: (reply) => reply.getHeader('set-cookie'),
+  appendCookies: (reply, lines) => lines.forEach((line) => reply.header('set-cookie', line)),
+  setAuth: (reply, auth) => void (reply.request.auth = auth),
+  ip: (reply) => reply.request.ip,
+  slot: (reply) => reply.request,
+};
 
-/** Adds Set-Cookie lines, keeping every line the app (or an earlier step) already set and skipping repeats. */
-function appendCookies(reply: FastifyReply, lines: readonly string[]): void {
-  if (lines.length === 0) return;
-  const current = reply.getHeader('set-cookie');
-  const present = new Set(Array.isArray(current) ? current : typeof current === 'string' ? [current] : []);
-  for (const line of lines) if (!present.has(line)) reply.header('set-cookie', line);
-}
-
-function send(reply: FastifyReply, answer: ErrorResponse | SuccessResponse<unknown>): FastifyReply {
-  appendCookies(reply, answer.setCookies);
+function send(reply: FastifyReply, answer: Answer): FastifyReply {
   reply.code(answer.status).headers(answer.headers);
   return answer.body === null ? reply.send() : reply.send(answer.body);
 }
 
-/** Answers an AuthError with its status, headers and `{ error: code }`; anything else is rethrown to Fastify. */
-function fail(reply: FastifyReply, error: unknown): FastifyReply {
-  if (!isAuthError(error)) throw error;
-  return send(reply, errorResponse(error));
-}
-
-const kPending = Symbol('latchkey.pending');
-interface Pending {
-  [kPending]: Promise<Resolution> | null;
-}
-
 const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) => {
   if (typeof auth?.resolve !== 'function') throw new TypeError('latchkey: register the plugin with an Auth, e.g. app.register(latchkey, { auth: createAuth(options) }).');
-  /** Resolves a request once (the hook and requireAuth both need it) and sets `request.auth`. */
-  function resolve(request: FastifyRequest, reply: FastifyReply): Promise<Resolution> {
-    const slot = request as unknown as Pending;
-    return (slot[kPending] ??= auth.resolve(toAuthRequest(request)).then((resolution) => {
-      request.auth = resolution.auth;
-      appendCookies(reply, resolution.setCookies);
-      return resolution;
-    }));
-  }
-
+  const kit = adapterKit(auth, binding);
   app.decorateRequest('auth', null);
-  app.decorateRequest(kPending, null); // declared up front, so every request keeps one object shape
-  app.decorateReply('signIn', async function signIn(this: FastifyReply, input: SignInInput) {
-    const meta = input.meta ?? { userAgent: this.request.headers['user-agent'], ip: this.request.ip };
-    const result = await auth.signIn({ ...input, meta });
-    appendCookies(this, result.setCookies);
-    return result;
+  app.decorateRequest(kit.slotKey, null); // declared up front, so every request keeps one object shape
+  app.decorateReply('signIn', function signIn(this: FastifyReply, input: SignInInput) {
+    return kit.signIn(this, input);
   });
-  app.decorateReply('signOut', async function signOut(this: FastifyReply) {
-    const { sessionId, setCookies } = await auth.signOutRequest(toAuthRequest(this.request));
-    appendCookies(this, setCookies);
-    return { sessionId };
+  app.decorateReply('signOut', function signOut(this: FastifyReply) {
+    return kit.endSession(this);
   });
   app.decorate('requireAuth', function requireAuth(options: RequireAuthOptions = {}): preHandlerAsyncHookHandler {
-    const checked = requireAuthOptions(options);
-    return async function latchkeyRequireAuth(request, reply) {
-      try {
-        await requireContext(await resolve(request, reply), checked);
-      } catch (error) {
-        return fail(reply, error);
-      }
+    const step = kit.requireAuth(options);
+    return async function latchkeyRequireAuth(_request, reply) {
+      const answer = await step(reply);
+      if (answer !== null) return send(reply, answer);
     };
   });
   app.decorate('latchkey', {
     auth,
-    refresh(): RouteHandlerMethod {
-      return async function latchkeyRefresh(request, reply) {
-        try {
-          return send(reply, refreshResponse(await auth.refresh(toAuthRequest(request))));
-        } catch (error) {
-          return fail(reply, error);
-        }
-      };
-    },
-    signOut(): RouteHandlerMethod {
-      return async function latchkeySignOut(request, reply) {
-        try {
-          return send(reply, signOutResponse(await auth.signOutRequest(toAuthRequest(request))));
-        } catch (error) {
-          return fail(reply, error);
-        }
-      };
-    },
+    refresh: (): RouteHandlerMethod => async (_request, reply) => send(reply, await kit.refresh(reply)),
+    signOut: (): RouteHandlerMethod => async (_request, reply) => send(reply, await kit.signOut(reply)),
   });
-
-  // A callback hook: one promise per request (the resolution), none for the hook itself.
-  app.addHook('onRequest', function latchkeyAuthenticate(request, reply, done) {
-    resolve(request, reply).then(
-      () => done(),
-      (error: unknown) => (isAuthError(error) ? void send(reply, errorResponse(error)) : done(error as Error)),
-    );
+  // Registering the plugin mounts authenticate() for its scope. A callback hook: one promise per request (the resolution).
+  app.addHook('onRequest', function latchkeyAuthenticate(_request, reply, done) {
+    kit.authenticate(reply).then((answer) => (answer === null ? done() : void send(reply, answer)), (error: unknown) => done(error as Error));
   });
 };
 
 /**
- * The Fastify plugin: authenticates every request into `request.auth`, and decorates `reply.signIn`,
+ * The Fastify plugin: authenticates every request of its scope into `request.auth`, and decorates `reply.signIn`,
  * `reply.signOut`, `app.requireAuth()` and `app.latchkey.refresh()` / `app.latchkey.signOut()`.
  * @example
  * await app.register(latchkey, { auth });

@@ -1,21 +1,6 @@
 import type { Context, Middleware } from 'koa';
-import {
-  errorResponse,
-  isAuthError,
-  refreshResponse,
-  requireAuthOptions,
-  requireContext,
-  signOutResponse,
-  type Auth,
-  type AuthContext,
-  type AuthRequest,
-  type ErrorResponse,
-  type RequireAuthOptions,
-  type Resolution,
-  type SignInInput,
-  type SignInResult,
-  type SuccessResponse,
-} from 'latchkey';
+import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
+import { adapterKit, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
 
 declare module 'koa' {
   interface DefaultState {
@@ -38,30 +23,23 @@ export interface KoaLatchkey<Tokens extends boolean = boolean> {
   signOut(): Middleware;
 }
 
-function toAuthRequest(ctx: Context): AuthRequest {
-  return { method: ctx.method, headers: ctx.headers };
-}
+const binding: Binding<Context> = {
+  request: (ctx) => ({ method: ctx.method, headers: ctx.headers }),
+  currentCookies: (ctx) => ctx.response.headers['set-cookie'],
+  appendCookies: (ctx, lines) => ctx.append('Set-Cookie', [...lines]),
+  setAuth: (ctx, auth) => void (ctx.state.auth = auth),
+  ip: (ctx) => ctx.ip,
+};
 
-/** Appends Set-Cookie lines, keeping every line the app (or an earlier step) already set and skipping repeats. */
-function appendCookies(ctx: Context, lines: readonly string[]): void {
-  if (lines.length === 0) return;
-  const current: unknown = ctx.response.headers['set-cookie'];
-  const present = new Set(Array.isArray(current) ? current : typeof current === 'string' ? [current] : []);
-  const fresh = lines.filter((line) => !present.has(line));
-  if (fresh.length > 0) ctx.append('Set-Cookie', fresh);
-}
-
-function send(ctx: Context, answer: ErrorResponse | SuccessResponse<unknown>): void {
-  appendCookies(ctx, answer.setCookies);
-  ctx.set(answer.headers);
-  ctx.status = answer.status;
-  ctx.body = answer.body;
-}
-
-/** Answers an AuthError with its status, headers and `{ error: code }`; anything else is rethrown to Koa. */
-function fail(ctx: Context, error: unknown): void {
-  if (!isAuthError(error)) throw error;
-  send(ctx, errorResponse(error));
+/** Koa middleware over a kit step: writes its answer, or awaits `next()`; other errors are rethrown to Koa. */
+function middleware(step: Step<Context>): Middleware {
+  return async function latchkeyMiddleware(ctx, next) {
+    const answer = await step(ctx);
+    if (answer === null) return next();
+    ctx.set(answer.headers);
+    ctx.status = answer.status;
+    ctx.body = answer.body;
+  };
 }
 
 /**
@@ -73,68 +51,12 @@ function fail(ctx: Context, error: unknown): void {
  * router.post('/auth/refresh', lk.refresh());
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): KoaLatchkey<Tokens> {
-  // this instance's slot on a request: its pending resolution, shared by authenticate and requireAuth
-  const kPending = Symbol('latchkey.pending');
-
-  /** Resolves a request once (authenticate and requireAuth may both run) and sets `ctx.state.auth`. */
-  function resolve(ctx: Context): Promise<Resolution> {
-    const slot = ctx as Context & { [kPending]?: Promise<Resolution> };
-    return (slot[kPending] ??= auth.resolve(toAuthRequest(ctx)).then((resolution) => {
-      ctx.state.auth = resolution.auth;
-      appendCookies(ctx, resolution.setCookies);
-      return resolution;
-    }));
-  }
-
+  const kit = adapterKit(auth, binding);
   return {
-    authenticate() {
-      return async function latchkeyAuthenticate(ctx, next) {
-        try {
-          await resolve(ctx);
-        } catch (error) {
-          return fail(ctx, error);
-        }
-        await next();
-      };
-    },
-
-    requireAuth(options = {}) {
-      const checked = requireAuthOptions(options);
-      return async function latchkeyRequireAuth(ctx, next) {
-        try {
-          await requireContext(await resolve(ctx), checked);
-        } catch (error) {
-          return fail(ctx, error);
-        }
-        await next();
-      };
-    },
-
-    async signIn(ctx, input) {
-      const meta = input.meta ?? { userAgent: ctx.get('user-agent'), ip: ctx.ip };
-      const result = await auth.signIn({ ...input, meta });
-      appendCookies(ctx, result.setCookies);
-      return result;
-    },
-
-    refresh() {
-      return async function latchkeyRefresh(ctx) {
-        try {
-          send(ctx, refreshResponse(await auth.refresh(toAuthRequest(ctx))));
-        } catch (error) {
-          fail(ctx, error);
-        }
-      };
-    },
-
-    signOut() {
-      return async function latchkeySignOut(ctx) {
-        try {
-          send(ctx, signOutResponse(await auth.signOutRequest(toAuthRequest(ctx))));
-        } catch (error) {
-          fail(ctx, error);
-        }
-      };
-    },
+    authenticate: () => middleware(kit.authenticate),
+    requireAuth: (options) => middleware(kit.requireAuth(options)),
+    signIn: (ctx, input) => kit.signIn(ctx, input),
+    refresh: () => middleware(kit.refresh),
+    signOut: () => middleware(kit.signOut),
   };
 }

@@ -1,5 +1,6 @@
 // Express, Fastify and Koa are optional peers: importing 'latchkey' must never load one, and the
-// adapters may use a framework only for types (fastify-plugin is the one run-time import).
+// adapters may use a framework only for types (fastify-plugin is the one run-time import); the adapter kit
+// (latchkey/adapter) uses none.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,8 +41,13 @@ it("importing 'latchkey' loads no web framework", () => {
   expect(bare.filter((specifier) => FRAMEWORKS.test(specifier))).toEqual([]);
 });
 
-it('the adapters import their framework for types only and the core as the package itself', () => {
-  expect(runtimeImports(join(src, 'adapters/express.ts'))).toEqual(['latchkey']);
-  expect(runtimeImports(join(src, 'adapters/koa.ts'))).toEqual(['latchkey']);
-  expect(runtimeImports(join(src, 'adapters/fastify.ts'))).toEqual(['fastify-plugin', 'latchkey']);
+it('the adapters import their framework for types only and the core as the package itself, through latchkey/adapter', () => {
+  expect(runtimeImports(join(src, 'adapters/express.ts'))).toEqual(['latchkey/adapter']);
+  expect(runtimeImports(join(src, 'adapters/koa.ts'))).toEqual(['latchkey/adapter']);
+  expect(runtimeImports(join(src, 'adapters/fastify.ts'))).toEqual(['fastify-plugin', 'latchkey/adapter']);
+});
+
+it('the adapter kit loads no web framework and reaches the core only as the package itself', () => {
+  const bare = [...bareImportsReachableFrom(join(src, 'adapter/index.ts'))];
+  expect(bare).toEqual(['latchkey']);
 });

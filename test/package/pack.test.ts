@@ -20,6 +20,7 @@ const tsc = join(repoModules, 'typescript/bin/tsc');
 
 /** Every subpath the package documents, with its source file and the optional peers it loads. */
 const SUBPATHS = {
+  adapter: { source: 'src/adapter/index.ts', exportName: 'adapterKit', peers: [] },
   express: { source: 'src/adapters/express.ts', exportName: 'latchkey', peers: ['express', '@types/express'] },
   fastify: { source: 'src/adapters/fastify.ts', exportName: 'latchkey', peers: ['fastify', 'fastify-plugin'] },
   koa: { source: 'src/adapters/koa.ts', exportName: 'latchkey', peers: ['koa', '@types/koa'] },
@@ -275,7 +276,7 @@ describe('the packed tarball', () => {
     expect(packedFiles.filter((file) => /^(src|test|examples|bench)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
   });
 
-  it('every documented subpath (express, fastify, koa, redis, store, testing) has its source and is published', () => {
+  it('every documented subpath (adapter, express, fastify, koa, redis, store, testing) has its source and is published', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', ...ALL_SUBPATHS.map((entry) => `./${entry}`)].sort());
     expect(ALL_SUBPATHS.filter((entry) => !present.includes(entry))).toEqual([]);

@@ -1,6 +1,7 @@
-import { AuthError, isAuthError, type AuthErrorCode } from './errors.js';
-import type { RefreshResult, Resolution } from './auth-api.js';
-import type { AuthContext } from './types.js';
+// The HTTP answers layer: every outcome of a latchkey route as a plain `{ status, headers, setCookies, body }`,
+// which each framework adapter writes as is. The core is imported as the package itself ('latchkey'), so
+// there is one AuthError class and one `Register` at run time and in the .d.ts files.
+import { AuthError, type AuthContext, type AuthErrorCode, type RefreshResult, type Resolution } from 'latchkey';
 
 /** An HTTP answer for an AuthError: status, headers and a JSON body `{ error: code }`. */
 export interface ErrorResponse {
@@ -28,6 +29,8 @@ const REALM = 'latchkey';
 /**
  * Maps an AuthError to its HTTP response: RFC 6750 `WWW-Authenticate` on 401 (and 403 from `check`),
  * `Retry-After` on 503, a stable body, and nothing internal. Adapters write it as is.
+ * @example
+ * const answer = errorResponse(new AuthError('credentials_missing')); // 401, WWW-Authenticate: Bearer realm="latchkey"
  */
 export function errorResponse(error: AuthError): ErrorResponse {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
@@ -38,7 +41,11 @@ export function errorResponse(error: AuthError): ErrorResponse {
   return { status: error.status, headers, setCookies: error.setCookies, body: { error: error.code } };
 }
 
-/** Validates `requireAuth` options when the middleware is created, not per request. */
+/**
+ * Validates `requireAuth` options when the middleware is created, not per request.
+ * @example
+ * const checked = requireAuthOptions({ check: (auth) => auth.userId === '1' });
+ */
 export function requireAuthOptions(options: RequireAuthOptions = {}): RequireAuthOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('latchkey: requireAuth takes an options object, e.g. requireAuth({ check: (auth) => auth.data?.role === "admin" }).');
   if (options.check !== undefined && typeof options.check !== 'function') throw new TypeError('latchkey: requireAuth({ check }) needs check to be a function (auth) => boolean.');
@@ -47,7 +54,10 @@ export function requireAuthOptions(options: RequireAuthOptions = {}): RequireAut
 
 /**
  * What `requireAuth` decides for a resolved request: the context, or the AuthError to answer with
- * (the refused credential's 401, `credentials_missing`, or `forbidden` from `check`).
+ * (the refused credential's 401, `credentials_missing`, or `forbidden` from `check`). Every requireAuth option
+ * is decided here, so a new option changes this one function and every adapter follows.
+ * @example
+ * const auth = await requireContext(await kit.resolve(carrier), checked);
  */
 export async function requireContext(resolution: Pick<Resolution, 'auth' | 'error'>, options: RequireAuthOptions = {}): Promise<AuthContext> {
   const { auth, error } = resolution;
@@ -78,5 +88,3 @@ export function refreshResponse(result: RefreshResult): SuccessResponse<{ access
 export function signOutResponse(result: { setCookies: readonly string[] }): SuccessResponse<null> {
   return { status: 204, headers: { 'cache-control': 'no-store' }, setCookies: result.setCookies, body: null };
 }
-
-export { isAuthError };

@@ -1,0 +1,87 @@
+// One rule for when a request is authenticated, the same on every framework: where the app mounts
+// latchkey's middleware (Express/Koa: authenticate() or requireAuth(); Fastify: registering the plugin
+// mounts it for the plugin's scope), and at most once per request however many latchkey middlewares
+// of one instance it passes. Routes outside that reach do no authentication and no store I/O.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAuth, type Auth } from 'latchkey';
+import { latchkey as expressLatchkey } from 'latchkey/express';
+import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
+import { latchkey as koaLatchkey } from 'latchkey/koa';
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+async function listen(server: Server): Promise<string> {
+  closers.push(() => new Promise((resolve) => server.close(resolve)));
+  if (!server.listening) await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** An Auth whose resolve() calls are counted, and a signed-in session cookie for it. */
+async function countedAuth(): Promise<{ auth: Auth<boolean>; resolves: () => number; cookie: string }> {
+  const auth = createAuth();
+  const spy = vi.spyOn(auth, 'resolve');
+  const { setCookies } = await auth.signIn({ userId: 'u1', data: { role: 'admin' } });
+  return { auth, resolves: () => spy.mock.calls.length, cookie: setCookies.map((line) => line.split(';')[0]).join('; ') };
+}
+
+const isAdmin = (auth: { via: string; data: unknown }): boolean => auth.via === 'cookie' && (auth.data as { role?: string }).role === 'admin';
+
+describe('a request is authenticated where latchkey is mounted, and at most once', () => {
+  it('Express: authenticate() and two requireAuth() on one route resolve the request once; a route mounted before authenticate() never does', async () => {
+    const { auth, resolves, cookie } = await countedAuth();
+    const lk = expressLatchkey(auth);
+    const app = express();
+    app.get('/outside', (req, res) => res.json({ auth: req.auth ?? 'unset' }));
+    app.use(lk.authenticate());
+    app.get('/me', lk.requireAuth(), lk.requireAuth({ check: isAdmin }), (req, res) => res.json({ userId: req.auth?.userId }));
+    const base = await listen(app.listen(0, '127.0.0.1'));
+    expect(await (await fetch(`${base}/me`, { headers: { cookie } })).json()).toEqual({ userId: 'u1' });
+    expect(resolves()).toBe(1);
+    expect(await (await fetch(`${base}/outside`, { headers: { cookie } })).json()).toEqual({ auth: 'unset' });
+    expect(resolves()).toBe(1);
+  });
+
+  it('Koa: authenticate() and two requireAuth() resolve the request once; middleware before authenticate() sees no auth', async () => {
+    const { auth, resolves, cookie } = await countedAuth();
+    const lk = koaLatchkey(auth);
+    const app = new Koa();
+    app.use(async (ctx, next) => (ctx.path === '/outside' ? void (ctx.body = { auth: ctx.state.auth ?? 'unset' }) : next()));
+    app.use(lk.authenticate());
+    app.use(lk.requireAuth());
+    app.use(lk.requireAuth({ check: isAdmin }));
+    app.use((ctx) => void (ctx.body = { userId: ctx.state.auth?.userId }));
+    const base = await listen(app.listen(0, '127.0.0.1'));
+    expect(await (await fetch(`${base}/me`, { headers: { cookie } })).json()).toEqual({ userId: 'u1' });
+    expect(resolves()).toBe(1);
+    expect(await (await fetch(`${base}/outside`, { headers: { cookie } })).json()).toEqual({ auth: 'unset' });
+    expect(resolves()).toBe(1);
+  });
+
+  it("Fastify: the plugin's hook and two requireAuth() preHandlers resolve the request once; a route outside the plugin's scope never does", async () => {
+    const { auth, resolves, cookie } = await countedAuth();
+    const app = Fastify();
+    closers.push(() => app.close());
+    app.get('/outside', async (request) => ({ auth: request.auth ?? 'unset' }));
+    await app.register(async (scope) => {
+      await scope.register(fastifyLatchkey, { auth });
+      scope.get('/me', { preHandler: [scope.requireAuth(), scope.requireAuth({ check: isAdmin })] }, async (request) => ({ userId: request.auth?.userId }));
+      scope.get('/public', async (request) => ({ signedIn: request.auth !== null }));
+    });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    expect(await (await fetch(`${base}/me`, { headers: { cookie } })).json()).toEqual({ userId: 'u1' });
+    expect(resolves()).toBe(1);
+    expect(await (await fetch(`${base}/public`, { headers: { cookie } })).json()).toEqual({ signedIn: true });
+    expect(resolves()).toBe(2);
+    expect(await (await fetch(`${base}/outside`, { headers: { cookie } })).json()).toEqual({ auth: 'unset' });
+    expect(resolves()).toBe(2);
+  });
+});
