@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { defineConfig, type Options } from 'tsup';
 
 const allEntries = {
@@ -39,6 +40,28 @@ const cli: Options = {
   banner: { js: '#!/usr/bin/env node' },
 };
 
+/** latchkey/client's budget: min+gzip bytes of dist/client.js (test/client/bundle.test.ts checks it too). */
+export const CLIENT_BUDGET = 2048;
+
+// The browser module: its own build for browsers, with no Node import and no dependency, minified (the
+// sourcemap keeps it readable). Its size is printed on every build, and a build over budget fails.
+const client: Options = {
+  entry: { client: 'src/client/index.ts' },
+  format: ['esm', 'cjs'],
+  target: 'es2021',
+  platform: 'browser',
+  minify: true,
+  sourcemap: true,
+  dts: true,
+  treeshake: true,
+  async onSuccess() {
+    const code = readFileSync('dist/client.js');
+    const gzipped = gzipSync(code).length;
+    console.log(`latchkey/client: ${code.length} B minified, ${gzipped} B min+gzip (budget ${CLIENT_BUDGET} B)`);
+    if (gzipped > CLIENT_BUDGET) throw new Error(`latchkey/client is ${gzipped} B min+gzip, over its ${CLIENT_BUDGET} B budget.`);
+  },
+};
+
 export default defineConfig((flags) => {
   // One clean before every build starts: tsup runs the configs below in parallel, and a per-config `clean`
   // can delete files another config has already written (the CLI, or the CJS build's .d.cts).
@@ -48,5 +71,6 @@ export default defineConfig((flags) => {
     // jose is ESM-only; bundling it into the CJS build lets require('latchkey') work without require(esm).
     { ...shared, format: ['cjs'], noExternal: ['jose'] },
     ...(existsSync('src/cli.ts') ? [cli] : []),
+    ...(existsSync(client.entry.client) ? [client] : []),
   ];
 });

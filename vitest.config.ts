@@ -16,6 +16,7 @@ export default defineConfig({
       { find: /^latchkey\/redis$/, replacement: src('stores/redis.ts') },
       { find: /^latchkey\/store$/, replacement: src('store.ts') },
       { find: /^latchkey\/testing$/, replacement: src('testing/store-conformance.ts') },
+      { find: /^latchkey\/client$/, replacement: src('client/index.ts') },
     ],
   },
   test: {

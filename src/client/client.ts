@@ -1,0 +1,170 @@
+import { tabs, type TabMessage } from './tabs.js';
+import type { Client, ClientOptions, ClientState } from './types.js';
+
+const OPTIONS = ['refreshUrl', 'signOutUrl', 'origins', 'credentials', 'fetch'];
+/** A 401 whose `WWW-Authenticate` names an error other than `invalid_token` (e.g. step-up's max_age): a refresh cannot fix it. */
+const NOT_A_TOKEN_PROBLEM = /error="(?!invalid_token")/;
+
+function fail(message: string): never {
+  throw new TypeError(`latchkey: ${message}`);
+}
+
+/**
+ * The browser half of latchkey: keeps the access token in memory, attaches it to the API's requests, refreshes
+ * it ahead of expiry and on a 401 (one refresh at a time across all tabs), and signs every tab out together.
+ * @example
+ * const client = createClient({ refreshUrl: '/auth/refresh', signOutUrl: '/auth/logout' });
+ * client.onChange((state) => { if (state === 'signed-out') location.assign('/login'); });
+ * const me = await (await client.fetch('/api/me')).json();
+ */
+export function createClient(options: ClientOptions): Client {
+  for (const key in options) if (!OPTIONS.includes(key)) fail(`unknown option ${key}; expected one of ${OPTIONS.join(', ')}.`);
+  const { refreshUrl, signOutUrl, credentials = 'same-origin' } = options;
+  if (typeof signOutUrl !== 'string') fail("createClient needs signOutUrl, e.g. createClient({ refreshUrl: '/auth/refresh', signOutUrl: '/auth/logout' }).");
+  const send: typeof fetch = (input, init) => (options.fetch ?? fetch)(input, init);
+  const home = new URL(refreshUrl ?? signOutUrl, globalThis.location?.href);
+  const origins = [home.origin, ...(options.origins ?? [])];
+  const listeners = new Set<(state: ClientState) => void>();
+  let token: string | null = null;
+  let refreshAt = 0;
+  let state: ClientState | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  let inflight: Promise<Response | undefined> | null = null;
+
+  function emit(next: ClientState, share?: boolean): void {
+    if (share) link.post({ s: next });
+    if (next === state) return;
+    state = next;
+    // a listener that throws reports to the page, never into a refresh or a fetch
+    for (const listener of listeners) queueMicrotask(() => listener(next));
+  }
+
+  function later(ms: number): void {
+    const had = token;
+    clearTimeout(timer);
+    timer = setTimeout(() => refresh(had).catch(() => {}), ms);
+  }
+
+  /** Takes a token; `due` is when to refresh it (ms epoch), shared with the other tabs so that they all agree. */
+  function accept(accessToken: unknown, due: number, share?: boolean): void {
+    if (typeof accessToken !== 'string' || !(due >= 0)) fail('setAccessToken(accessToken, expiresIn) takes the token and the seconds from the sign-in or refresh answer.');
+    token = accessToken;
+    refreshAt = due;
+    failures = 0;
+    later(due - Date.now());
+    if (share) link.post({ t: accessToken, r: due });
+    emit('signed-in');
+  }
+
+  function fromAnswer(accessToken: unknown, expiresIn: unknown, share?: boolean): void {
+    const life = Number(expiresIn) * 1000;
+    // refresh when 4/5 of the lifetime has passed, at most a minute ahead, and never sooner than in a second
+    // (a token capped by the session's absolute expiry can have no life left: no tight loop then)
+    accept(accessToken, Date.now() + Math.max(life - Math.min(life / 5, 60_000), 1000), share);
+  }
+
+  function drop(share?: boolean): void {
+    token = null;
+    clearTimeout(timer);
+    emit('signed-out', share);
+  }
+
+  function unavailable(): void {
+    emit('unavailable', true);
+    later(Math.min(2000 * ++failures, 30_000));
+  }
+
+  const link = tabs(`latchkey ${home.href}`, (message: TabMessage) => {
+    if (message.q) {
+      if (token) link.post({ t: token, r: refreshAt });
+    } else if (typeof message.t === 'string') accept(message.t, Number(message.r));
+    else if (message.s === 'signed-out') drop();
+    else if (message.s) emit(message.s);
+  });
+
+  link.post({ q: 1 }); // a tab opened after sign-in asks the others for the token instead of refreshing
+
+  /** The refresh request itself: undefined when a new token came, else the failed answer. */
+  async function renew(): Promise<Response | undefined> {
+    link.post({ c: 1 });
+    let answer: Response;
+    try {
+      answer = await send(refreshUrl!, { method: 'POST', credentials });
+      if (answer.ok) {
+        const body = (await answer.json()) as { accessToken?: unknown; expiresIn?: unknown };
+        fromAnswer(body.accessToken, body.expiresIn, true);
+        return undefined;
+      }
+    } catch (error) {
+      unavailable();
+      throw error;
+    }
+    if (answer.status === 401) drop(true);
+    else unavailable();
+    return answer;
+  }
+
+  /** One refresh per tab (callers share it) and, under the lock, across tabs: a token another tab got meanwhile ends it. */
+  function refresh(had: string | null): Promise<Response | undefined> {
+    return (inflight ??= link
+      .lock(async () => {
+        if (token === had) await link.quiet();
+        return token === had ? renew() : undefined;
+      })
+      .finally(() => {
+        inflight = null;
+      }));
+  }
+
+  return {
+    async fetch(input, init) {
+      const request = new Request(input, init);
+      if (!origins.includes(new URL(request.url).origin)) return send(request);
+      for (let retried = false; ; retried = true) {
+        if (token && Date.now() >= refreshAt && refreshUrl) {
+          const failed = await refresh(token);
+          if (failed && failed.status !== 401) return failed;
+        }
+        const used = token;
+        const attempt = request.clone();
+        if (used) attempt.headers.set('authorization', `Bearer ${used}`);
+        const answer = await send(attempt);
+        if (retried || answer.status !== 401 || NOT_A_TOKEN_PROBLEM.test(answer.headers.get('www-authenticate') ?? '')) return answer;
+        if (used === token) {
+          if (!refreshUrl) return drop(true), answer;
+          const failed = await refresh(used);
+          if (failed) return failed.status === 401 ? answer : failed;
+        }
+      }
+    },
+
+    setAccessToken(accessToken, expiresIn) {
+      fromAnswer(accessToken, expiresIn, true);
+    },
+
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async signOut() {
+      // under the lock: no refresh in this or another tab can land after the sign-out and bring a token back
+      await link.lock(async () => {
+        await link.quiet();
+        const answer = await send(signOutUrl, { method: 'POST', credentials, headers: token ? { authorization: `Bearer ${token}` } : {} });
+        if (!answer.ok && answer.status !== 401) throw new Error(`latchkey: sign-out failed with ${answer.status}; still signed in.`);
+        drop(true);
+      });
+    },
+
+    get state() {
+      return state;
+    },
+
+    close() {
+      clearTimeout(timer);
+      link.close();
+    },
+  };
+}
