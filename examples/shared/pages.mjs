@@ -1,6 +1,9 @@
 // The HTML, CSS and browser script the three example servers share, so each server file holds only
 // its framework's routing. Every value that came from a request is escaped before it reaches HTML.
 
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML element content and quoted attributes. */
@@ -37,85 +40,69 @@ td, th { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ecee
 code { background: #eef0f4; padding: 0 .25rem; border-radius: 3px; }
 [data-state="signed-in"] { color: #1d6b2a; }
 [data-state="signed-out"] { color: #a12a2a; }
+[data-state="unavailable"] { color: #8a5a00; }
 `;
 
-// The SPA's script. The access token lives in a variable of this closure only: never in localStorage,
-// sessionStorage or a readable cookie, so a script injected into the page later cannot find it stored.
-// The refresh token is an HttpOnly cookie scoped to /auth/refresh: this script never sees it.
+// The SPA's script, an ES module on latchkey/client. The client keeps the access token in a closure: never in
+// localStorage, sessionStorage or a readable cookie. The refresh token is an HttpOnly cookie scoped to
+// /auth/refresh: no script sees it. The client refreshes ahead of expiry and on a 401, once for all open tabs,
+// and tells every tab when the user signed out or the server is temporarily unavailable.
 const APP_JS = `
-(() => {
-  let accessToken = null;
-  let refreshing = null;
-  const stats = { refreshes: 0, retries: 0 };
-  const $ = (id) => document.getElementById(id);
+import { createClient } from '/latchkey-client.js';
 
-  function show(state, text) {
-    const status = $('status');
-    status.dataset.state = state;
-    status.textContent = text;
-    $('refreshes').textContent = String(stats.refreshes);
-  }
+const client = createClient({ refreshUrl: '/auth/refresh', signOutUrl: '/auth/logout' });
+const $ = (id) => document.getElementById(id);
+const changes = [];
 
-  // One refresh at a time per tab; other tabs may refresh at the same moment (the server allows it).
-  function refresh() {
-    refreshing ??= (async () => {
-      const res = await fetch('/auth/refresh', { method: 'POST', credentials: 'same-origin' });
-      if (!res.ok) {
-        accessToken = null;
-        throw new Error('signed out');
-      }
-      accessToken = (await res.json()).accessToken;
-      stats.refreshes += 1;
-    })().finally(() => {
-      refreshing = null;
-    });
-    return refreshing;
-  }
+function show(state, text) {
+  const status = $('status');
+  status.dataset.state = state;
+  status.textContent = text;
+}
 
-  // Calls the API with the in-memory token; on 401 (expired), refreshes once and retries.
-  async function api(path, init = {}) {
-    if (accessToken === null) await refresh();
-    const send = () => fetch(path, { ...init, headers: { ...init.headers, authorization: 'Bearer ' + accessToken } });
-    let res = await send();
-    if (res.status === 401) {
-      stats.retries += 1;
-      await refresh();
-      res = await send();
-    }
-    return res;
-  }
+client.onChange((state) => {
+  changes.push({ state, at: Date.now() });
+  if (state === 'signed-out') show(state, 'Signed out: sign in again.');
+  else if (state === 'unavailable') show(state, 'The server is temporarily unavailable; you are still signed in. Retrying…');
+});
 
-  async function loadMe() {
-    try {
-      const res = await api('/api/me');
-      if (!res.ok) throw new Error('signed out');
+async function loadMe() {
+  try {
+    const res = await client.fetch('/api/me');
+    if (res.ok) {
       const me = await res.json();
       show('signed-in', 'Signed in as ' + me.name + ' (API call at ' + new Date().toLocaleTimeString() + ')');
       return me;
-    } catch {
-      show('signed-out', 'Signed out: sign in again.');
-      return null;
     }
+    if (res.status === 401) show('signed-out', 'Signed out: sign in again.');
+    else show('unavailable', 'The server is temporarily unavailable (' + res.status + '); you are still signed in.');
+  } catch {
+    show('unavailable', 'The network is down; you are still signed in.');
   }
+  return null;
+}
 
-  async function signOut() {
-    await fetch('/auth/logout', { method: 'POST', headers: accessToken ? { authorization: 'Bearer ' + accessToken } : {} });
-    accessToken = null;
-    location.assign('/login?signed_out=1');
-  }
+async function signOut() {
+  await client.signOut(); // every open tab hears it
+  location.assign('/login?signed_out=1');
+}
 
-  $('call').addEventListener('click', () => void loadMe());
-  $('spa-sign-out').addEventListener('click', () => void signOut());
-  // For the end-to-end tests and the curious: what the page did, never the token itself.
-  window.latchkeyDemo = { loadMe, stats, hasToken: () => accessToken !== null };
-  void loadMe();
-})();
+$('call').addEventListener('click', () => void loadMe());
+$('spa-sign-out').addEventListener('click', () => void signOut());
+// For the end-to-end tests and the curious: what the page did, never the token itself.
+window.latchkeyDemo = { loadMe, signOut, client, changes };
+void loadMe();
 `;
+
+// The browser build of latchkey/client, served as it is published (dist/client.js, found through the package's
+// own exports map), without its source-map comment: the map is not served.
+const CLIENT_JS = readFileSync(fileURLToPath(import.meta.resolve('latchkey/client')), 'utf8').replace(/\/\/# sourceMappingURL=\S*/g, '');
 
 /** Static files the pages link to, by path. */
 export const ASSETS = {
   '/style.css': { type: 'text/css; charset=utf-8', body: STYLE_CSS },
   '/app.js': { type: 'text/javascript; charset=utf-8', body: APP_JS },
+  '/latchkey-client.js': { type: 'text/javascript; charset=utf-8', body: CLIENT_JS },
 };
 
 function layout({ title, auth, body }) {
@@ -200,7 +187,7 @@ ${notice ? `<p class="notice" role="status">${escapeHTML(notice)}</p>` : ''}
   });
 }
 
-/** The SPA-style page: its script keeps the access token in memory and refreshes it on 401. */
+/** The SPA-style page: its script uses latchkey/client (token in memory, refresh ahead and on 401, every tab in step). */
 export function appPage({ auth }) {
   return layout({
     title: 'SPA page',
@@ -208,9 +195,10 @@ export function appPage({ auth }) {
     body: `<h1>SPA page</h1>
 <p id="status" data-state="loading" role="status">Loading…</p>
 <p><button type="button" id="call">Call the API</button> <button type="button" id="spa-sign-out">Sign out (from script)</button></p>
-<p class="muted">Access token: in memory only, sent as <code>Authorization: Bearer</code>. Refreshes so far: <span id="refreshes">0</span>.
-When the API answers 401 the script calls <code>POST /auth/refresh</code> (HttpOnly cookie, path-scoped) and retries.</p>
-<script src="/app.js"></script>`,
+<p class="muted">Access token: in memory only, sent as <code>Authorization: Bearer</code> by <code>latchkey/client</code>.
+It calls <code>POST /auth/refresh</code> (HttpOnly cookie, path-scoped) ahead of expiry and on a 401, once for all open tabs,
+and signs every tab out together.</p>
+<script type="module" src="/app.js"></script>`,
   });
 }
 

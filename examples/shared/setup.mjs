@@ -125,7 +125,7 @@ export function printBanner({ framework, port, user, storeLabel, accessTtl }) {
       `latchkey ${framework} demo listening on ${url}`,
       `  sign in with username "${user.username}" and password "${user.password}"`,
       `  store: ${storeLabel}; access tokens live ${accessTtl}`,
-      `  pages: ${url}/account  ${url}/devices  ${url}/app (SPA: token in memory, refresh on 401)`,
+      `  pages: ${url}/account  ${url}/devices  ${url}/app (SPA: latchkey/client, token in memory)`,
     ].join('\n'),
   );
 }

@@ -121,16 +121,19 @@ export function createClient(options: ClientOptions): Client {
     async fetch(input, init) {
       const request = new Request(input, init);
       if (!origins.includes(new URL(request.url).origin)) return send(request);
-      for (let retried = false; ; retried = true) {
-        if (token && Date.now() >= refreshAt && refreshUrl) {
+      for (let retried = false; ; ) {
+        // no token yet (a page load: ask the refresh cookie) or one due for renewal: refresh before sending
+        if (refreshUrl && state !== 'signed-out' && (!token || Date.now() >= refreshAt)) {
           const failed = await refresh(token);
-          if (failed && failed.status !== 401) return failed;
+          if (failed?.status === 401) retried = true;
+          else if (failed) return failed;
         }
         const used = token;
         const attempt = request.clone();
         if (used) attempt.headers.set('authorization', `Bearer ${used}`);
         const answer = await send(attempt);
         if (retried || answer.status !== 401 || NOT_A_TOKEN_PROBLEM.test(answer.headers.get('www-authenticate') ?? '')) return answer;
+        retried = true;
         if (used === token) {
           if (!refreshUrl) return drop(true), answer;
           const failed = await refresh(used);

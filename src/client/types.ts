@@ -18,8 +18,9 @@ export interface ClientOptions {
 /** The browser client `createClient` returns. */
 export interface Client {
   /**
-   * `fetch` with the in-memory access token attached (only for the API's origins). A token about to expire is
-   * refreshed first; a 401 meaning an expired or invalid token gets one refresh and one retry. Every other
+   * `fetch` with the in-memory access token attached (only for the API's origins). With no token yet (a page
+   * load) or one due for renewal, it refreshes first; a 401 meaning an expired or invalid token gets one
+   * refresh and one retry. Every other
    * answer (403, 429, 503, ...) comes back as it is. When the refresh itself fails, the answer is the
    * refresh's answer (e.g. 503), or the original 401 when the session is over.
    */

@@ -74,17 +74,18 @@ describe('client.fetch in one tab', () => {
       signOutUrl: `${api.origin}/auth/logout`,
       fetch: async () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="latchkey", error="insufficient_user_authentication", max_age=300' } }),
     });
+    client.setAccessToken('t0', 900);
     const calls = vi.fn();
     client.onChange(calls);
     expect((await client.fetch(`${api.origin}/api/admin`)).status).toBe(401);
     await settle();
     expect(calls).not.toHaveBeenCalled();
+    expect(client.state).toBe('signed-in');
     client.close();
   });
 
   it('a second 401 after the retry goes back to the app: one refresh per call, never a loop', async () => {
     api = fakeAPI();
-    const { client } = signedInTab();
     const failing = vi.fn(api.fetch);
     const stubborn = createClient({
       refreshUrl: `${api.origin}/auth/refresh`,
@@ -94,10 +95,10 @@ describe('client.fetch in one tab', () => {
         return new Request(input, init).url.endsWith('/api/me') ? new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }) : answer;
       },
     });
+    stubborn.setAccessToken('t0', 900);
     expect((await stubborn.fetch(`${api.origin}/api/me`)).status).toBe(401);
     expect(api.sent.map((s) => s.path)).toEqual(['/api/me', '/auth/refresh', '/api/me']);
     stubborn.close();
-    void client;
   });
 
   it('20 concurrent calls that all get 401 share one refresh (single flight in a tab)', async () => {
@@ -165,12 +166,12 @@ describe('client.fetch in one tab', () => {
     expect(api.sent.filter((s) => s.path === '/api/items').map((s) => s.body)).toEqual(['{"name":"x"}', '{"name":"x"}']);
   });
 
-  it('after a page load (no token in memory) the first 401 refreshes and retries: one extra round trip, no sign-in', async () => {
+  it('after a page load (no token in memory) the first call refreshes first, from the cookie: no sign-in, no 401', async () => {
     api = fakeAPI();
     api.current = 't0';
     const { client, states } = api.tab();
     expect((await client.fetch(`${api.origin}/api/me`)).status).toBe(200);
-    expect(api.sent.map((s) => `${s.path} ${s.authorization}`)).toEqual(['/api/me null', '/auth/refresh null', '/api/me Bearer t1']);
+    expect(api.sent.map((s) => `${s.path} ${s.authorization}`)).toEqual(['/auth/refresh null', '/api/me Bearer t1']);
     await settle();
     expect(states).toEqual(['signed-in']);
   });
