@@ -75,7 +75,9 @@ export function createClient(options: ClientOptions): Client {
     later(Math.min(2000 * ++failures, 30_000));
   }
 
+  let heard = 0; // outcomes (tokens, states) heard from other tabs
   const link = tabs(`latchkey ${home.href}`, (message: TabMessage) => {
+    heard++;
     if (message.q) {
       if (token) link.post({ t: token, r: refreshAt });
     } else if (typeof message.t === 'string') accept(message.t, Number(message.r));
@@ -105,12 +107,17 @@ export function createClient(options: ClientOptions): Client {
     return answer;
   }
 
-  /** One refresh per tab (callers share it) and, under the lock, across tabs: a token another tab got meanwhile ends it. */
+  /**
+   * One refresh per tab (callers share it) and, under the lock, across tabs: a token another tab got meanwhile
+   * ends it, and so does another tab's refresh that just failed (the server is down: answer 503 at once).
+   */
   function refresh(had: string | null): Promise<Response | undefined> {
+    const before = heard;
     return (inflight ??= link
       .lock(async () => {
-        if (token === had) await link.quiet();
-        return token === had ? renew() : undefined;
+        await link.quiet();
+        if (token !== had) return undefined;
+        return heard !== before && state === 'unavailable' ? new Response(null, { status: 503 }) : renew();
       })
       .finally(() => {
         inflight = null;

@@ -339,6 +339,25 @@ describe('several tabs with Web Locks', () => {
     }
   });
 
+  it('while the refresh endpoint is down, tabs waiting behind a failed refresh answer 503 at once instead of each trying', async () => {
+    const uninstall = installWebLocks();
+    try {
+      api = fakeAPI();
+      const tabs = [signedInTab(), api.tab(), api.tab()];
+      await settle();
+      api.current = 'rotated-elsewhere';
+      api.refreshStatus = 503;
+      api.refreshDelay = 30;
+      const answers = await Promise.all(tabs.map((tab) => tab.client.fetch(`${api.origin}/api/me`)));
+      expect(answers.map((a) => a.status)).toEqual([503, 503, 503]);
+      expect(api.refreshes()).toBe(1);
+      await settle();
+      expect(tabs.map((t) => t.client.state)).toEqual(Array(3).fill('unavailable'));
+    } finally {
+      uninstall();
+    }
+  });
+
   it('a sign-out waits for a refresh in flight, so no token comes back after it', async () => {
     const uninstall = installWebLocks();
     try {
