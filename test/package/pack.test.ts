@@ -27,6 +27,7 @@ const SUBPATHS = {
   redis: { source: 'src/stores/redis.ts', exportName: 'redisStore', peers: ['ioredis'] },
   store: { source: 'src/store.ts', exportName: 'applyRefreshStep', peers: [] },
   testing: { source: 'src/testing/store-conformance.ts', exportName: 'runStoreConformance', peers: ['vitest'] },
+  client: { source: 'src/client/index.ts', exportName: 'createClient', peers: [] },
 } as const;
 type Subpath = keyof typeof SUBPATHS;
 const ALL_SUBPATHS = Object.keys(SUBPATHS) as Subpath[];
@@ -276,7 +277,7 @@ describe('the packed tarball', () => {
     expect(packedFiles.filter((file) => /^(src|test|examples|bench)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
   });
 
-  it('every documented subpath (adapter, express, fastify, koa, redis, store, testing) has its source and is published', () => {
+  it('every documented subpath (adapter, express, fastify, koa, redis, store, testing, client) has its source and is published', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', ...ALL_SUBPATHS.map((entry) => `./${entry}`)].sort());
     expect(ALL_SUBPATHS.filter((entry) => !present.includes(entry))).toEqual([]);
