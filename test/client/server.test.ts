@@ -187,6 +187,48 @@ describe('answers that never clear a cookie', () => {
   });
 });
 
+describe('a rotation the store applied but reported as failed (docs/client.md, Limits)', () => {
+  async function timedOutRotation(): Promise<App> {
+    let failAfterApplying = false;
+    const app = await start({
+      store: (now) => {
+        const inner = memoryStore({ now });
+        return {
+          ...inner,
+          get: inner.get.bind(inner),
+          update: inner.update.bind(inner),
+          // like a frozen Redis: the command runs later, but latchkey has already answered 503
+          advanceRefresh: async (id, step) => {
+            const outcome = await inner.advanceRefresh!(id, step);
+            if (failAfterApplying) throw new Error('Command timed out');
+            return outcome;
+          },
+        };
+      },
+    });
+    await signIn(app);
+    failAfterApplying = true;
+    expect((await refresh(app)).status).toBe(503); // the browser keeps the previous generation
+    failAfterApplying = false;
+    return app;
+  }
+
+  it('the next refresh within the grace window still succeeds, and the session carries on', async () => {
+    const app = await timedOutRotation();
+    app.clock.advance(9_000);
+    expect((await refresh(app)).status).toBe(200);
+    expect((await refresh(app)).status).toBe(200);
+  });
+
+  it('after the grace window it is taken for a replay: 401 refresh_reused and the session is revoked', async () => {
+    const app = await timedOutRotation();
+    app.clock.advance(11_000);
+    const answer = await refresh(app);
+    expect([answer.status, await answer.json()]).toEqual([401, { error: 'refresh_reused' }]);
+    expect(await app.auth.sessions.list('u1')).toEqual([]);
+  });
+});
+
 describe('the client against the Express adapter', () => {
   function clientFor(app: App) {
     const client = createClient({ refreshUrl: `${app.url}/auth/refresh`, signOutUrl: `${app.url}/auth/logout`, fetch: app.browser.fetch });
