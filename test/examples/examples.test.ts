@@ -1,6 +1,7 @@
 // Every example app starts, signs in, reaches its protected pages and signs out, over plain HTTP, the way
 // a browser would (form posts, cookies, Fetch Metadata headers). With redis-server installed, two Express
 // instances share one Redis: a session started on one is known, and ended, on the other.
+import { readFileSync } from 'node:fs';
 import { exportKey, generateKey } from 'latchkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
@@ -113,6 +114,19 @@ describe.each<Framework>(['express', 'fastify', 'koa'])('the %s example', (frame
     old.cookies.set(SESSION, sessionCookie); // a copy kept from before sign-out no longer opens anything
     expect(location(await old.request('GET', '/account'))).toBe('/login');
     expect((await client.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
+  });
+
+  it('serves the SPA page on latchkey/client: the built dist/client.js as a same-origin module script', async () => {
+    const client = new Client(app.url);
+    const page = await (await client.request('GET', '/app')).text();
+    expect(page).toContain('<script type="module" src="/app.js"></script>');
+    const appJS = await client.request('GET', '/app.js');
+    expect(appJS.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await appJS.text()).toContain("import { createClient } from '/latchkey-client.js';");
+    const served = await client.request('GET', '/latchkey-client.js');
+    expect(served.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const built = readFileSync(new URL('../../dist/client.js', import.meta.url), 'utf8').replace(/\/\/# sourceMappingURL=\S*/g, '');
+    expect(await served.text()).toBe(built);
   });
 
   it('"sign out other devices" ends the other sessions and keeps this one', async () => {
