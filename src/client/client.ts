@@ -26,6 +26,7 @@ export function createClient(options: ClientOptions): Client {
   const origins = [home.origin, ...(options.origins ?? [])];
   const listeners = new Set<(state: ClientState) => void>();
   let token: string | null = null;
+  let version = 0; // counts changes of token: "did another refresh land meanwhile?" without comparing token strings
   let refreshAt = 0;
   let state: ClientState | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -41,7 +42,7 @@ export function createClient(options: ClientOptions): Client {
   }
 
   function later(ms: number): void {
-    const had = token;
+    const had = version;
     clearTimeout(timer);
     timer = setTimeout(() => refresh(had).catch(() => {}), ms);
   }
@@ -50,6 +51,7 @@ export function createClient(options: ClientOptions): Client {
   function accept(accessToken: unknown, due: number, share?: boolean): void {
     if (typeof accessToken !== 'string' || !(due >= 0)) fail('setAccessToken(accessToken, expiresIn) takes the token and the seconds from the sign-in or refresh answer.');
     token = accessToken;
+    version++;
     refreshAt = due;
     failures = 0;
     later(due - Date.now());
@@ -66,6 +68,7 @@ export function createClient(options: ClientOptions): Client {
 
   function drop(share?: boolean): void {
     token = null;
+    version++;
     clearTimeout(timer);
     emit('signed-out', share);
   }
@@ -111,12 +114,12 @@ export function createClient(options: ClientOptions): Client {
    * One refresh per tab (callers share it) and, under the lock, across tabs: a token another tab got meanwhile
    * ends it, and so does another tab's refresh that just failed (the server is down: answer 503 at once).
    */
-  function refresh(had: string | null): Promise<Response | undefined> {
+  function refresh(had: number): Promise<Response | undefined> {
     const before = heard;
     return (inflight ??= link
       .lock(async () => {
         await link.quiet();
-        if (token !== had) return undefined;
+        if (version !== had) return undefined;
         return heard !== before && state === 'unavailable' ? new Response(null, { status: 503 }) : renew();
       })
       .finally(() => {
@@ -131,19 +134,19 @@ export function createClient(options: ClientOptions): Client {
       for (let retried = false; ; ) {
         // no token yet (a page load: ask the refresh cookie) or one due for renewal: refresh before sending
         if (refreshUrl && state !== 'signed-out' && (!token || Date.now() >= refreshAt)) {
-          const failed = await refresh(token);
+          const failed = await refresh(version);
           if (failed?.status === 401) retried = true;
           else if (failed) return failed;
         }
-        const used = token;
+        const sent = version;
         const attempt = request.clone();
-        if (used) attempt.headers.set('authorization', `Bearer ${used}`);
+        if (token) attempt.headers.set('authorization', `Bearer ${token}`);
         const answer = await send(attempt);
         if (retried || answer.status !== 401 || NOT_A_TOKEN_PROBLEM.test(answer.headers.get('www-authenticate') ?? '')) return answer;
         retried = true;
-        if (used === token) {
+        if (sent === version) {
           if (!refreshUrl) return drop(true), answer;
-          const failed = await refresh(used);
+          const failed = await refresh(sent);
           if (failed) return failed.status === 401 ? answer : failed;
         }
       }
