@@ -2,12 +2,25 @@ import type { KeyInput } from './keys.js';
 import type { JSONWebKeySet } from './tokens.js';
 import type { AccessTokenClaims, AuthContext, AuthRequest, SessionData, SessionInfo, SessionMeta } from './types.js';
 import type { AuthError } from './errors.js';
+import type { SessionLifetime } from './lifetime.js';
 
 /** What `signIn` needs: who signed in, their session data, and device facts. */
 export interface SignInInput {
   userId: string;
   data?: SessionData;
   meta?: SessionMeta;
+  /** This session's lifetime ("remember me"), within createAuth's `session.maxIdleTimeout` / `maxAbsoluteTimeout`. */
+  lifetime?: SessionLifetime;
+  /** How the user authenticated (RFC 8176, e.g. `['pwd', 'otp']`): on the record, the context and the token. */
+  amr?: string[];
+}
+
+/** Options of `reauthenticate`. */
+export interface ReauthenticateOptions {
+  /** How the user just re-authenticated (RFC 8176, e.g. `['hwk']`); replaces the session's previous `amr`. */
+  amr?: string[];
+  /** Restart the session's absolute lifetime from now. Default `false`: step-up never makes a session live longer. */
+  extendAbsolute?: boolean;
 }
 
 /** Token fields of a result: present when the Auth issues tokens (`keys` configured). */
@@ -39,6 +52,8 @@ export interface Resolution {
   /** The 401 that explains `auth: null` when a credential was presented but refused. */
   error: AuthError | null;
   setCookies: readonly string[];
+  /** The Auth's clock (ms) when the request was resolved: what `requireAuth({ maxAge })` measures against. */
+  at: number;
 }
 
 /** A partial data object merged into the session, or a function from old data to new. */
@@ -70,8 +85,13 @@ export interface Auth<Tokens extends boolean = true> {
   signOutRequest(request: AuthRequest): Promise<{ sessionId: string | null; setCookies: string[] }>;
   /** Ends every session of a user, except `except`; returns how many ended. */
   signOutEverywhere(userId: string, options?: { except?: string }): Promise<number>;
-  /** Re-issues a session's credentials under a new id (after a privilege change); the old id dies. */
-  elevate(sessionId: string, options?: { data?: SessionData }): Promise<SignInResult<Tokens>>;
+  /** Re-issues a session's credentials under a new id (after a privilege change); the old id dies; the lifetime is kept. */
+  elevate(sessionId: string, options?: { data?: SessionData; amr?: string[] }): Promise<SignInResult<Tokens>>;
+  /**
+   * Records a fresh authentication on the same session (after the app re-checked a password or passkey):
+   * new `authTime`, new cookie secret and refresh family (copies taken before are dead), same id and data.
+   */
+  reauthenticate(sessionId: string, options?: ReauthenticateOptions): Promise<SignInResult<Tokens>>;
   /** Verifies an access token (and, with `checkSession`, that its session is live); returns its claims. */
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
   /** The public keys as a JWKS document (`/.well-known/jwks.json`). */

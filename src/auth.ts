@@ -4,6 +4,7 @@ import type { Auth } from './auth-api.js';
 import { createContext, withTokens, type TokenContext } from './context.js';
 import { clearingCookies } from './cookies.js';
 import { authenticate, resolve, verifyAccessToken } from './flows/authenticate.js';
+import { reauthenticate } from './flows/reauthenticate.js';
 import { refresh } from './flows/refresh.js';
 import { sessionsAPI } from './flows/sessions-api.js';
 import { elevate, signIn } from './flows/sign-in.js';
@@ -52,6 +53,7 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     signOutRequest: (request) => signOutRequest(ctx, tk, request),
     signOutEverywhere: (userId, opts) => signOutEverywhere(ctx, userId, opts),
     elevate: (sessionId, opts) => elevate(ctx, tk, sessionId, opts),
+    reauthenticate: (sessionId, opts) => reauthenticate(ctx, tk, sessionId, opts),
     verifyAccessToken: async (token) => verifyAccessToken(requireTokens(), token),
     jwks: async () => requireTokens().tokens.jwks(),
     setKeys: async (keys) => requireTokens().tokens.setKeys(keys),

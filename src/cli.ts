@@ -1,17 +1,18 @@
 /**
- * The `latchkey` command: `npx latchkey keygen --alg EdDSA|ES256|RS256|HS256 [--kid ID] [--json]`.
+ * The `latchkey` command: `npx latchkey keygen --alg Ed25519|EdDSA|ES256|RS256|HS256 [--kid ID] [--json]`.
  * It imports the core as `latchkey` (the package itself), so the built CLI uses the built library.
  */
 import { parseArgs } from 'node:util';
 import { exportKey, generateKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from 'latchkey';
 
-const USAGE = `Usage: latchkey keygen [--alg EdDSA|ES256|RS256|HS256] [--kid ID] [--json]
+const USAGE = `Usage: latchkey keygen [--alg Ed25519|EdDSA|ES256|RS256|HS256] [--kid ID] [--json]
 
 Commands:
   keygen    Generate a signing key for createAuth({ keys }) and print it.
 
 Options:
-  --alg     Signing algorithm (default EdDSA). HS256 makes a 256-bit shared secret.
+  --alg     Signing algorithm (default Ed25519, RFC 9864; EdDSA is the older name
+            for the same signature). HS256 makes a 256-bit shared secret.
   --kid     Key id to put in the key (default: derived from the key).
   --json    Print one JSON object { alg, kid, privateJwk, publicJwk, pem } and nothing else.
   --help    Show this help.
@@ -43,7 +44,7 @@ function parseKeygen(args: string[]): KeygenArgs | 'help' {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (values.help) return 'help';
-  const alg = values.alg ?? 'EdDSA';
+  const alg = values.alg ?? 'Ed25519';
   if (!isAlgorithm(alg)) throw new UsageError(`unknown algorithm "${alg}"; use one of ${SIGNING_ALGORITHMS.join(', ')}.`);
   if (values.kid !== undefined && !/^[\x21-\x7e]{1,128}$/.test(values.kid)) {
     throw new UsageError('--kid must be 1 to 128 printable ASCII characters without spaces.');

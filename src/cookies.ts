@@ -10,13 +10,14 @@ export const MAX_COOKIE_HEADER_BYTES = 16_384;
 
 type CookieConfig = ResolvedOptions['cookies'];
 
-function build(config: CookieConfig, name: string, value: string, path: string, maxAgeSeconds: number): string {
+/** `maxAgeSeconds: null` builds a browser-session cookie (no Max-Age): it ends when the browser closes. */
+function build(config: CookieConfig, name: string, value: string, path: string, maxAgeSeconds: number | null): string {
   const line = serialize(name, value, {
     httpOnly: true,
     secure: config.secure,
     sameSite: config.sameSite,
     path,
-    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+    ...(maxAgeSeconds === null ? {} : { maxAge: Math.max(0, Math.floor(maxAgeSeconds)) }),
     ...(name.startsWith('__Host-') || config.domain === undefined ? {} : { domain: config.domain }),
   });
   if (line.length > MAX_SET_COOKIE_BYTES) {
@@ -25,13 +26,13 @@ function build(config: CookieConfig, name: string, value: string, path: string, 
   return line;
 }
 
-/** Set-Cookie for the session cookie (`__Host-`, Path=/), living until the session's absolute expiry. */
-export function sessionCookie(config: CookieConfig, value: string, maxAgeSeconds: number): string {
+/** Set-Cookie for the session cookie (`__Host-`, Path=/), living until the session's absolute expiry (`null`: until the browser closes). */
+export function sessionCookie(config: CookieConfig, value: string, maxAgeSeconds: number | null): string {
   return build(config, config.sessionName, value, '/', maxAgeSeconds);
 }
 
-/** Set-Cookie for the refresh cookie (`__Secure-`, scoped to the refresh path). */
-export function refreshCookie(config: CookieConfig, value: string, maxAgeSeconds: number): string {
+/** Set-Cookie for the refresh cookie (`__Secure-`, scoped to the refresh path; `null` Max-Age: until the browser closes). */
+export function refreshCookie(config: CookieConfig, value: string, maxAgeSeconds: number | null): string {
   return build(config, config.refreshName, value, config.refreshPath, maxAgeSeconds);
 }
 

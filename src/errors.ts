@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   session_invalid: 401,
   session_expired: 401,
   refresh_reused: 401,
+  reauthentication_required: 401,
   forbidden: 403,
   csrf_rejected: 403,
   session_conflict: 409,
@@ -24,6 +25,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   session_invalid: 'The session does not exist or has been revoked.',
   session_expired: 'The session has expired.',
   refresh_reused: 'A rotated refresh token was replayed; the session has been revoked.',
+  reauthentication_required: 'A more recent sign-in is required; re-authenticate and retry.',
   forbidden: 'Not allowed.',
   csrf_rejected: 'Cross-site request refused for a cookie-authenticated session.',
   session_conflict: 'The session was changed concurrently; retry the update.',
@@ -44,9 +46,11 @@ export class AuthError extends Error {
   readonly expose: boolean;
   /** Set-Cookie lines the response must carry (e.g. clearing cookies of a session that is gone). */
   readonly setCookies: readonly string[];
+  /** With `reauthentication_required`: the greatest acceptable age of the sign-in, in seconds (RFC 9470 `max_age`). */
+  readonly maxAge: number | undefined;
   readonly [BRAND] = true;
 
-  constructor(code: AuthErrorCode, message?: string, options?: { cause?: unknown; setCookies?: readonly string[] }) {
+  constructor(code: AuthErrorCode, message?: string, options?: { cause?: unknown; setCookies?: readonly string[]; maxAge?: number }) {
     super(message ?? MESSAGES[code], options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AuthError';
     this.code = code;
@@ -54,11 +58,12 @@ export class AuthError extends Error {
     this.statusCode = this.status;
     this.expose = this.status < 500;
     this.setCookies = options?.setCookies ?? [];
+    this.maxAge = options?.maxAge;
   }
 
   /** The same error carrying Set-Cookie lines for the response. */
   withCookies(setCookies: readonly string[]): AuthError {
-    return new AuthError(this.code, this.message, { cause: this.cause, setCookies });
+    return new AuthError(this.code, this.message, { cause: this.cause, setCookies, ...(this.maxAge === undefined ? {} : { maxAge: this.maxAge }) });
   }
 }
 

@@ -21,7 +21,8 @@ export type AuthEvent =
     })
   | (AuthEventBase & { readonly type: 'sign_out'; readonly sessionId: string })
   | (AuthEventBase & { readonly type: 'sign_out_everywhere'; readonly count: number; readonly except?: string })
-  | (AuthEventBase & { readonly type: 'elevate'; readonly sessionId: string; readonly previousSessionId: string });
+  | (AuthEventBase & { readonly type: 'elevate'; readonly sessionId: string; readonly previousSessionId: string })
+  | (AuthEventBase & { readonly type: 'reauthenticate'; readonly sessionId: string; readonly amr?: readonly string[] });
 
 /** The names of the audit events. */
 export type AuthEventType = AuthEvent['type'];

@@ -1,12 +1,15 @@
 // latchkey: the operations an app calls and the types it uses (re-exports only).
 // Adapter plumbing lives in `latchkey/adapter`, store-author rules in `latchkey/store`.
 export { createAuth } from './auth.js';
-export type { Auth, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from './auth-api.js';
+export type { Auth, ReauthenticateOptions, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from './auth-api.js';
 export { AuthError, ERROR_STATUS, isAuthError } from './errors.js';
 export type { AuthErrorCode } from './errors.js';
 export type { AuthEvent, AuthEventBase, AuthEventType } from './events.js';
+export { assertFresh, parseMaxAge } from './freshness.js';
+export type { MaxAge } from './freshness.js';
 export { exportKey, generateKey, importKey, SIGNING_ALGORITHMS } from './keys.js';
 export type { KeyInput, KeyOptions, SigningAlgorithm, SigningKey } from './keys.js';
+export type { SessionLifetime } from './lifetime.js';
 export { parseDuration } from './options.js';
 export type { AuthOptions, Duration } from './options.js';
 export { memoryStore } from './stores/memory.js';

@@ -3,11 +3,15 @@ import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, t
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { hmacBytes, randomToken, sha256 } from './lib/crypto.js';
 
-/** The signing algorithms latchkey accepts. `none` never is. */
-export type SigningAlgorithm = 'EdDSA' | 'ES256' | 'RS256' | 'HS256';
+/**
+ * The signing algorithms latchkey accepts. `none` never is. `Ed25519` is RFC 9864's fully-specified name for
+ * EdDSA over Ed25519 (the default for new keys); `EdDSA` is the older polymorphic name for the same signature,
+ * kept for keys and verifiers already using it. A key is pinned to one of the two names.
+ */
+export type SigningAlgorithm = 'Ed25519' | 'EdDSA' | 'ES256' | 'RS256' | 'HS256';
 
 /** Every accepted algorithm, in the order `generateKey` documents them. */
-export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['EdDSA', 'ES256', 'RS256', 'HS256'];
+export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['Ed25519', 'EdDSA', 'ES256', 'RS256', 'HS256'];
 
 /**
  * An imported key: CryptoKeys created once, a `kid`, and the algorithm it is pinned to.
@@ -62,12 +66,12 @@ function algFromJWK(jwk: JWK, hint: SigningAlgorithm | undefined, where: string)
   }
   let inferred: SigningAlgorithm;
   if (jwk.kty === 'oct') inferred = 'HS256';
-  else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') inferred = 'EdDSA';
+  // Ed25519 material signs under the name it declares; undeclared (a bare PEM or JWK) keeps the older EdDSA.
+  else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') inferred = declared === 'Ed25519' ? 'Ed25519' : 'EdDSA';
   else if (jwk.kty === 'EC' && jwk.crv === 'P-256') inferred = 'ES256';
   else if (jwk.kty === 'RSA') inferred = 'RS256';
   else fail(`${where}: unsupported key type ${String(jwk.kty)}${jwk.crv ? `/${jwk.crv}` : ''}; use ${SIGNING_ALGORITHMS.join(', ')}.`);
-  const wanted = declared === 'Ed25519' ? 'EdDSA' : declared;
-  if (wanted !== undefined && wanted !== inferred) {
+  if (declared !== undefined && declared !== inferred) {
     fail(`${where}: the key is ${inferred} material but declares alg "${String(declared)}"; the algorithm comes from the key.`);
   }
   return inferred;
@@ -180,11 +184,12 @@ export async function importKey(input: KeyInput, options: KeyOptions = {}): Prom
 }
 
 /**
- * Generates a new signing key: an Ed25519, P-256 or RSA-2048 pair, or a 256-bit HS256 secret.
+ * Generates a new signing key: an Ed25519 (default; `alg: 'Ed25519'`, RFC 9864), P-256 or RSA-2048 pair, or a
+ * 256-bit HS256 secret. `'EdDSA'` makes the same kind of key under the older algorithm name.
  * @example
- * const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer, audience });
+ * const auth = createAuth({ keys: [await generateKey('Ed25519')], issuer, audience });
  */
-export async function generateKey(alg: SigningAlgorithm = 'EdDSA', options: Omit<KeyOptions, 'alg'> = {}): Promise<SigningKey> {
+export async function generateKey(alg: SigningAlgorithm = 'Ed25519', options: Omit<KeyOptions, 'alg'> = {}): Promise<SigningKey> {
   if (!SIGNING_ALGORITHMS.includes(alg)) fail(`generateKey: unsupported algorithm "${String(alg)}"; use ${SIGNING_ALGORITHMS.join(', ')}.`);
   if (alg === 'HS256') return importSecret(new Uint8Array(Buffer.from(randomToken(32), 'base64url')), options.kid);
   const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });

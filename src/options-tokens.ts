@@ -8,11 +8,11 @@ export function resolveTokens(options: AuthOptions): ResolvedOptions['tokens'] {
   const { keys, accessToken = {}, refreshToken = {} } = options;
   if (keys === undefined) {
     if (options.issuer !== undefined || options.audience !== undefined || options.accessToken !== undefined) {
-      fail('issuer/audience/accessToken are set but keys are missing: pass keys: [await generateKey(\'EdDSA\')] to issue access tokens.');
+      fail('issuer/audience/accessToken are set but keys are missing: pass keys: [await generateKey(\'Ed25519\')] to issue access tokens.');
     }
     return null;
   }
-  if (!Array.isArray(keys) || keys.length === 0) fail("keys must be a non-empty array, e.g. keys: [await generateKey('EdDSA')]; the first key signs, all verify.");
+  if (!Array.isArray(keys) || keys.length === 0) fail("keys must be a non-empty array, e.g. keys: [await generateKey('Ed25519')]; the first key signs, all verify.");
   keys.forEach((key, i) => checkKeyInput(key, `keys[${i}]`));
   if (isVerifyOnlyKey(keys[0]!)) fail('keys[0] signs tokens, so it must be a private key or a secret; put public (verify-only) keys after it.');
   if (typeof options.issuer !== 'string' || options.issuer === '') fail("issuer is required when keys are given (tokens are issued), e.g. issuer: 'https://api.example.com'.");
@@ -23,6 +23,8 @@ export function resolveTokens(options: AuthOptions): ResolvedOptions['tokens'] {
   }
   if (accessToken.claims !== undefined && typeof accessToken.claims !== 'function') fail('accessToken.claims must be a function (session) => claims.');
   if (accessToken.checkSession !== undefined && typeof accessToken.checkSession !== 'boolean') fail('accessToken.checkSession must be true or false.');
+  const clientId = accessToken.clientId ?? audiences[0]!;
+  if (typeof clientId !== 'string' || clientId === '') fail("accessToken.clientId must be a non-empty string naming the client the tokens are for (RFC 9068 client_id), e.g. clientId: 'web-app'.");
   const cacheSize = accessToken.cacheSize ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) fail('accessToken.cacheSize must be a whole number of entries (0 turns the cache off).');
   let refreshSecret: Uint8Array | undefined;
@@ -39,6 +41,7 @@ export function resolveTokens(options: AuthOptions): ResolvedOptions['tokens'] {
     audience: typeof audience === 'string' ? audience : [...audiences],
     accessTtl,
     clockTolerance: parseDuration(accessToken.clockTolerance ?? '5s', 'accessToken.clockTolerance'),
+    clientId,
     checkSession: accessToken.checkSession ?? false,
     claims: accessToken.claims,
     cacheSize,

@@ -27,6 +27,8 @@ export interface AuthOptions {
     claims?: (session: SessionInfo) => AppClaims | Promise<AppClaims>;
     /** Verified-token cache size (entries); `0` turns it off. Default `10000`. */
     cacheSize?: number;
+    /** RFC 9068 `client_id` of every access token: the client the tokens are issued to. Default: the (first) `audience`. */
+    clientId?: string;
   };
   refreshToken?: {
     /** Lifetime of each refresh token (capped by the absolute session timeout). Default `'30d'`. */
@@ -45,6 +47,10 @@ export interface AuthOptions {
     absoluteTimeout?: Duration;
     /** Write activity to the store at most this often per session. Default `'1m'`. */
     touchEvery?: Duration;
+    /** The longest idle timeout `signIn({ lifetime: { idle } })` may ask for; `false`: no bound. Default: `idleTimeout`. */
+    maxIdleTimeout?: Duration | false;
+    /** The longest absolute lifetime `signIn({ lifetime: { absolute } })` may ask for ("remember me"). Default: `absoluteTimeout`. */
+    maxAbsoluteTimeout?: Duration;
   };
   cookies?: {
     /** Send cookies only over https. Default `true`; turn off only for plain-http development. */
@@ -72,6 +78,7 @@ export interface ResolvedOptions {
     keys: readonly KeyInput[];
     issuer: string;
     audience: string | string[];
+    clientId: string;
     accessTtl: number;
     clockTolerance: number;
     checkSession: boolean;
@@ -83,6 +90,9 @@ export interface ResolvedOptions {
   } | null;
   idleTimeout: number | null;
   absoluteTimeout: number;
+  /** Bounds of a per-session lifetime (`null`: no bound on idle). */
+  maxIdleTimeout: number | null;
+  maxAbsoluteTimeout: number;
   touchEvery: number;
   cookies: {
     secure: boolean;
@@ -131,9 +141,9 @@ function normalizeOrigin(origin: unknown): string {
 export function resolveOptions(options: AuthOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('createAuth expects an options object.');
   checkKeys(options, ['keys', 'issuer', 'audience', 'store', 'accessToken', 'refreshToken', 'session', 'cookies', 'csrf', 'onEvent', 'now'], 'options');
-  checkKeys(options.accessToken, ['ttl', 'clockTolerance', 'checkSession', 'claims', 'cacheSize'], 'accessToken');
+  checkKeys(options.accessToken, ['ttl', 'clockTolerance', 'checkSession', 'claims', 'cacheSize', 'clientId'], 'accessToken');
   checkKeys(options.refreshToken, ['ttl', 'reuseGrace', 'secret', 'path'], 'refreshToken');
-  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery'], 'session');
+  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery', 'maxIdleTimeout', 'maxAbsoluteTimeout'], 'session');
   checkKeys(options.cookies, ['secure', 'sameSite', 'name', 'domain'], 'cookies');
   checkKeys(options.csrf, ['trustedOrigins'], 'csrf');
 
@@ -147,6 +157,10 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   if (idleTimeout !== null && idleTimeout > absoluteTimeout) fail('session.idleTimeout cannot be longer than session.absoluteTimeout.');
   const touchEvery = parseDuration(session.touchEvery ?? '1m', 'session.touchEvery');
   if (idleTimeout !== null && touchEvery >= idleTimeout) fail('session.touchEvery must be shorter than session.idleTimeout, or activity would never keep a session alive.');
+  const maxAbsoluteTimeout = session.maxAbsoluteTimeout === undefined ? absoluteTimeout : positive(session.maxAbsoluteTimeout, '30d', 'session.maxAbsoluteTimeout');
+  if (maxAbsoluteTimeout < absoluteTimeout) fail('session.maxAbsoluteTimeout cannot be shorter than session.absoluteTimeout (the default lifetime must be allowed).');
+  const maxIdleTimeout = session.maxIdleTimeout === false ? null : session.maxIdleTimeout === undefined ? idleTimeout : positive(session.maxIdleTimeout, '30m', 'session.maxIdleTimeout');
+  if (maxIdleTimeout !== null && (idleTimeout === null || maxIdleTimeout < idleTimeout)) fail('session.maxIdleTimeout cannot be shorter than session.idleTimeout (or bound an Auth without one): the default idle time must be allowed.');
 
   const cookies = options.cookies ?? {};
   const secure = cookies.secure ?? true;
@@ -175,6 +189,8 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
     tokens: resolveTokens(options),
     idleTimeout,
     absoluteTimeout,
+    maxIdleTimeout,
+    maxAbsoluteTimeout,
     touchEvery,
     cookies: {
       secure,

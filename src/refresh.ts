@@ -29,11 +29,11 @@ function tokenFor(key: Uint8Array, sessionId: string, generation: number): strin
   return `${sessionId}.${generation}.${secretFor(key, sessionId, generation)}`;
 }
 
-/** The refresh token of a new session's first generation, under the key for new sessions. */
-export async function firstRefreshToken(ctx: TokenContext, sessionId: string): Promise<string> {
+/** The refresh token of the first generation of a family (0 for a new session), under the key for new sessions. */
+export async function firstRefreshToken(ctx: TokenContext, sessionId: string, generation = 0): Promise<string> {
   const [key] = await ctx.tokens.refreshKeys();
   if (!key) throw new TypeError('latchkey: no key can derive refresh tokens; set refreshToken.secret or give a private key.');
-  return tokenFor(key, sessionId, 0);
+  return tokenFor(key, sessionId, generation);
 }
 
 /** The key under which a presented refresh token verifies (compared in constant time), or `null` for a forgery. */
@@ -84,6 +84,7 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
   const { sessionId, generation, key } = verified;
   const now = ctx.now();
   const { refreshTtl, reuseGrace } = ctx.tokenOptions;
+  // A session's own idle timeout (signIn lifetime) is on its record; the store applies it (applyRefreshStep).
   const idle = ctx.options.idleTimeout;
   const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
   const outcome = ctx.store.advanceRefresh
@@ -97,6 +98,8 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
     return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true };
   }
   if (generation > state.generation) throw new AuthError('token_invalid');
+  // A token of a family that `reauthenticate` ended: dead, but not a replay of the new family (no revocation).
+  if (generation < (state.firstGeneration ?? 0)) throw new AuthError('token_invalid');
   if (generation === state.generation) {
     // current but not advanced: the session has expired (it ends) or only its refresh token has
     try {

@@ -1,6 +1,7 @@
 import type { BaseContext } from './context.js';
 import { AuthError } from './errors.js';
 import { randomToken, safeEqual, sha256 } from './lib/crypto.js';
+import { idleOf } from './lifetime.js';
 import { isLive, isSessionId } from './stores/kit.js';
 import type { SessionStore } from './stores/store.js';
 import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
@@ -27,13 +28,14 @@ export function newSecret(): { secret: string; hash: string } {
 
 /** The record without its secret material: what the app sees. */
 export function toInfo<D>(record: SessionRecord<D>): SessionInfo<D> {
-  const { id, userId, data, createdAt, authTime, lastSeenAt, idleExpiresAt, absoluteExpiresAt, meta } = record;
-  return { id, userId, data, createdAt, authTime, lastSeenAt, idleExpiresAt, absoluteExpiresAt, meta: { ...meta } };
+  const { id, userId, data, createdAt, authTime, amr, lastSeenAt, idleExpiresAt, absoluteExpiresAt, meta } = record;
+  return { id, userId, data, createdAt, authTime, ...(amr ? { amr: [...amr] } : {}), lastSeenAt, idleExpiresAt, absoluteExpiresAt, meta: { ...meta } };
 }
 
-/** Idle and overall expiry for activity at `at`. */
-export function activityAt(ctx: BaseContext, at: number, absoluteExpiresAt: number): { lastSeenAt: number; idleExpiresAt: number; expiresAt: number } {
-  const idle = ctx.options.idleTimeout;
+/** Idle and overall expiry for activity at `at`, under the session's own idle timeout when it has one. */
+export function activityAt(ctx: BaseContext, at: number, record: Pick<SessionRecord, 'absoluteExpiresAt' | 'idleTimeout'>): { lastSeenAt: number; idleExpiresAt: number; expiresAt: number } {
+  const { absoluteExpiresAt } = record;
+  const idle = idleOf(ctx.options, record);
   const idleExpiresAt = idle === null ? absoluteExpiresAt : Math.min(at + idle, absoluteExpiresAt);
   return { lastSeenAt: at, idleExpiresAt, expiresAt: Math.min(idleExpiresAt, absoluteExpiresAt) };
 }
@@ -66,12 +68,29 @@ export async function loadLive(ctx: BaseContext, id: string): Promise<SessionRec
   return record;
 }
 
+/** Refusals of a cookie whose session is live but whose secret is not the current one; see `isStaleCopy`. */
+const staleCopies = new WeakSet<object>();
+
+/**
+ * True when a session cookie was refused because it is the copy from before `reauthenticate` (its secret is
+ * the previous one). Its answer clears no cookies: a request in flight during the step-up must not wipe the
+ * cookie the step-up's response just set. Any other wrong secret is refused and cleared as usual.
+ */
+export function isStaleCopy(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && staleCopies.has(error);
+}
+
 /** Validates a session cookie value (`id.secret`, secret compared in constant time against its stored hash). */
 export async function checkSessionToken(ctx: BaseContext, value: string): Promise<SessionRecord> {
   const match = SESSION_TOKEN.exec(value);
   if (!match) throw new AuthError('session_invalid');
   const record = await loadLive(ctx, match[1]!);
-  if (!safeEqual(sha256(match[2]!), record.secretHash)) throw new AuthError('session_invalid');
+  const presented = sha256(match[2]!);
+  if (!safeEqual(presented, record.secretHash)) {
+    const error = new AuthError('session_invalid');
+    if (record.previousSecretHash !== undefined && safeEqual(presented, record.previousSecretHash)) staleCopies.add(error);
+    throw error;
+  }
   return record;
 }
 
@@ -79,7 +98,7 @@ export async function checkSessionToken(ctx: BaseContext, value: string): Promis
 export async function touch(ctx: BaseContext, record: SessionRecord): Promise<void> {
   const now = ctx.now();
   if (now - record.lastSeenAt < ctx.options.touchEvery) return;
-  const activity = activityAt(ctx, now, record.absoluteExpiresAt);
+  const activity = activityAt(ctx, now, record);
   Object.assign(record, activity);
   await ctx.io((s) => s.touch(record.id, activity)).catch(() => {});
 }

@@ -13,7 +13,7 @@ export interface JSONWebKeySet {
 }
 
 /** Claims latchkey owns; an app-claims hook may not set them. */
-export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'typ', 'cnf', 'scope_internal']);
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'typ', 'cnf', 'scope_internal', 'client_id', 'auth_time', 'amr']);
 
 /** Access tokens are compact JWS: three base64url parts. Anything else never reaches jose. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/;
@@ -93,11 +93,14 @@ export class TokenService {
   }
 
   /** Signs an access token for a session; returns it with its `exp` (seconds). */
-  async sign(input: { userId: string; sessionId: string; claims: AppClaims; notAfter: number }): Promise<{ token: string; exp: number }> {
+  async sign(input: { userId: string; sessionId: string; claims: AppClaims; notAfter: number; authTime: number; amr?: readonly string[] }): Promise<{ token: string; exp: number }> {
     const key = await this.signingKey();
     const iat = Math.floor(this.#now() / 1000);
     const exp = Math.min(iat + Math.floor(this.#config.accessTtl / 1000), Math.floor(input.notAfter / 1000));
-    const token = await new SignJWT({ ...(input.claims as JWTPayload), sid: input.sessionId })
+    // RFC 9068 section 2.2: client_id always; auth_time and amr as OIDC defines them; scope from the claims hook.
+    const registered: JWTPayload = { sid: input.sessionId, client_id: this.#config.clientId, auth_time: Math.floor(input.authTime / 1000) };
+    if (input.amr && input.amr.length > 0) registered.amr = [...input.amr];
+    const token = await new SignJWT({ ...(input.claims as JWTPayload), ...registered })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(this.#config.issuer)
       .setAudience(this.#config.audience)

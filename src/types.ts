@@ -36,6 +36,11 @@ export interface RefreshState {
   rotatedAt: number;
   /** When the current refresh token stops being accepted (ms). */
   expiresAt: number;
+  /**
+   * The first generation of the current family (absent: 0). `reauthenticate` starts a new family here, so
+   * every token of the old one is refused as invalid, never mistaken for a replay of the new family.
+   */
+  firstGeneration?: number;
 }
 
 /** The one server-side record per sign-in (per device). Stores persist it as JSON. */
@@ -46,12 +51,22 @@ export interface SessionRecord<D = SessionData> {
   version: number;
   /** SHA-256 of the session cookie's secret (base64url); the secret itself is never stored. */
   secretHash: string;
+  /** SHA-256 of the secret before the last `reauthenticate`: that copy is refused without clearing cookies. */
+  previousSecretHash?: string;
   /** Present when token pairs are issued. */
   refresh: RefreshState | null;
   data: D;
   createdAt: number;
-  /** When the user last proved who they are (sign-in or elevate). */
+  /** When the user last proved who they are (sign-in or `reauthenticate`). */
   authTime: number;
+  /** How they proved it (RFC 8176 values such as `'pwd'`, `'otp'`, `'hwk'`), when the app said. */
+  amr?: string[];
+  /** This session's own idle timeout (ms), when `signIn({ lifetime })` set one; absent: the Auth's `session.idleTimeout`. */
+  idleTimeout?: number;
+  /** This session's own absolute lifetime (ms), when `signIn({ lifetime })` set one; `reauthenticate({ extendAbsolute })` restarts it. */
+  absoluteTimeout?: number;
+  /** `false` when the cookies end with the browser session (no Max-Age): `signIn({ lifetime: { persistent: false } })`. */
+  persistent?: false;
   lastSeenAt: number;
   idleExpiresAt: number;
   absoluteExpiresAt: number;
@@ -67,6 +82,8 @@ export interface SessionInfo<D = SessionData> {
   data: D;
   createdAt: number;
   authTime: number;
+  /** How the user last authenticated (RFC 8176), when the app said. */
+  amr?: string[];
   lastSeenAt: number;
   idleExpiresAt: number;
   absoluteExpiresAt: number;
@@ -82,6 +99,14 @@ export interface RegisteredClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** RFC 9068: the client the token was issued to (`accessToken.clientId`; default: the first audience). */
+  client_id?: string;
+  /** Seconds since the epoch of the last real authentication (RFC 9068 / OIDC `auth_time`); absent only on tokens issued before latchkey set it. */
+  auth_time?: number;
+  /** Authentication methods (RFC 8176), when the app gave them at sign-in or re-authentication. */
+  amr?: string[];
+  /** Space-separated scopes (RFC 9068), when the `accessToken.claims` hook returns one. */
+  scope?: string;
   nbf?: number;
 }
 
@@ -94,6 +119,10 @@ export interface CookieAuthContext {
   sessionId: string;
   data: SessionData;
   claims?: undefined;
+  /** When the user last proved who they are (ms since the epoch): sign-in or `reauthenticate`. */
+  authTime: number;
+  /** How they proved it (RFC 8176), when the app said. */
+  amr?: readonly string[];
   via: 'cookie';
 }
 
@@ -104,6 +133,10 @@ export interface BearerAuthContext {
   /** Session data when the record was read (`checkSession`), otherwise `null`: no store I/O. */
   data: SessionData | null;
   claims: AccessTokenClaims;
+  /** When the user last proved who they are (ms), from the token's `auth_time`; `0` for a token without one. */
+  authTime: number;
+  /** How they proved it (RFC 8176), from the token's `amr`. */
+  amr?: readonly string[];
   via: 'bearer';
 }
 

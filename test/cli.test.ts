@@ -125,10 +125,10 @@ describe('latchkey keygen', () => {
     expect((await importKey(JSON.parse(jsonLines[0]!) as JWK)).alg).toBe('HS256');
   });
 
-  it('defaults to EdDSA and makes a different key every time', async () => {
+  it('defaults to Ed25519 (RFC 9864) and makes a different key every time', async () => {
     const [a, b] = await Promise.all([latchkey('keygen', '--json'), latchkey('keygen', '--json')]);
     const [first, second] = [JSON.parse(a.stdout) as KeygenJSON, JSON.parse(b.stdout) as KeygenJSON];
-    expect(first.alg).toBe('EdDSA');
+    expect(first.alg).toBe('Ed25519');
     expect(first.privateJwk.d).not.toBe(second.privateJwk.d);
     expect(first.kid).not.toBe(second.kid);
   });

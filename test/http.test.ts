@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError, createAuth, errorResponse, requireAuthOptions, requireContext, type AuthContext, type RequireAuthOptions } from 'latchkey';
 
-const ctx: AuthContext = { via: 'cookie', userId: 'u1', sessionId: 's1', data: { role: 'user' } };
+const ctx: AuthContext = { via: 'cookie', userId: 'u1', sessionId: 's1', data: { role: 'user' }, authTime: 1 };
 
 describe('errorResponse', () => {
   it('answers credentials_missing with a bare RFC 6750 Bearer challenge', () => {

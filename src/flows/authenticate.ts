@@ -5,7 +5,7 @@ import { clearingCookies, readCookie } from '../cookies.js';
 import { checkCsrf } from '../csrf.js';
 import { isAuthError } from '../errors.js';
 import { header } from '../lib/request.js';
-import { checkSessionToken, touch } from '../sessions.js';
+import { checkSessionToken, isStaleCopy, touch } from '../sessions.js';
 import type { AccessTokenClaims, AuthContext, AuthRequest, SessionRecord } from '../types.js';
 
 /** The token of an `Authorization: Bearer` header; `''` for a bare scheme, `undefined` when none or another scheme. */
@@ -33,7 +33,8 @@ export async function authenticate(ctx: Context, tk: TokenContext | null, reques
   if (tk && bearer !== undefined) {
     const claims = await tk.tokens.verify(bearer);
     const data = tk.tokenOptions.checkSession ? await tk.check.live(claims.sid) : null;
-    return { via: 'bearer', userId: claims.sub, sessionId: claims.sid, claims, data };
+    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0;
+    return { via: 'bearer', userId: claims.sub, sessionId: claims.sid, claims, data, authTime, ...(Array.isArray(claims.amr) ? { amr: claims.amr } : {}) };
   }
   const cookie = readCookie(request, ctx.options.cookies.sessionName);
   if (cookie === undefined) return null;
@@ -42,19 +43,19 @@ export async function authenticate(ctx: Context, tk: TokenContext | null, reques
   try {
     record = await checkSessionToken(ctx, cookie);
   } catch (error) {
-    if (isAuthError(error) && error.status === 401) throw error.withCookies(clearingCookies(ctx.options.cookies));
+    if (isAuthError(error) && error.status === 401 && !isStaleCopy(error)) throw error.withCookies(clearingCookies(ctx.options.cookies));
     throw error;
   }
   await touch(ctx, record);
-  return { via: 'cookie', userId: record.userId, sessionId: record.id, data: record.data };
+  return { via: 'cookie', userId: record.userId, sessionId: record.id, data: record.data, authTime: record.authTime, ...(record.amr ? { amr: record.amr } : {}) };
 }
 
 /** Like `authenticate`, but a refused credential (401) becomes `auth: null` with the error; 403 and 503 still throw. */
 export async function resolve(ctx: Context, tk: TokenContext | null, request: AuthRequest): Promise<Resolution> {
   try {
-    return { auth: await authenticate(ctx, tk, request), error: null, setCookies: [] };
+    return { auth: await authenticate(ctx, tk, request), error: null, setCookies: [], at: ctx.now() };
   } catch (error) {
-    if (isAuthError(error) && error.status === 401) return { auth: null, error, setCookies: error.setCookies };
+    if (isAuthError(error) && error.status === 401) return { auth: null, error, setCookies: error.setCookies, at: ctx.now() };
     throw error;
   }
 }

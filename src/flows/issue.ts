@@ -3,6 +3,7 @@ import type { SignInResult } from '../auth-api.js';
 import type { Context, TokenContext } from '../context.js';
 import { refreshCookie, sessionCookie } from '../cookies.js';
 import { firstRefreshToken, newRefreshState } from '../refresh.js';
+import { absoluteOf, type RecordShape } from '../lifetime.js';
 import { activityAt, newSecret, newSessionId, toInfo } from '../sessions.js';
 import { RESERVED_CLAIMS } from '../tokens.js';
 import type { AppClaims, SessionData, SessionMeta, SessionRecord } from '../types.js';
@@ -16,35 +17,42 @@ async function appClaims(tk: TokenContext, record: SessionRecord): Promise<AppCl
   for (const name of Object.keys(claims)) {
     if (RESERVED_CLAIMS.has(name)) throw new TypeError(`latchkey: accessToken.claims may not set the registered claim "${name}".`);
   }
+  const { scope } = claims as { scope?: unknown };
+  if (scope !== undefined && (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(scope))) {
+    throw new TypeError("latchkey: accessToken.claims may set scope only as space-separated scope tokens (RFC 6749 3.3), e.g. 'read write'.");
+  }
   return claims;
 }
 
 /** A signed access token for the session, and the seconds until it expires. */
 export async function accessFor(tk: TokenContext, record: SessionRecord): Promise<{ accessToken: string; expiresIn: number }> {
-  const signed = await tk.tokens.sign({ userId: record.userId, sessionId: record.id, claims: await appClaims(tk, record), notAfter: record.absoluteExpiresAt });
+  const claims = await appClaims(tk, record);
+  const signed = await tk.tokens.sign({ userId: record.userId, sessionId: record.id, claims, notAfter: record.absoluteExpiresAt, authTime: record.authTime, ...(record.amr ? { amr: record.amr } : {}) });
   return { accessToken: signed.token, expiresIn: Math.max(0, signed.exp - Math.floor(tk.now() / 1000)) };
 }
 
-/** The refresh cookie line for `token`, living as long as the session's refresh state. */
+/** The refresh cookie line for `token`, living as long as the session's refresh state (a browser-session cookie when the session is not persistent). */
 export function refreshCookieFor(tk: TokenContext, record: SessionRecord, token: string): string {
-  return refreshCookie(tk.options.cookies, token, (record.refresh!.expiresAt - tk.now()) / 1000);
+  return refreshCookie(tk.options.cookies, token, record.persistent === false ? null : (record.refresh!.expiresAt - tk.now()) / 1000);
 }
 
-/** Every credential for a fresh record: the session cookie and, with tokens, an access and a refresh token. */
-async function issue(ctx: Context, tk: TokenContext | null, record: SessionRecord, secret: string): Promise<SignInResult<boolean>> {
+/** Every credential for a record with a fresh secret (and refresh family): the session cookie and, with tokens, an access and a refresh token. */
+export async function issue(ctx: Context, tk: TokenContext | null, record: SessionRecord, secret: string): Promise<SignInResult<boolean>> {
   const sessionToken = `${record.id}.${secret}`;
-  const setCookies = [sessionCookie(ctx.options.cookies, sessionToken, (record.absoluteExpiresAt - ctx.now()) / 1000)];
+  const setCookies = [sessionCookie(ctx.options.cookies, sessionToken, record.persistent === false ? null : (record.absoluteExpiresAt - ctx.now()) / 1000)];
   if (!tk) return { session: toInfo(record), sessionToken, setCookies };
-  const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([accessFor(tk, record), firstRefreshToken(tk, record.id)]);
+  const family = record.refresh?.firstGeneration ?? 0;
+  const [{ accessToken, expiresIn }, refreshToken] = await Promise.all([accessFor(tk, record), firstRefreshToken(tk, record.id, family)]);
   setCookies.push(refreshCookieFor(tk, record, refreshToken));
   return { session: toInfo(record), sessionToken, accessToken, refreshToken, expiresIn, setCookies };
 }
 
-/** A new record (new id, new secret, generation 0) for `userId`; nothing is stored yet. */
-async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta): Promise<{ record: SessionRecord; secret: string }> {
+/** A new record (new id, new secret, generation 0) for `userId`, shaped by `shape` (lifetime, amr); nothing is stored yet. */
+async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape): Promise<{ record: SessionRecord; secret: string }> {
   if (tk) await tk.tokens.ready();
   const now = ctx.now();
-  const absoluteExpiresAt = now + ctx.options.absoluteTimeout;
+  const { absoluteExpiresAt: kept, ...fields } = shape;
+  const absoluteExpiresAt = kept ?? now + absoluteOf(ctx.options, shape);
   const { secret, hash } = newSecret();
   const record: SessionRecord = {
     id: newSessionId(ctx.store, userId),
@@ -55,7 +63,8 @@ async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, 
     data,
     createdAt: now,
     authTime: now,
-    ...activityAt(ctx, now, absoluteExpiresAt),
+    ...fields,
+    ...activityAt(ctx, now, { absoluteExpiresAt, ...fields }),
     absoluteExpiresAt,
     meta,
   };
@@ -63,8 +72,8 @@ async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, 
 }
 
 /** Creates and stores a new session and returns its credentials. Signs first: a failing claims hook leaves nothing stored. */
-export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta): Promise<SignInResult<boolean>> {
-  const { record, secret } = await newRecord(ctx, tk, userId, data, meta);
+export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<SignInResult<boolean>> {
+  const { record, secret } = await newRecord(ctx, tk, userId, data, meta, shape);
   const result = await issue(ctx, tk, record, secret);
   await ctx.io((s) => s.create(record));
   return result;

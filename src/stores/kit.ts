@@ -33,14 +33,18 @@ export function mergeActivity(stored: SessionRecord, incoming: SessionRecord): S
 
 /**
  * Rule "refresh step": the record after a refresh rotation, or `null` when the step does not apply (the
- * generation moved on, or the refresh token or the session has expired at `step.at`). Stores that
+ * generation moved on, or the refresh token or the session has expired at `step.at`). The new idle expiry is
+ * `step.at + record.idleTimeout` when the record has its own idle timeout, else `step.idleExpiresAt`; other
+ * refresh fields (`firstGeneration`) are kept. Stores that
  * implement `advanceRefresh` on a document call this inside their atomic section.
  */
 export function applyRefreshStep(record: SessionRecord, step: RefreshStep): SessionRecord | null {
   const state = record.refresh;
   if (!state || state.generation !== step.from) return null;
   if (state.expiresAt <= step.at || record.absoluteExpiresAt <= step.at || record.expiresAt <= step.at) return null;
-  const idleExpiresAt = Math.min(step.idleExpiresAt, record.absoluteExpiresAt);
+  // A session with its own idle timeout (signIn lifetime) measures idleness by it, not by the step's default.
+  const idleUntil = typeof record.idleTimeout === 'number' ? step.at + record.idleTimeout : step.idleExpiresAt;
+  const idleExpiresAt = Math.min(idleUntil, record.absoluteExpiresAt);
   const moved = step.at > record.lastSeenAt;
   return {
     ...record,
@@ -48,7 +52,7 @@ export function applyRefreshStep(record: SessionRecord, step: RefreshStep): Sess
     lastSeenAt: moved ? step.at : record.lastSeenAt,
     idleExpiresAt: moved ? idleExpiresAt : record.idleExpiresAt,
     expiresAt: moved ? idleExpiresAt : record.expiresAt,
-    refresh: { generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) },
+    refresh: { ...state, generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) },
   };
 }
 

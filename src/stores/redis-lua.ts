@@ -70,8 +70,14 @@ end
 local v = tostring(tonumber(f[2]) + 1)
 local ls, ie, ex = f[3], f[4], f[5]
 if at > tonumber(f[3]) then
+  -- a session with its own idle timeout (signIn lifetime) keeps it in the record JSON
+  local idleUntil = tonumber(ARGV[5])
+  if string.find(f[1], '"idleTimeout":', 1, true) then
+    local it = cjson.decode(f[1]).idleTimeout
+    if type(it) == 'number' then idleUntil = at + it end
+  end
   ls = ARGV[3]
-  ie = tostring(math.min(tonumber(ARGV[5]), ae))
+  ie = tostring(math.min(idleUntil, ae))
   ex = ie
 end
 local rg = tostring(tonumber(f[7]) + 1)

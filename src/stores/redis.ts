@@ -61,7 +61,7 @@ function revive(fields: readonly (string | null | undefined)[]): SessionRecord {
   record.idleExpiresAt = Number(ie);
   record.expiresAt = Number(ex);
   if (v) record.version = Number(v);
-  if (record.refresh && rg && rt && re) record.refresh = { generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
+  if (record.refresh && rg && rt && re) record.refresh = { ...record.refresh, generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
   return record;
 }
 

@@ -15,7 +15,7 @@ export interface RefreshStep {
   at: number;
   /** The new refresh token's expiry; the store clamps it to `absoluteExpiresAt`. */
   refreshExpiresAt: number;
-  /** The new idle expiry; the store clamps it to `absoluteExpiresAt`. */
+  /** The new idle expiry for a record without its own `idleTimeout` (else `at + record.idleTimeout`); clamped to `absoluteExpiresAt`. */
   idleExpiresAt: number;
 }
 

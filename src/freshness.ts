@@ -1,0 +1,29 @@
+// Step-up: whether a request's sign-in is recent enough (RFC 9470 max_age), decided from the context alone.
+import { parseDuration, type Duration } from './duration.js';
+import { AuthError } from './errors.js';
+import type { AuthContext } from './types.js';
+
+/** A `maxAge` option checked once: milliseconds, and the whole seconds the challenge names. */
+export interface MaxAge {
+  readonly ms: number;
+  readonly seconds: number;
+}
+
+/** Parses a `requireAuth({ maxAge })` option; throws a TypeError that says what to write. */
+export function parseMaxAge(value: Duration): MaxAge {
+  const ms = parseDuration(value, 'requireAuth({ maxAge })');
+  if (ms < 1000) throw new TypeError("latchkey: requireAuth({ maxAge }) must be at least '1s' (RFC 9470 counts whole seconds), e.g. maxAge: '5m'.");
+  return { ms, seconds: Math.floor(ms / 1000) };
+}
+
+/**
+ * Throws `reauthentication_required` (401, carrying `max_age`) when the request's last real authentication
+ * is older than `maxAge` at `now`. A context without a known authentication time (`authTime: 0`) is stale.
+ * @example
+ * assertFresh(ctx, parseMaxAge('5m'), Date.now());
+ */
+export function assertFresh(auth: Pick<AuthContext, 'authTime'>, maxAge: MaxAge, now: number): void {
+  if (!(auth.authTime > 0) || now - auth.authTime > maxAge.ms) {
+    throw new AuthError('reauthentication_required', undefined, { maxAge: maxAge.seconds });
+  }
+}
