@@ -10,6 +10,7 @@ describe('AuthError', () => {
       session_invalid: 401,
       session_expired: 401,
       refresh_reused: 401,
+      reauthentication_required: 401,
       forbidden: 403,
       csrf_rejected: 403,
       session_conflict: 409,

@@ -18,11 +18,11 @@ async function signedIn(auth: ReturnType<typeof cookieAuth>['auth'], userId = 'u
 
 describe('session cookies', () => {
   it('signIn sets a session cookie whose value authenticates a Node header record', async () => {
-    const { auth } = cookieAuth();
+    const { auth, clock } = cookieAuth();
     const { setCookies, sessionToken, session } = await auth.signIn({ userId: 'u1', data: { role: 'admin' } });
     expect(cookieValue(setCookies, SESSION_COOKIE)).toBe(sessionToken);
     const ctx = await auth.authenticate(cookieRequest(SESSION_COOKIE, sessionToken));
-    expect(ctx).toEqual({ via: 'cookie', userId: 'u1', sessionId: session.id, data: { role: 'admin' } });
+    expect(ctx).toEqual({ via: 'cookie', userId: 'u1', sessionId: session.id, data: { role: 'admin' }, authTime: clock.now() });
   });
 
   it('authenticates a web Headers object too', async () => {

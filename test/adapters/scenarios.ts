@@ -14,7 +14,9 @@ export interface TestServer {
 /**
  * Builds the framework's test app around `auth` and listens on 127.0.0.1, port 0. Routes:
  * POST /login?user=&role= (sets a `theme` cookie of its own first), GET /me, GET /admin (role admin),
- * GET /public, POST /write, GET /boom (a check that throws), POST /auth/refresh, POST /auth/logout.
+ * GET /public, POST /write, GET /boom (a check that throws), GET /recent (requireAuth({ maxAge: '5m' })),
+ * POST /reauth (calls auth.reauthenticate for the request's session and sends its cookies and access token),
+ * POST /auth/refresh, POST /auth/logout.
  * Non-latchkey errors reach an app error handler answering `{ appError: message }` with err.status or 500.
  */
 export type StartApp = (auth: Auth<true>) => Promise<TestServer>;
@@ -233,6 +235,44 @@ export function describeScenarios(framework: string, start: StartApp): void {
 }
 
 export const scenarios: Scenario[] = [
+  {
+    name: 'a stale sign-in gets the RFC 9470 challenge; reauthenticate lets the request pass and kills the old cookie copy',
+    async run(h) {
+      const client = await h.signIn();
+      expect((await h.request('GET', '/recent', cookies(client.session))).status).toBe(200);
+      h.advance(5 * MINUTE + SECOND);
+      for (const credential of [cookies(client.session), bearer(client.accessToken)]) {
+        const stale = await h.request('GET', '/recent', credential);
+        expect(stale.status).toBe(401);
+        expect(stale.headers.get('www-authenticate')).toBe('Bearer error="insufficient_user_authentication", max_age=300');
+        expect(stale.headers.get('cache-control')).toBe('no-store');
+        expect(stale.body).toEqual({ error: 'reauthentication_required', maxAge: 300 });
+        expect(stale.setCookies).toEqual([]);
+      }
+      expect((await h.request('GET', '/me', cookies(client.session))).status).toBe(200); // only /recent asks for a recent sign-in
+
+      const reauth = await h.request('POST', '/reauth', { ...cookies(client.session), origin: h.origin });
+      expect(reauth.status).toBe(200);
+      const session = pair(cookieLine(reauth, SESSION));
+      const refresh = pair(cookieLine(reauth, REFRESH));
+      expect(session.split('.')[0]).toBe(client.session.split('.')[0]); // the same session id
+      expect(session).not.toBe(client.session);
+      const { accessToken } = reauth.body as { accessToken: string };
+      expect((await h.request('GET', '/recent', cookies(session))).status).toBe(200);
+      expect((await h.request('GET', '/recent', bearer(accessToken))).status).toBe(200);
+
+      const oldCopy = await h.request('GET', '/me', cookies(client.session));
+      expect(oldCopy.status).toBe(401);
+      expect(oldCopy.body).toEqual({ error: 'session_invalid' });
+      expect(oldCopy.setCookies.some(isClearing)).toBe(false); // a request in flight must not wipe the new cookie
+      const oldRefresh = await h.request('POST', '/auth/refresh', cookies(client.refresh));
+      expect(oldRefresh.status).toBe(401);
+      expect(oldRefresh.body).toEqual({ error: 'token_invalid' });
+      const next = await h.request('POST', '/auth/refresh', cookies(refresh)); // the old copy revoked nothing
+      expect(next.status).toBe(200);
+      expect((await h.request('GET', '/recent', bearer((next.body as { accessToken: string }).accessToken))).status).toBe(200);
+    },
+  },
   {
     name: 'sign-in sets a __Host- session cookie and a __Secure- refresh cookie scoped to /auth/refresh, keeping the app cookie',
     async run(h) {

@@ -29,6 +29,18 @@ export const startExpress: StartApp = async (auth) => {
   app.get('/boom', lk.requireAuth({ check: brokenCheck }), (_req, res) => {
     res.json({ unreachable: true });
   });
+  app.get('/recent', lk.requireAuth({ maxAge: '5m' }), (req, res) => {
+    res.json(describeAuth(req.auth!));
+  });
+  app.post('/reauth', lk.requireAuth(), async (req, res, next) => {
+    try {
+      const result = await auth.reauthenticate(req.auth!.sessionId, { amr: ['pwd'] });
+      res.append('Set-Cookie', result.setCookies);
+      res.json({ accessToken: result.accessToken, expiresIn: result.expiresIn });
+    } catch (error) {
+      next(error);
+    }
+  });
   app.post('/auth/refresh', lk.refresh());
   app.post('/auth/logout', lk.signOut());
   const onError: ErrorRequestHandler = (err: { status?: number; message: string }, _req, res, _next) => {

@@ -19,6 +19,12 @@ export const startFastify: StartApp = async (auth) => {
   app.get('/public', async (request) => ({ signedIn: request.auth !== null }));
   app.post('/write', { preHandler: app.requireAuth() }, async (request) => ({ wrote: true, userId: request.auth!.userId }));
   app.get('/boom', { preHandler: app.requireAuth({ check: brokenCheck }) }, async () => ({ unreachable: true }));
+  app.get('/recent', { preHandler: app.requireAuth({ maxAge: '5m' }) }, async (request) => describeAuth(request.auth!));
+  app.post('/reauth', { preHandler: app.requireAuth() }, async (request, reply) => {
+    const result = await auth.reauthenticate(request.auth!.sessionId, { amr: ['pwd'] });
+    reply.header('set-cookie', result.setCookies);
+    return { accessToken: result.accessToken, expiresIn: result.expiresIn };
+  });
   app.post('/auth/refresh', app.latchkey.refresh());
   app.post('/auth/logout', app.latchkey.signOut());
 

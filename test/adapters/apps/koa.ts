@@ -41,6 +41,15 @@ export const startKoa: StartApp = async (auth) => {
       'GET /public': [(ctx) => void (ctx.body = { signedIn: ctx.state.auth !== null })],
       'POST /write': [lk.requireAuth(), (ctx) => void (ctx.body = { wrote: true, userId: ctx.state.auth!.userId })],
       'GET /boom': [lk.requireAuth({ check: brokenCheck }), (ctx) => void (ctx.body = { unreachable: true })],
+      'GET /recent': [lk.requireAuth({ maxAge: '5m' }), (ctx) => void (ctx.body = describeAuth(ctx.state.auth!))],
+      'POST /reauth': [
+        lk.requireAuth(),
+        async (ctx) => {
+          const result = await auth.reauthenticate(ctx.state.auth!.sessionId, { amr: ['pwd'] });
+          ctx.append('Set-Cookie', result.setCookies);
+          ctx.body = { accessToken: result.accessToken, expiresIn: result.expiresIn };
+        },
+      ],
       'POST /auth/refresh': [lk.refresh()],
       'POST /auth/logout': [lk.signOut()],
     }),
