@@ -249,6 +249,27 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     expect(moved?.record.expiresAt).toBe(t + HOUR);
   });
 
+  it("advanceRefresh measures idleness by the record's own idleTimeout and keeps the refresh family's firstGeneration", async (ctx) => {
+    const s = await store();
+    if (!s.advanceRefresh) {
+      ctx.skip();
+      return;
+    }
+    const t = now();
+    // a session signed in with its own idle timeout, in a refresh family that reauthenticate started at 4
+    const r = record(s, user(), { idleTimeout: 2 * HOUR, refresh: { generation: 5, firstGeneration: 4, rotatedAt: t, expiresAt: t + DAY } });
+    await s.create(r);
+    const at = Math.max(now(), r.lastSeenAt) + 1;
+    const moved = await s.advanceRefresh(r.id, { from: 5, at, refreshExpiresAt: at + HOUR, idleExpiresAt: at + HOUR / 2 });
+    expect(moved?.advanced).toBe(true);
+    expect(moved?.record.idleExpiresAt).toBe(at + 2 * HOUR);
+    expect(moved?.record.refresh).toEqual({ generation: 6, firstGeneration: 4, rotatedAt: at, expiresAt: at + HOUR });
+    const got = await s.get(r.id);
+    expect(got?.idleExpiresAt).toBe(at + 2 * HOUR);
+    expect(got?.idleTimeout).toBe(2 * HOUR);
+    expect(got?.refresh).toEqual({ generation: 6, firstGeneration: 4, rotatedAt: at, expiresAt: at + HOUR });
+  });
+
   it('update of a deleted record returns false and does not bring it back', async () => {
     const s = await store();
     const userId = user();
