@@ -67,6 +67,8 @@ async function keygen(args: KeygenArgs): Promise<string> {
   ];
   if (pem !== null) {
     lines.push('', '## The same private key as PKCS#8 PEM, for tools that want PEM (also a secret):', pem.trimEnd());
+    // a PEM does not name its algorithm, and bare Ed25519 material imports as the older EdDSA
+    if (key.alg === 'Ed25519') lines.push("## A PEM does not carry the algorithm: import it with importKey(pem, { alg: 'Ed25519' }).");
   }
   if (key.publicJwk !== null) {
     lines.push('', '## Public JWK: safe to share; auth.jwks() publishes it for other verifiers.', JSON.stringify(key.publicJwk));
