@@ -171,6 +171,9 @@ describe('reauthenticate', () => {
     expect(kept.session.absoluteExpiresAt).toBe(r.session.absoluteExpiresAt);
     const extended = await auth.reauthenticate(r.session.id, { extendAbsolute: true });
     expect(extended.session.absoluteExpiresAt).toBe(clock.now() + 30 * DAY);
+    const long = await auth.signIn({ userId: 'u2', lifetime: { idle: '1d', absolute: '60d' } });
+    clock.advance(HOUR);
+    expect((await auth.reauthenticate(long.session.id, { extendAbsolute: true })).session.absoluteExpiresAt).toBe(clock.now() + 60 * DAY);
   });
 
   it('fails with session_invalid for a signed-out or unknown session, and leaves the credentials as they were when the claims hook throws', async () => {
