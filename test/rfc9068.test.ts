@@ -1,10 +1,10 @@
 import { createPrivateKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createAuth, exportKey, generateKey, importKey, type KeyInput } from 'latchkey';
+import { createAuth, exportKey, generateKey, importKey, type AuthOptions, type KeyInput } from 'latchkey';
 import { AUDIENCE, authFailure, ISSUER, testClock } from './support/core.js';
 
-function tokenAuth(keys: readonly KeyInput[], accessToken: Parameters<typeof createAuth>[0]['accessToken'] = {}, audience: string | string[] = AUDIENCE) {
+function tokenAuth(keys: readonly KeyInput[], accessToken: AuthOptions['accessToken'] = {}, audience: string | string[] = AUDIENCE) {
   return createAuth({ keys, issuer: ISSUER, audience, now: testClock().now, ...(accessToken ? { accessToken } : {}) });
 }
 
