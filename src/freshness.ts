@@ -9,7 +9,11 @@ export interface MaxAge {
   readonly seconds: number;
 }
 
-/** Parses a `requireAuth({ maxAge })` option; throws a TypeError that says what to write. */
+/**
+ * Parses a `requireAuth({ maxAge })` option; throws a TypeError that says what to write.
+ * @example
+ * const fiveMinutes = parseMaxAge('5m'); // { ms: 300000, seconds: 300 }
+ */
 export function parseMaxAge(value: Duration): MaxAge {
   const ms = parseDuration(value, 'requireAuth({ maxAge })');
   if (ms < 1000) throw new TypeError("latchkey: requireAuth({ maxAge }) must be at least '1s' (RFC 9470 counts whole seconds), e.g. maxAge: '5m'.");

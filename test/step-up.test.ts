@@ -1,7 +1,8 @@
 import { decodeJwt } from 'jose';
 import { allowInsecureRequests, protectedResourceRequest, type WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { createAuth, errorResponse, generateKey, requireAuthOptions, requireContext, type AuthEvent, type SessionRecord } from 'latchkey';
+import { createAuth, generateKey, type AuthEvent, type SessionRecord } from 'latchkey';
+import { errorResponse, requireAuthOptions, requireContext } from 'latchkey/adapter';
 import { startExpress } from './adapters/apps/express.js';
 import { AUDIENCE, authFailure, bearerRequest, cookieRequest, cookieValue, DAY, HOUR, ISSUER, MINUTE, spyStore, testClock } from './support/core.js';
 
