@@ -47,9 +47,9 @@ export interface AuthOptions {
     absoluteTimeout?: Duration;
     /** Write activity to the store at most this often per session. Default `'1m'`. */
     touchEvery?: Duration;
-    /** The longest idle timeout `signIn({ lifetime: { idle } })` may ask for; `false`: no bound. Default: `idleTimeout`. */
+    /** The longest idle timeout `signIn({ lifetime: { idle } })` may ask for; `false`: no bound. Default `'30d'` (or `idleTimeout` if longer; none without one). */
     maxIdleTimeout?: Duration | false;
-    /** The longest absolute lifetime `signIn({ lifetime: { absolute } })` may ask for ("remember me"). Default: `absoluteTimeout`. */
+    /** The longest absolute lifetime `signIn({ lifetime: { absolute } })` may ask for ("remember me"). Default `'90d'` (or `absoluteTimeout` if longer). */
     maxAbsoluteTimeout?: Duration;
   };
   cookies?: {
@@ -115,6 +115,7 @@ function checkKeys<T extends object>(value: T | undefined, allowed: readonly str
   }
 }
 
+const DAY = 86_400_000;
 const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 /** What a Set-Cookie Domain / Path may hold (RFC 6265 4.1.1), checked here so no sign-in fails later. */
 const COOKIE_DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -157,9 +158,12 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   if (idleTimeout !== null && idleTimeout > absoluteTimeout) fail('session.idleTimeout cannot be longer than session.absoluteTimeout.');
   const touchEvery = parseDuration(session.touchEvery ?? '1m', 'session.touchEvery');
   if (idleTimeout !== null && touchEvery >= idleTimeout) fail('session.touchEvery must be shorter than session.idleTimeout, or activity would never keep a session alive.');
-  const maxAbsoluteTimeout = session.maxAbsoluteTimeout === undefined ? absoluteTimeout : positive(session.maxAbsoluteTimeout, '30d', 'session.maxAbsoluteTimeout');
+  // Default bounds leave room for "remember me" (90 days, 30 days idle) without the app configuring anything;
+  // each sign-in still has to ask for a longer lifetime itself.
+  const maxAbsoluteTimeout = session.maxAbsoluteTimeout === undefined ? Math.max(absoluteTimeout, 90 * DAY) : positive(session.maxAbsoluteTimeout, '90d', 'session.maxAbsoluteTimeout');
   if (maxAbsoluteTimeout < absoluteTimeout) fail('session.maxAbsoluteTimeout cannot be shorter than session.absoluteTimeout (the default lifetime must be allowed).');
-  const maxIdleTimeout = session.maxIdleTimeout === false ? null : session.maxIdleTimeout === undefined ? idleTimeout : positive(session.maxIdleTimeout, '30m', 'session.maxIdleTimeout');
+  const defaultMaxIdle = idleTimeout === null ? null : Math.max(idleTimeout, 30 * DAY);
+  const maxIdleTimeout = session.maxIdleTimeout === false ? null : session.maxIdleTimeout === undefined ? defaultMaxIdle : positive(session.maxIdleTimeout, '30d', 'session.maxIdleTimeout');
   if (maxIdleTimeout !== null && (idleTimeout === null || maxIdleTimeout < idleTimeout)) fail('session.maxIdleTimeout cannot be shorter than session.idleTimeout (or bound an Auth without one): the default idle time must be allowed.');
 
   const cookies = options.cookies ?? {};

@@ -95,12 +95,17 @@ describe('signIn({ lifetime })', () => {
     expect(await auth.sessions.list('u1')).toEqual([]);
   });
 
-  it('by default the bounds are the default timeouts: a lifetime may shorten a session, never lengthen it', async () => {
+  it('by default a session may ask for up to 90 days, 30 days idle: the DESIGN example works without configuring bounds', async () => {
     const clock = testClock();
-    const auth = createAuth({ now: clock.now, session: { idleTimeout: '30m', absoluteTimeout: '1d' } });
-    await expect(auth.signIn({ userId: 'u1', lifetime: { absolute: '2d' } })).rejects.toThrow(/maxAbsoluteTimeout/);
-    const r = await auth.signIn({ userId: 'u1', lifetime: { absolute: '12h', idle: '20m' } });
-    expect(r.session.absoluteExpiresAt).toBe(clock.now() + 12 * HOUR);
+    const auth = createAuth({ now: clock.now });
+    const r = await auth.signIn({ userId: 'u1', lifetime: { idle: '2h', absolute: '90d' } });
+    expect(r.session.absoluteExpiresAt).toBe(clock.now() + 90 * DAY);
+    expect(r.session.idleExpiresAt).toBe(clock.now() + 2 * HOUR);
+    await expect(auth.signIn({ userId: 'u1', lifetime: { absolute: '91d' } })).rejects.toThrow(/maxAbsoluteTimeout/);
+    await expect(auth.signIn({ userId: 'u1', lifetime: { idle: '31d', absolute: '90d' } })).rejects.toThrow(/maxIdleTimeout/);
+    const strict = createAuth({ now: clock.now, session: { absoluteTimeout: '1d', maxAbsoluteTimeout: '1d' } });
+    await expect(strict.signIn({ userId: 'u1', lifetime: { absolute: '2d' } })).rejects.toThrow(/maxAbsoluteTimeout/);
+    expect((await strict.signIn({ userId: 'u1', lifetime: { absolute: '12h', idle: '20m' } })).session.absoluteExpiresAt).toBe(clock.now() + 12 * HOUR);
   });
 
   it('createAuth refuses bounds below the defaults they bound', () => {
