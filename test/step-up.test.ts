@@ -213,6 +213,21 @@ describe('reauthenticate', () => {
   });
 });
 
+describe('reauthenticate without tokens', () => {
+  it('a cookie-only Auth re-authenticates the same session: new cookie, old copy dead, no tokens', async () => {
+    const clock = testClock();
+    const auth = createAuth({ now: clock.now });
+    const r = await auth.signIn({ userId: 'u1' });
+    clock.advance(MINUTE);
+    const again = await auth.reauthenticate(r.session.id, { amr: ['pwd'] });
+    expect(again).toMatchObject({ session: { id: r.session.id, authTime: clock.now() } });
+    expect(again.accessToken).toBeUndefined();
+    expect(again.setCookies).toHaveLength(1);
+    expect((await authFailure(auth.authenticate(cookieRequest(SESSION_COOKIE, r.sessionToken)))).code).toBe('session_invalid');
+    expect(await auth.authenticate(cookieRequest(SESSION_COOKIE, again.sessionToken))).toMatchObject({ authTime: clock.now(), amr: ['pwd'] });
+  });
+});
+
 describe('elevate', () => {
   it('keeps the absolute lifetime of the session it replaces instead of starting a new one', async () => {
     const { auth, clock } = await tokenAuth();
