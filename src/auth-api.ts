@@ -102,7 +102,7 @@ export interface Auth<Tokens extends boolean = true> {
   clearCookies(): string[];
   /** Resolves when every key is imported; rejects with the import error. */
   ready(): Promise<void>;
-  /** Releases the store's timers and connections and the revocation subscription. */
+  /** Releases what this Auth took: its revocation listener, and the default store it made. A store you passed stays open for others sharing it (it closes its connections with its last listener, or when its client ends). */
   close(): Promise<void>;
   readonly sessions: SessionsAPI;
   /** The cookie names and refresh path in use. */

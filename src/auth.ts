@@ -28,6 +28,7 @@ export function createAuth(options?: AuthOptions): Auth<boolean>;
 export function createAuth(options: AuthOptions = {}): Auth<boolean> {
   const resolved = resolveOptions(options);
   let store: SessionStore;
+  const ownsStore = options.store === undefined;
   if (options.store === undefined) {
     store = memoryStore({ now: resolved.now });
   } else {
@@ -62,8 +63,10 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
       await tk?.tokens.ready();
     },
     async close() {
+      // Releases what this Auth took: its broadcast listener, and the store only if it made it. A store the
+      // app passed may be shared with other Auth instances; it closes its connections with its last listener.
       ctx.check.close();
-      await store.close?.();
+      if (ownsStore) await store.close?.();
     },
     sessions: sessionsAPI(ctx),
     cookies: { session: resolved.cookies.sessionName, refresh: resolved.cookies.refreshName, refreshPath: resolved.cookies.refreshPath },

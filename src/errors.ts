@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   reauthentication_required: 401,
   forbidden: 403,
   csrf_rejected: 403,
+  session_limit: 403,
   session_conflict: 409,
   store_unavailable: 503,
 } as const;
@@ -28,6 +29,7 @@ const MESSAGES: Record<AuthErrorCode, string> = {
   reauthentication_required: 'A more recent sign-in is required; re-authenticate and retry.',
   forbidden: 'Not allowed.',
   csrf_rejected: 'Cross-site request refused for a cookie-authenticated session.',
+  session_limit: 'Too many active sessions for this user; sign out on another device first.',
   session_conflict: 'The session was changed concurrently; retry the update.',
   store_unavailable: 'The session store is unavailable.',
 };

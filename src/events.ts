@@ -22,7 +22,15 @@ export type AuthEvent =
   | (AuthEventBase & { readonly type: 'sign_out'; readonly sessionId: string })
   | (AuthEventBase & { readonly type: 'sign_out_everywhere'; readonly count: number; readonly except?: string })
   | (AuthEventBase & { readonly type: 'elevate'; readonly sessionId: string; readonly previousSessionId: string })
-  | (AuthEventBase & { readonly type: 'reauthenticate'; readonly sessionId: string; readonly amr?: readonly string[] });
+  | (AuthEventBase & { readonly type: 'reauthenticate'; readonly sessionId: string; readonly amr?: readonly string[] })
+  | (AuthEventBase & {
+      readonly type: 'session_evicted';
+      /** The session that was ended to make room. */
+      readonly sessionId: string;
+      /** The new session that needed the room. */
+      readonly bySessionId: string;
+      readonly reason: 'max_per_user';
+    });
 
 /** The names of the audit events. */
 export type AuthEventType = AuthEvent['type'];

@@ -48,5 +48,6 @@ export function resolveTokens(options: AuthOptions): ResolvedOptions['tokens'] {
     refreshTtl,
     reuseGrace: parseDuration(refreshToken.reuseGrace ?? '10s', 'refreshToken.reuseGrace'),
     refreshSecret,
+    maxRevocationDelay: positive(accessToken.maxRevocationDelay, '2s', 'accessToken.maxRevocationDelay'),
   };
 }

@@ -29,6 +29,13 @@ export interface AuthOptions {
     cacheSize?: number;
     /** RFC 9068 `client_id` of every access token: the client the tokens are issued to. Default: the (first) `audience`. */
     clientId?: string;
+    /**
+     * With `checkSession` and a broadcasting store (Redis): the longest a session revoked on another instance
+     * can still pass here. The local cache answers only while the store confirmed its broadcast within this
+     * bound (a heartbeat seen back); otherwise every check reads the store (and fails closed when it is down).
+     * Default `'2s'`.
+     */
+    maxRevocationDelay?: Duration;
   };
   refreshToken?: {
     /** Lifetime of each refresh token (capped by the absolute session timeout). Default `'30d'`. */
@@ -51,6 +58,10 @@ export interface AuthOptions {
     maxIdleTimeout?: Duration | false;
     /** The longest absolute lifetime `signIn({ lifetime: { absolute } })` may ask for ("remember me"). Default `'90d'` (or `absoluteTimeout` if longer). */
     maxAbsoluteTimeout?: Duration;
+    /** Most live sessions one user may hold (ASVS V7.1.2), applied atomically by the store at sign-in; `false` for none. Default `100`. */
+    maxPerUser?: number | false;
+    /** At the cap: `'evict'` ends the least recently active session (event `session_evicted`), `'refuse'` fails sign-in with 403 `session_limit`. Default `'evict'`. */
+    overLimit?: 'evict' | 'refuse';
   };
   cookies?: {
     /** Send cookies only over https. Default `true`; turn off only for plain-http development. */
@@ -87,6 +98,7 @@ export interface ResolvedOptions {
     refreshTtl: number;
     reuseGrace: number;
     refreshSecret: Uint8Array | undefined;
+    maxRevocationDelay: number;
   } | null;
   idleTimeout: number | null;
   absoluteTimeout: number;
@@ -94,6 +106,9 @@ export interface ResolvedOptions {
   maxIdleTimeout: number | null;
   maxAbsoluteTimeout: number;
   touchEvery: number;
+  /** Per-user cap: `null` for none. */
+  maxPerUser: number | null;
+  overLimit: 'evict' | 'refuse';
   cookies: {
     secure: boolean;
     sameSite: 'strict' | 'lax' | 'none';
@@ -142,9 +157,9 @@ function normalizeOrigin(origin: unknown): string {
 export function resolveOptions(options: AuthOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('createAuth expects an options object.');
   checkKeys(options, ['keys', 'issuer', 'audience', 'store', 'accessToken', 'refreshToken', 'session', 'cookies', 'csrf', 'onEvent', 'now'], 'options');
-  checkKeys(options.accessToken, ['ttl', 'clockTolerance', 'checkSession', 'claims', 'cacheSize', 'clientId'], 'accessToken');
+  checkKeys(options.accessToken, ['ttl', 'clockTolerance', 'checkSession', 'claims', 'cacheSize', 'clientId', 'maxRevocationDelay'], 'accessToken');
   checkKeys(options.refreshToken, ['ttl', 'reuseGrace', 'secret', 'path'], 'refreshToken');
-  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery', 'maxIdleTimeout', 'maxAbsoluteTimeout'], 'session');
+  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery', 'maxIdleTimeout', 'maxAbsoluteTimeout', 'maxPerUser', 'overLimit'], 'session');
   checkKeys(options.cookies, ['secure', 'sameSite', 'name', 'domain'], 'cookies');
   checkKeys(options.csrf, ['trustedOrigins'], 'csrf');
 
@@ -165,6 +180,11 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   const defaultMaxIdle = idleTimeout === null ? null : Math.max(idleTimeout, 30 * DAY);
   const maxIdleTimeout = session.maxIdleTimeout === false ? null : session.maxIdleTimeout === undefined ? defaultMaxIdle : positive(session.maxIdleTimeout, '30d', 'session.maxIdleTimeout');
   if (maxIdleTimeout !== null && (idleTimeout === null || maxIdleTimeout < idleTimeout)) fail('session.maxIdleTimeout cannot be shorter than session.idleTimeout (or bound an Auth without one): the default idle time must be allowed.');
+
+  const maxPerUser = session.maxPerUser ?? 100;
+  if (maxPerUser !== false && (!Number.isInteger(maxPerUser) || maxPerUser < 1)) fail('session.maxPerUser must be a whole number of sessions (at least 1), or false for no cap.');
+  const overLimit = session.overLimit ?? 'evict';
+  if (overLimit !== 'evict' && overLimit !== 'refuse') fail(`session.overLimit must be 'evict' or 'refuse' (got ${JSON.stringify(overLimit)}).`);
 
   const cookies = options.cookies ?? {};
   const secure = cookies.secure ?? true;
@@ -196,6 +216,8 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
     maxIdleTimeout,
     maxAbsoluteTimeout,
     touchEvery,
+    maxPerUser: maxPerUser === false ? null : maxPerUser,
+    overLimit,
     cookies: {
       secure,
       sameSite,

@@ -72,9 +72,15 @@ async function advanceWithUpdate(ctx: TokenContext, sessionId: string, step: Ref
   throw new AuthError('session_conflict');
 }
 
+/** One refresh step in the store: `advanceRefresh` in one call, or get + compare-and-set. */
+function advance(ctx: TokenContext, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
+  return ctx.store.advanceRefresh ? ctx.io((s) => s.advanceRefresh!(sessionId, step)) : advanceWithUpdate(ctx, sessionId, step);
+}
+
 /**
  * Rotates a refresh token in one store call. The current generation advances (atomically); the
- * previous one within `reuseGrace` of the rotation gets the same new token; any other earlier
+ * previous one within `reuseGrace` of the rotation gets the same new token, and after it once more as a
+ * retry while the current one has no second holder (see `applyRefreshStep`); any other earlier
  * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
  * not verify is refused before the store is touched and changes nothing.
  */
@@ -87,9 +93,7 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
   // A session's own idle timeout (signIn lifetime) is on its record; the store applies it (applyRefreshStep).
   const idle = ctx.options.idleTimeout;
   const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
-  const outcome = ctx.store.advanceRefresh
-    ? await ctx.io((s) => s.advanceRefresh!(sessionId, step))
-    : await advanceWithUpdate(ctx, sessionId, step);
+  const outcome = await advance(ctx, sessionId, step);
   if (!outcome?.record.refresh) throw new AuthError('session_invalid');
   const { record } = outcome;
   const state = outcome.record.refresh;
@@ -113,6 +117,15 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
   if (generation === state.generation - 1 && now - state.rotatedAt <= reuseGrace) {
     assertLive(record, now);
     return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: false };
+  }
+  if (generation === state.generation - 1 && !state.retried && !state.previousRetried) {
+    // A retry after the answer was lost (a 503 whose rotation still committed): no later generation has been
+    // used, so re-send the current one, once. A thief who refreshed first and used the result is caught above;
+    // if both now hold it, whoever presents it after the next rotation is caught (it was `retried`).
+    const retried = await advance(ctx, sessionId, { ...step, retry: true });
+    if (retried?.advanced && retried.record.refresh) {
+      return { record: retried.record, refreshToken: tokenFor(key, sessionId, retried.record.refresh.generation), rotated: false };
+    }
   }
   await ctx.io((s) => s.delete(sessionId));
   ctx.markRevoked([sessionId]);

@@ -41,6 +41,13 @@ export interface RefreshState {
    * every token of the old one is refused as invalid, never mistaken for a replay of the new family.
    */
   firstGeneration?: number;
+  /**
+   * Set when the current generation was also handed to a retry of the previous one (its answer was lost, e.g.
+   * a 503 after the rotation committed): it may have two holders, so it gets no retry of its own.
+   */
+  retried?: true;
+  /** Set when the previous generation had `retried`: presenting it again is theft, never a retry. */
+  previousRetried?: true;
 }
 
 /** The one server-side record per sign-in (per device). Stores persist it as JSON. */

@@ -13,6 +13,7 @@ describe('AuthError', () => {
       reauthentication_required: 401,
       forbidden: 403,
       csrf_rejected: 403,
+      session_limit: 403,
       session_conflict: 409,
       store_unavailable: 503,
     });

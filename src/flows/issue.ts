@@ -2,6 +2,7 @@
 import type { SignInResult } from '../auth-api.js';
 import type { Context, TokenContext } from '../context.js';
 import { refreshCookie, sessionCookie } from '../cookies.js';
+import { AuthError } from '../errors.js';
 import { firstRefreshToken, newRefreshState } from '../refresh.js';
 import { absoluteOf, type RecordShape } from '../lifetime.js';
 import { activityAt, newSecret, newSessionId, toInfo } from '../sessions.js';
@@ -75,6 +76,19 @@ async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, 
 export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<SignInResult<boolean>> {
   const { record, secret } = await newRecord(ctx, tk, userId, data, meta, shape);
   const result = await issue(ctx, tk, record, secret);
-  await ctx.io((s) => s.create(record));
+  await store(ctx, record);
   return result;
+}
+
+/** Stores a new record under the per-user cap (atomic in the store): evicted sessions are revoked and audited; a refusal is 403 `session_limit`. */
+async function store(ctx: Context, record: SessionRecord): Promise<void> {
+  const { maxPerUser, overLimit } = ctx.options;
+  const outcome = await ctx.io((s) => s.create(record, maxPerUser === null ? {} : { maxPerUser, overLimit }));
+  if (!outcome) return;
+  if (outcome.refused) throw new AuthError('session_limit');
+  if (outcome.evicted.length === 0) return;
+  ctx.check.revoke(outcome.evicted);
+  for (const sessionId of outcome.evicted) {
+    ctx.emit({ type: 'session_evicted', at: ctx.now(), userId: record.userId, sessionId, bySessionId: record.id, reason: 'max_per_user' });
+  }
 }

@@ -1,7 +1,7 @@
 // The store kit: every rule a session store must follow, written once. The memory store calls these;
 // the Redis Lua scripts and the PostgreSQL statements mirror them (each names the rule it mirrors);
 // the conformance suite in latchkey/testing pins each one. Published as `latchkey/store`.
-import type { SessionRecord } from '../types.js';
+import type { RefreshState, SessionRecord } from '../types.js';
 import type { RefreshStep, SessionActivity, SessionStore } from './store.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -32,27 +32,40 @@ export function mergeActivity(stored: SessionRecord, incoming: SessionRecord): S
 }
 
 /**
- * Rule "refresh step": the record after a refresh rotation, or `null` when the step does not apply (the
+ * Rule "refresh step": the record after a refresh step, or `null` when the step does not apply (the
  * generation moved on, or the refresh token or the session has expired at `step.at`). The new idle expiry is
  * `step.at + record.idleTimeout` when the record has its own idle timeout, else `step.idleExpiresAt`; other
  * refresh fields (`firstGeneration`) are kept. Stores that
  * implement `advanceRefresh` on a document call this inside their atomic section.
+ *
+ * A rotation (`from` is current) advances the generation. A retry (`step.retry`, `from` is the previous
+ * generation) re-sends the current one and marks it `retried`: the client's answer was lost, and no later
+ * generation has been used. It applies once per generation and never to a generation whose predecessor was
+ * re-sent, because then two parties may hold it: presenting it again is theft (the core revokes).
  */
 export function applyRefreshStep(record: SessionRecord, step: RefreshStep): SessionRecord | null {
   const state = record.refresh;
-  if (!state || state.generation !== step.from) return null;
+  if (!state) return null;
   if (state.expiresAt <= step.at || record.absoluteExpiresAt <= step.at || record.expiresAt <= step.at) return null;
+  if (step.retry) {
+    if (state.generation !== step.from + 1 || state.retried || state.previousRetried) return null;
+    return { ...record, version: record.version + 1, refresh: { ...state, retried: true } };
+  }
+  if (state.generation !== step.from) return null;
   // A session with its own idle timeout (signIn lifetime) measures idleness by it, not by the step's default.
   const idleUntil = typeof record.idleTimeout === 'number' ? step.at + record.idleTimeout : step.idleExpiresAt;
   const idleExpiresAt = Math.min(idleUntil, record.absoluteExpiresAt);
   const moved = step.at > record.lastSeenAt;
+  const { retried, previousRetried: _previous, ...kept } = state;
+  const refresh: RefreshState = { ...kept, generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) };
+  if (retried) refresh.previousRetried = true;
   return {
     ...record,
     version: record.version + 1,
     lastSeenAt: moved ? step.at : record.lastSeenAt,
     idleExpiresAt: moved ? idleExpiresAt : record.idleExpiresAt,
     expiresAt: moved ? idleExpiresAt : record.expiresAt,
-    refresh: { ...state, generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) },
+    refresh,
   };
 }
 

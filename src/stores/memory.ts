@@ -1,5 +1,5 @@
 import type { SessionRecord } from '../types.js';
-import { applyRefreshStep, mergeActivity, touchApplies } from './kit.js';
+import { applyRefreshStep, mergeActivity, pickEvictions, touchApplies } from './kit.js';
 import type { SessionActivity, SessionStore } from './store.js';
 
 /** Options for `memoryStore`. */
@@ -31,6 +31,14 @@ interface Entry {
 export function followClock(store: SessionStore, now: () => number): void {
   const clocked = store as Partial<Pick<MemoryStore, 'useClock'>>;
   if (typeof clocked.useClock === 'function') clocked.useClock(now);
+}
+
+/** Records handled between two yields of list and delete-by-user: a user with 20k sessions never blocks other requests for long. */
+const PAGE = 500;
+
+/** Lets other requests run (a macrotask turn). */
+function yieldToOthers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -120,8 +128,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     useClock(clock) {
       now = clock;
     },
-    async create(record) {
+    async create(record, opts = {}) {
+      const evicted: string[] = [];
+      const max = opts.maxPerUser;
+      if (max !== undefined) {
+        const mine = idsOf(record.userId).filter((id) => id !== record.id && live(id) !== undefined);
+        if (mine.length + 1 > max) {
+          if (opts.overLimit === 'refuse') return { evicted, refused: true };
+          for (const victim of pickEvictions(mine.map((id) => JSON.parse(records.get(id)!.json) as SessionRecord), max)) {
+            remove(victim.id, records.get(victim.id)!);
+            evicted.push(victim.id);
+          }
+        }
+      }
       put(record);
+      return { evicted, refused: false };
     },
     async get(id) {
       const entry = live(id);
@@ -162,7 +183,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async listByUser(userId) {
       const list: SessionRecord[] = [];
-      for (const id of idsOf(userId)) {
+      const ids = idsOf(userId);
+      for (let i = 0; i < ids.length; i++) {
+        if (i > 0 && i % PAGE === 0) await yieldToOthers();
+        const id = ids[i]!;
         const entry = live(id);
         if (entry) list.push(JSON.parse(entry.json) as SessionRecord);
       }
@@ -170,7 +194,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async deleteByUser(userId, opts = {}) {
       let count = 0;
-      for (const id of idsOf(userId)) {
+      const ids = idsOf(userId);
+      for (let i = 0; i < ids.length; i++) {
+        if (i > 0 && i % PAGE === 0) await yieldToOthers();
+        const id = ids[i]!;
         if (id === opts.except) continue;
         const entry = live(id);
         if (entry) {

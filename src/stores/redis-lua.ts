@@ -1,4 +1,11 @@
-// The Lua scripts of the Redis store: one atomic round trip per write. See the key layout in redis.ts.
+// The Lua scripts of the Redis store on one record: one atomic round trip per write. See the key layout in
+// redis.ts. Two rules hold in every script:
+// - Memory limits (maxmemory + noeviction): Redis refuses a script only at its first write, and only when
+//   that write is a command that may grow memory (HSET, ZADD; not DEL, ZREM, PEXPIRE, ZREMRANGEBYSCORE). So a
+//   script that adds data (create, update) writes the record first: under OOM it is refused whole, before
+//   any change; one that only moves fields (touch, refresh) starts with PEXPIRE, so it still works when full.
+// - Eviction (any maxmemory-policy): a record whose index entry is gone is refused and deleted when read,
+//   so a session can never be reachable but unlisted (and so missed by deleteByUser).
 import { createHash } from 'node:crypto';
 
 /** A Lua script and its SHA-1, for EVALSHA. */
@@ -7,7 +14,8 @@ export interface Script {
   sha: string;
 }
 
-function script(source: string): Script {
+/** A script with its SHA-1. */
+export function script(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -19,55 +27,122 @@ local function keepIndex(ix, now)
 end
 `;
 
-/** Inserts a record (refusing an existing id), indexes it, prunes expired index members. KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re */
+/**
+ * Inserts a record (refusing an existing id) under the per-user cap (rule: pickEvictions in stores/kit.ts,
+ * ties on expiresAt by id), indexes it, prunes expired index members, publishes evicted ids.
+ * KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, maxPerUser (0: none),
+ * overLimit, channel, record key prefix. Returns {0} for an existing id, {2} when refused, else {1, evicted ids...}.
+ */
 export const CREATE = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local max = tonumber(ARGV[13])
+local victims, orphans = {}, {}
+if max > 0 and redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') + 1 > max then
+  local alive = {}
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')) do
+    if redis.call('EXISTS', ARGV[16] .. id) == 1 then alive[#alive + 1] = id else orphans[#orphans + 1] = id end
+  end
+  local excess = #alive + 1 - max
+  if excess > 0 then
+    if ARGV[14] == 'refuse' then return {2} end
+    for i = 1, excess do victims[i] = alive[i] end
+  end
+end
 local ex = tonumber(ARGV[7])
-if ex <= now then return 1 end
+if ex <= now then return {1} end
 redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12])
 redis.call('PEXPIRE', KEYS[1], ex - now)
 redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, id in ipairs(orphans) do redis.call('ZREM', KEYS[2], id) end
+for _, id in ipairs(victims) do
+  redis.call('DEL', ARGV[16] .. id)
+  redis.call('ZREM', KEYS[2], id)
+end
+if #victims > 0 then redis.call('PUBLISH', ARGV[15], table.concat(victims, ',')) end
 keepIndex(KEYS[2], now)
-return 1
+local out = {1}
+for _, id in ipairs(victims) do out[#out + 1] = id end
+return out
 `);
 
-/** Compare-and-set on version and user (rule: mergeActivity in stores/kit.ts); never re-creates a missing or expired record. KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion */
+/** The fields a read returns, in this order, for `revive` in redis.ts. */
+export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp'] as const;
+
+/**
+ * Reads a live record; one whose index entry is missing (evicted) is deleted and reads as absent.
+ * KEYS: record. ARGV: now, id. Returns nil, or the READ_FIELDS.
+ */
+export const GET = script(`
+local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ix')
+if not f[1] or not f[4] or tonumber(f[4]) <= tonumber(ARGV[1]) then return false end
+if not f[11] or not redis.call('ZSCORE', f[11], ARGV[2]) then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '', f[10] or ''}
+`);
+
+/**
+ * Compare-and-set on version and user (rule: mergeActivity in stores/kit.ts); never re-creates a missing,
+ * expired or unindexed record; publishes the id as changed. KEYS: record, index. ARGV: now, json, version,
+ * userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion, channel, rs, rp
+ */
 export const UPDATE = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'v', 'u', 'ex', 'ls', 'ie')
 if not f[1] or tonumber(f[3]) <= now or f[1] ~= ARGV[13] or f[2] ~= ARGV[4] then return 0 end
+if not redis.call('ZSCORE', KEYS[2], ARGV[9]) then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
 -- Activity never moves backwards: a touch that landed after the writer read the record wins.
 local ls, ie, ex = ARGV[5], ARGV[6], ARGV[7]
 if tonumber(f[4]) > tonumber(ls) then ls, ie, ex = f[4], f[5], f[3] end
 if tonumber(ex) <= now then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], ARGV[9])
+  redis.call('PUBLISH', ARGV[14], ARGV[9])
   return 1
 end
-redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12])
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'rs', ARGV[15], 'rp', ARGV[16])
 redis.call('PEXPIRE', KEYS[1], tonumber(ex) - now)
 redis.call('ZADD', KEYS[2], ex, ARGV[9])
 keepIndex(KEYS[2], now)
+redis.call('PUBLISH', ARGV[14], '~c:' .. ARGV[9])
 return 1
 `);
 
 /**
- * Rotates the refresh generation when the presented one is current and nothing has expired at the step's
- * time (rule: applyRefreshStep in stores/kit.ts): one round trip. KEYS: record. ARGV: now, from, at, refreshExpiresAt,
- * idleExpiresAt, id. Returns nil when there is no live record, else [advanced, json, ls, ie, ex, v, rg, rt, re].
+ * One refresh step (rule: applyRefreshStep in stores/kit.ts): a rotation when the presented generation is
+ * current, or with retry = '1' the re-send of the current generation to a retry of the previous one (once,
+ * and never for a generation that was itself re-sent). Publishes the id as changed. KEYS: record. ARGV: now,
+ * from, at, refreshExpiresAt, idleExpiresAt, id, retry, channel. Returns nil when there is no live (indexed)
+ * record, else {advanced, json, ls, ie, ex, v, rg, rt, re, rs, rp}.
  */
 export const ADVANCE_REFRESH = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
-local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix')
+local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix', 'rs', 'rp')
 if not f[1] or tonumber(f[5]) <= now then return false end
+if not f[10] or not redis.call('ZSCORE', f[10], ARGV[6]) then
+  redis.call('DEL', KEYS[1])
+  return false
+end
 local at = tonumber(ARGV[3])
 local ae = tonumber(f[6])
-if not f[7] or f[7] == '' or tonumber(f[7]) ~= tonumber(ARGV[2]) or tonumber(f[9]) <= at or ae <= at or tonumber(f[5]) <= at then
-  return {0, f[1], f[3], f[4], f[5], f[2], f[7] or '', f[8] or '', f[9] or ''}
-end
+local rs, rp = f[11] or '', f[12] or ''
+local unchanged = {0, f[1], f[3], f[4], f[5], f[2], f[7] or '', f[8] or '', f[9] or '', rs, rp}
+if not f[7] or f[7] == '' or tonumber(f[9]) <= at or ae <= at or tonumber(f[5]) <= at then return unchanged end
 local v = tostring(tonumber(f[2]) + 1)
+if ARGV[7] == '1' then
+  if tonumber(f[7]) ~= tonumber(ARGV[2]) + 1 or rs == '1' or rp == '1' then return unchanged end
+  redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(f[5]) - now))
+  redis.call('HSET', KEYS[1], 'v', v, 'rs', '1')
+  redis.call('PUBLISH', ARGV[8], '~c:' .. ARGV[6])
+  return {1, f[1], f[3], f[4], f[5], v, f[7], f[8], f[9], '1', rp}
+end
+if tonumber(f[7]) ~= tonumber(ARGV[2]) then return unchanged end
 local ls, ie, ex = f[3], f[4], f[5]
 if at > tonumber(f[3]) then
   -- a session with its own idle timeout (signIn lifetime) keeps it in the record JSON
@@ -82,11 +157,12 @@ if at > tonumber(f[3]) then
 end
 local rg = tostring(tonumber(f[7]) + 1)
 local re = tostring(math.min(tonumber(ARGV[4]), ae))
-redis.call('HSET', KEYS[1], 'v', v, 'ls', ls, 'ie', ie, 'ex', ex, 'rg', rg, 'rt', ARGV[3], 're', re)
 redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ex) - now))
+redis.call('HSET', KEYS[1], 'v', v, 'ls', ls, 'ie', ie, 'ex', ex, 'rg', rg, 'rt', ARGV[3], 're', re, 'rs', '', 'rp', rs)
 redis.call('ZADD', f[10], 'XX', ex, ARGV[6])
 keepIndex(f[10], now)
-return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re}
+redis.call('PUBLISH', ARGV[8], '~c:' .. ARGV[6])
+return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re, '', rs}
 `);
 
 /** Moves activity fields and TTL of a live record when the touch is newer (rule: touchApplies in stores/kit.ts); data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
@@ -100,8 +176,8 @@ if ex <= now then
   redis.call('ZREM', f[3], ARGV[5])
   return 1
 end
-redis.call('HSET', KEYS[1], 'ls', ARGV[2], 'ie', ARGV[3], 'ex', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ex - now)
+redis.call('HSET', KEYS[1], 'ls', ARGV[2], 'ie', ARGV[3], 'ex', ARGV[4])
 redis.call('ZADD', f[3], 'XX', ARGV[4], ARGV[5])
 keepIndex(f[3], now)
 return 1
@@ -116,41 +192,4 @@ redis.call('ZREM', f[2], ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[2])
 if tonumber(f[1]) <= tonumber(ARGV[1]) then return 0 end
 return 1
-`);
-
-/** Deletes a user's records but one, publishes their ids, returns how many were live. KEYS: index. ARGV: now, except ('' for none), channel, record key prefix */
-export const DELETE_BY_USER = script(`
-local now = tonumber(ARGV[1])
-local gone = {}
-local count = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if id ~= ARGV[2] then
-    local key = ARGV[4] .. id
-    local ex = redis.call('HGET', key, 'ex')
-    if ex then
-      redis.call('DEL', key)
-      gone[#gone + 1] = id
-      if tonumber(ex) > now then count = count + 1 end
-    end
-    redis.call('ZREM', KEYS[1], id)
-  end
-end
-if #gone > 0 then redis.call('PUBLISH', ARGV[3], table.concat(gone, ',')) end
-return count
-`);
-
-/** A user's live records (rule: isLive in stores/kit.ts, via the store expiry `ex`), pruning dead index members. KEYS: index. ARGV: now, record key prefix. Returns [json, ls, ie, ex, v, rg, rt, re] per live record. */
-export const LIST = script(`
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local out = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local f = redis.call('HMGET', ARGV[2] .. id, 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're')
-  if not f[1] then
-    redis.call('ZREM', KEYS[1], id)
-  elseif tonumber(f[4]) > now then
-    for i = 1, 8 do out[#out + 1] = f[i] or '' end
-  end
-end
-return out
 `);

@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { AuthError, type SessionActivity, type SessionRecord, type SessionStore } from 'latchkey';
+import { parseDuration, type Duration, type SessionActivity, type SessionRecord, type SessionStore } from 'latchkey';
 import type { StoreBroadcast } from 'latchkey/store';
-import { ADVANCE_REFRESH, CREATE, DELETE, DELETE_BY_USER, LIST, TOUCH, UPDATE, type Script } from './redis-lua.js';
+import { redisCaller } from './redis-call.js';
+import { ADVANCE_REFRESH, CREATE, DELETE, GET, READ_FIELDS, TOUCH, UPDATE } from './redis-lua.js';
+import { DELETE_BY_USER, LIST, LIST_IDS } from './redis-lua-user.js';
+import { checkPolicy, type PolicyReport } from './redis-policy.js';
+import { redisBroadcast } from './redis-subscriber.js';
 
 /**
  * Key layout, and why session ids carry a hash tag of their user.
@@ -12,15 +16,20 @@ import { ADVANCE_REFRESH, CREATE, DELETE, DELETE_BY_USER, LIST, TOUCH, UPDATE, t
  * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
  * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
  *
- *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re  PX = expiresAt - now
+ *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, rs, rp  PX = expiresAt - now
  *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
- *   <prefix>revoked             pub/sub channel: comma-separated ids of deleted records
+ *   <prefix>revoked             pub/sub channel: ids of deleted records, `~c:` ids of changed ones, `~u:` a
+ *                               user whose sessions all ended, `~h:` heartbeats (see redis-subscriber.ts)
  *
  * The activity fields (ls, ie, ex), the version (v) and the refresh state (rg generation, rt rotatedAt,
- * re refresh expiry) live beside the JSON so `touch` and `advanceRefresh` move them without rewriting the record: Lua's
+ * re refresh expiry, rs / rp retried flags) live beside the JSON so `touch` and `advanceRefresh` move them without rewriting the record: Lua's
  * cjson would turn `[]` into `{}` and round numbers, so scripts never decode the record. Scripts that
  * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
  * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
+ *
+ * The index is the truth for "which sessions does this user have": a record whose index entry is missing
+ * (a memory policy evicted the index) reads as absent and is deleted, so no session can be reachable but
+ * unlisted, and `deleteByUser` ends every session that can still be used.
  */
 
 /** Options for `redisStore`. */
@@ -29,46 +38,68 @@ export interface RedisStoreOptions {
   client: Redis | Cluster;
   /** Prefix of every key and of the revocation channel. May not contain `{` or `}`. Default `'latchkey:'`. */
   prefix?: string;
-  /** Longest wait for one store call, in ms; past it the call fails with `store_unavailable`. Default `1000`. */
-  commandTimeout?: number;
+  /** Longest wait for one store call (a Duration, as in createAuth); past it the call fails with `store_unavailable`. Default `'1s'`. */
+  commandTimeout?: Duration;
+  /** How often a subscribed store publishes a heartbeat through its channel to confirm delivery. Default `'500ms'`. */
+  heartbeat?: Duration;
 }
 
 /** A Redis-backed session store: every method of `SessionStore`, including the optional ones. */
 export interface RedisStore extends SessionStore {
   newId(userId: string): string;
   subscribe(listener: (message: StoreBroadcast | null) => void): () => void;
-  /** Ends the subscriber connection the store opened; the client you passed stays open. */
+  broadcastLag(): number;
+  /** Reads Redis' memory policy and says whether it may evict sessions (the store also warns once on first use). */
+  checkPolicy(): Promise<PolicyReport>;
+  /** Ends the subscriber connection and timers the store opened; the client you passed stays open. */
   close(): Promise<void>;
 }
 
 const ID_SHAPE = /^[A-Za-z0-9_-]{3,64}$/;
 const TAG_LENGTH = 3;
+/** Most records one script reads or deletes: ~1 ms of Redis time, however many sessions a user has. */
+const PAGE = 200;
+const OPTIONS = ['client', 'prefix', 'commandTimeout', 'heartbeat'];
 
 /** The hash tag of a user: 3 base64url characters of SHA-256(userId). */
 function tagOf(userId: string): string {
   return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
 }
 
-function unavailable(cause: unknown): AuthError {
-  return new AuthError('store_unavailable', undefined, { cause });
-}
-
 /** A record read back from its hash: the JSON with the fields that scripts keep beside it laid over it. */
 function revive(fields: readonly (string | null | undefined)[]): SessionRecord {
-  const [json, ls, ie, ex, v, rg, rt, re] = fields;
+  const [json, ls, ie, ex, v, rg, rt, re, rs, rp] = fields;
   const record = JSON.parse(json!) as SessionRecord;
   record.lastSeenAt = Number(ls);
   record.idleExpiresAt = Number(ie);
   record.expiresAt = Number(ex);
   if (v) record.version = Number(v);
-  if (record.refresh && rg && rt && re) record.refresh = { ...record.refresh, generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
+  if (record.refresh && rg && rt && re) {
+    const { retried: _r, previousRetried: _p, ...kept } = record.refresh;
+    record.refresh = { ...kept, generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
+    if (rs === '1') record.refresh.retried = true;
+    if (rp === '1') record.refresh.previousRetried = true;
+  }
   return record;
+}
+
+function records(flat: readonly string[]): SessionRecord[] {
+  const out: SessionRecord[] = [];
+  for (let i = 0; i + READ_FIELDS.length - 1 < flat.length; i += READ_FIELDS.length) out.push(revive(flat.slice(i, i + READ_FIELDS.length)));
+  return out;
+}
+
+function duration(value: unknown, fallback: Duration, name: string): number {
+  const ms = parseDuration(value ?? fallback, `redisStore ${name}`);
+  if (ms <= 0) throw new TypeError(`latchkey: redisStore ${name} must be greater than zero.`);
+  if (ms > 60_000) throw new TypeError(`latchkey: redisStore ${name} is ${ms / 1000} s; a number is seconds, as in createAuth: write '${value}ms' for milliseconds.`);
+  return ms;
 }
 
 /**
  * A session store on Redis (ioredis `Redis` or `Cluster`): one round trip per call, Lua compare-and-set,
- * Redis TTLs, a user's keys in one Cluster slot, revocations broadcast over pub/sub, and every call
- * bounded by `commandTimeout` (then `store_unavailable`, 503: fail closed).
+ * Redis TTLs, a user's keys in one Cluster slot, revocations and changes broadcast over pub/sub with a
+ * heartbeat, and every call bounded by `commandTimeout` (then `store_unavailable`, 503: fail closed).
  * @example
  * import Redis from 'ioredis';
  * import { redisStore } from 'latchkey/redis';
@@ -79,57 +110,34 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function') {
     throw new TypeError('latchkey: redisStore needs { client }: an ioredis Redis or Cluster instance.');
   }
+  for (const key of Object.keys(options)) {
+    if (!OPTIONS.includes(key)) throw new TypeError(`latchkey: unknown redisStore option ${key}; expected one of ${OPTIONS.join(', ')}.`);
+  }
   const prefix = options.prefix ?? 'latchkey:';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new TypeError('latchkey: redisStore prefix must be a string without { or } (latchkey chooses the Cluster hash tags).');
   }
-  const timeout = options.commandTimeout ?? 1000;
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('latchkey: redisStore commandTimeout must be a positive number of milliseconds.');
+  const timeout = duration(options.commandTimeout, '1s', 'commandTimeout');
+  const heartbeat = duration(options.heartbeat, '500ms', 'heartbeat');
   const channel = `${prefix}revoked`;
+  const { bounded, run } = redisCaller(client, timeout);
+  const broadcast = redisBroadcast({ client, channel, heartbeat, publish: (message) => bounded(() => client.publish(channel, message)) });
 
   const recordPrefix = (tag: string): string => `${prefix}{${tag}}:s:`;
   const recordKey = (id: string): string => `${recordPrefix(id.slice(0, TAG_LENGTH))}${id}`;
   const indexKey = (userId: string): string => `${prefix}{${tagOf(userId)}}:u:${userId}`;
 
-  // Once the client has been connected, a call made while it is not (an outage) fails at once instead of
-  // waiting in ioredis' offline queue, where it could still run after we reported it failed.
-  let seenReady = false;
-
-  /** Settles within `timeout`: a late or failed answer becomes `store_unavailable`, never a hang. */
-  function bounded<T>(call: () => Promise<T>): Promise<T> {
-    if (client.status === 'ready') seenReady = true;
-    else if (seenReady) return Promise.reject(unavailable(new Error(`Redis connection is ${client.status}`)));
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable(new Error(`Redis did not answer within ${timeout} ms`))), timeout);
-      let pending: Promise<T>;
-      try {
-        pending = call();
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(unavailable(error));
-        },
-      );
-    });
-  }
-
-  /** EVALSHA, loading the script with EVAL only when this Redis node has not seen it yet. */
-  function run(lua: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return bounded(async () => {
-      try {
-        return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
-      } catch (error) {
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return client.eval(lua.source, keys.length, ...keys, ...args);
-        throw error;
-      }
-    });
+  // Warn once, on first use, when Redis may evict sessions (the app can also call checkPolicy and refuse).
+  let policyChecked = false;
+  function warnOnPolicy(): void {
+    if (policyChecked) return;
+    policyChecked = true;
+    bounded(() => checkPolicy(client)).then(
+      (report) => report.safe || process.emitWarning(report.reason, { code: 'LATCHKEY_REDIS_POLICY' }),
+      () => {
+        policyChecked = false; // try again on a later call
+      },
+    );
   }
 
   function recordArgs(record: SessionRecord): (string | number)[] {
@@ -137,54 +145,16 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return [JSON.stringify(record), record.version, record.userId, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, record.id, r ? r.generation : '', r ? r.rotatedAt : '', r ? r.expiresAt : ''];
   }
 
-  // Revocation broadcast: one subscriber connection (a duplicate of the client), shared by all listeners.
-  const listeners = new Set<(message: StoreBroadcast | null) => void>();
-  let subscriber: Redis | Cluster | null = null;
-  let subscribed = false;
-
-  function notify(message: StoreBroadcast | null): void {
-    for (const listener of [...listeners]) {
-      try {
-        listener(message);
-      } catch {
-        // a listener's failure must not stop the others
-      }
-    }
-  }
-
-  function startSubscriber(): Redis | Cluster {
-    // The subscriber may queue its SUBSCRIBE until connected; it sends nothing else.
-    const sub = client.isCluster ? (client as Cluster).duplicate([], { enableOfflineQueue: true }) : (client as Redis).duplicate({ enableOfflineQueue: true, autoResubscribe: true });
-    const lost = (): void => {
-      if (!subscribed) return;
-      subscribed = false;
-      notify(null); // messages may be missed until we are back: drop every cached answer
-    };
-    sub.on('ready', () => {
-      sub.subscribe(channel).then(
-        () => {
-          subscribed = true;
-          notify(null); // revocations sent while we were away were missed
-        },
-        () => {},
-      );
-    });
-    sub.on('close', lost);
-    sub.on('end', lost);
-    sub.on('error', () => {}); // reconnects on its own; callers see store_unavailable from their own calls
-    sub.on('message', (from: string, message: string) => {
-      if (from !== channel) return;
-      const ids = message.split(',').filter((id) => id !== '');
-      if (ids.length > 0) notify({ revoked: ids, changed: [] });
-    });
-    return sub;
-  }
-
-  function stopSubscriber(): void {
-    const sub = subscriber;
-    subscriber = null;
-    subscribed = false;
-    sub?.disconnect();
+  /** Every id in a large index, by ZSCAN: each page bounded, and every member present throughout is seen. */
+  async function scanIndex(index: string): Promise<string[]> {
+    const ids = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, page] = await bounded(() => client.zscan(index, cursor, 'COUNT', PAGE));
+      cursor = next;
+      for (let i = 0; i < page.length; i += 2) ids.add(page[i]!);
+    } while (cursor !== '0');
+    return [...ids];
   }
 
   return {
@@ -192,27 +162,29 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return tagOf(userId) + randomBytes(15).toString('base64url').slice(0, 19);
     },
 
-    async create(record) {
+    async create(record, opts = {}) {
       if (record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId) || !ID_SHAPE.test(record.id)) {
         throw new TypeError('latchkey: redisStore needs session ids made by its newId(userId), so a user keeps one Cluster slot.');
       }
-      const created = await run(CREATE, [recordKey(record.id), indexKey(record.userId)], [Date.now(), ...recordArgs(record)]);
-      if (created !== 1) throw new Error('latchkey: a session with this id already exists.');
+      warnOnPolicy();
+      const cap = opts.maxPerUser ?? 0;
+      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId))];
+      const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId)], args)) as [number, ...string[]];
+      if (status === 0) throw new Error('latchkey: a session with this id already exists.');
+      return { evicted, refused: status === 2 };
     },
 
     async get(id) {
       if (!ID_SHAPE.test(id)) return null;
-      const fields = await bounded(() => client.hmget(recordKey(id), 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're'));
-      const [json, ls, ie, ex] = fields;
-      if (!json || !ls || !ie || !ex || Number(ex) <= Date.now()) return null;
-      return revive(fields);
+      warnOnPolicy();
+      const fields = (await run(GET, [recordKey(id)], [Date.now(), id])) as string[] | null;
+      return fields ? revive(fields) : null;
     },
 
     async advanceRefresh(id, step) {
       if (!ID_SHAPE.test(id)) return null;
-      const reply = (await run(ADVANCE_REFRESH, [recordKey(id)], [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id])) as
-        | [number, ...string[]]
-        | null;
+      const args = [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id, step.retry ? '1' : '', channel];
+      const reply = (await run(ADVANCE_REFRESH, [recordKey(id)], args)) as [number, ...string[]] | null;
       if (!reply) return null;
       const [advanced, ...fields] = reply;
       return { advanced: advanced === 1, record: revive(fields) };
@@ -222,7 +194,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       // An id minted for another user cannot hold this user's record (and its index is in another slot).
       if (!ID_SHAPE.test(record.id) || record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId)) return false;
       const keys = [recordKey(record.id), indexKey(record.userId)];
-      return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion])) === 1;
+      const flags = [record.refresh?.retried ? '1' : '', record.refresh?.previousRetried ? '1' : ''];
+      return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion, channel, ...flags])) === 1;
     },
 
     async touch(id, activity: SessionActivity) {
@@ -236,29 +209,41 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async listByUser(userId) {
-      const flat = (await run(LIST, [indexKey(userId)], [Date.now(), recordPrefix(tagOf(userId))])) as string[];
-      const records: SessionRecord[] = [];
-      for (let i = 0; i + 7 < flat.length; i += 8) records.push(revive(flat.slice(i, i + 8)));
-      return records.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+      const index = indexKey(userId);
+      const prefixOf = recordPrefix(tagOf(userId));
+      const small = (await run(LIST, [index], [Date.now(), prefixOf, PAGE])) as string[] | null;
+      let found: SessionRecord[];
+      if (small) {
+        found = records(small);
+      } else {
+        const ids = await scanIndex(index);
+        found = [];
+        for (let i = 0; i < ids.length; i += PAGE) found.push(...records((await run(LIST_IDS, [index], [Date.now(), prefixOf, ...ids.slice(i, i + PAGE)])) as string[]));
+      }
+      return found.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     },
 
     async deleteByUser(userId, opts = {}) {
-      const count = await run(DELETE_BY_USER, [indexKey(userId)], [Date.now(), opts.except ?? '', channel, recordPrefix(tagOf(userId))]);
-      return Number(count);
+      const args = [opts.except ?? '', channel, recordPrefix(tagOf(userId)), PAGE, userId];
+      let total = 0;
+      // Page by page from the front of the index: each script deletes at most PAGE records. A sign-in that
+      // keeps adding sessions cannot hold the loop forever: past the rounds the first answer called for, fail loudly.
+      let rounds = Infinity;
+      for (let round = 0; ; round++) {
+        const [count, left] = (await run(DELETE_BY_USER, [indexKey(userId)], [Date.now(), ...args])) as [number, number];
+        total += count;
+        if (left <= 0) return total;
+        if (round === 0) rounds = 2 * Math.ceil(left / PAGE) + 2;
+        if (round >= rounds) throw new Error('latchkey: deleteByUser could not keep up with new sessions of this user.');
+      }
     },
 
-    subscribe(listener) {
-      listeners.add(listener);
-      subscriber ??= startSubscriber();
-      return () => {
-        listeners.delete(listener);
-        if (listeners.size === 0) stopSubscriber();
-      };
-    },
+    subscribe: (listener) => broadcast.subscribe(listener),
+    broadcastLag: () => broadcast.lag(),
+    checkPolicy: () => bounded(() => checkPolicy(client)),
 
     async close() {
-      listeners.clear();
-      stopSubscriber();
+      broadcast.close();
     },
   };
 }

@@ -17,6 +17,12 @@ export interface RefreshStep {
   refreshExpiresAt: number;
   /** The new idle expiry for a record without its own `idleTimeout` (else `at + record.idleTimeout`); clamped to `absoluteExpiresAt`. */
   idleExpiresAt: number;
+  /**
+   * A retry, not a rotation: `from` is the *previous* generation, presented again after its answer was lost.
+   * The step re-sends the current generation (marks it `retried`) instead of advancing, and applies only once
+   * per generation, and never when the current generation's predecessor was itself re-sent. Optional.
+   */
+  retry?: boolean;
 }
 
 /** What `advanceRefresh` found: the rotated record, or the record as stored when the step did not apply. */
@@ -51,6 +57,11 @@ export interface CreateOutcome {
 export interface StoreBroadcast {
   revoked: readonly string[];
   changed: readonly string[];
+  /**
+   * Users all of whose sessions ended (`deleteByUser`): drop every cached answer about their sessions, also
+   * ones the store could not name (a record whose index entry a memory policy evicted). Optional.
+   */
+  users?: readonly string[];
 }
 
 /**
