@@ -61,7 +61,7 @@ describe.skipIf(!redisAvailable)('Redis outage', () => {
       const client = new Redis(server.port, '127.0.0.1', options);
       client.on('error', () => {}); // an app logs these; the store reports failures as store_unavailable
       clients.push(client);
-      const auth = createAuth({ keys: [key], issuer: 'https://api.example.com', audience: 'web', store: redisStore({ client, commandTimeout: COMMAND_TIMEOUT }), accessToken: { checkSession: true } });
+      const auth = createAuth({ keys: [key], issuer: 'https://api.example.com', audience: 'web', store: redisStore({ client, commandTimeout: `${COMMAND_TIMEOUT}ms` }), accessToken: { checkSession: true } });
       return { name, auth, client };
     });
     // With the offline queue off, commands sent before the first connection fail: wait as an app's boot would.
@@ -73,7 +73,7 @@ describe.skipIf(!redisAvailable)('Redis outage', () => {
       for (const s of sessions) expect((await outcome(() => auth.authenticate(cookieRequest(auth, s.sessionToken)))).code).toBe('ok');
     }
     // A subscriber must hear that it may have missed revocations once it reconnects.
-    const watcher = redisStore({ client: clients[0]!, commandTimeout: COMMAND_TIMEOUT });
+    const watcher = redisStore({ client: clients[0]!, commandTimeout: `${COMMAND_TIMEOUT}ms` });
     const heard: (StoreBroadcast | null)[] = [];
     const unsubscribe = watcher.subscribe((ids) => heard.push(ids));
     const subscribedBy = Date.now() + 5000;
@@ -139,7 +139,7 @@ describe.skipIf(!redisAvailable)('Redis outage', () => {
     client.on('error', () => {});
     clients.push(client);
     if (client.status !== 'ready') await once(client, 'ready');
-    const auth = createAuth({ keys: [key], issuer: 'https://api.example.com', audience: 'web', store: redisStore({ client, commandTimeout: COMMAND_TIMEOUT }) });
+    const auth = createAuth({ keys: [key], issuer: 'https://api.example.com', audience: 'web', store: redisStore({ client, commandTimeout: `${COMMAND_TIMEOUT}ms` }) });
     const s = await auth.signIn({ userId: 'hung-1' });
     server.pause();
     try {
