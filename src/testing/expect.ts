@@ -23,6 +23,7 @@ export interface Matchers {
   toHaveLength(length: number): void;
   toMatch(pattern: RegExp): void;
   toMatchObject(expected: object): void;
+  toBeLessThanOrEqual(bound: number): void;
   readonly not: { toBeNull(): void; toBe(expected: unknown): void };
 }
 
@@ -35,6 +36,7 @@ export function expect(actual: unknown): Matchers {
     toHaveLength: (length) => strictEqual((actual as { length: number }).length, length),
     toMatch: (pattern) => match(String(actual), pattern),
     toMatchObject: (expected) => ok(subset(actual, expected), `expected ${JSON.stringify(actual)} to match ${JSON.stringify(expected)}`),
+    toBeLessThanOrEqual: (bound) => ok(typeof actual === 'number' && actual <= bound, `expected ${String(actual)} to be at most ${bound}`),
     not: {
       toBeNull: () => notStrictEqual(actual, null),
       toBe: (expected) => notStrictEqual(actual, expected),

@@ -482,5 +482,115 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
       unsubscribe();
     }
   });
+  it('create under maxPerUser: of 20 parallel sign-ins of one user at most the cap stay live, and the soonest to expire go first', async () => {
+    const s = await store();
+    const userId = user();
+    const t = now();
+    const old = [record(s, userId, { expiresAt: t + HOUR / 4, idleExpiresAt: t + HOUR / 4 }), record(s, userId, { expiresAt: t + HOUR / 2, idleExpiresAt: t + HOUR / 2 })];
+    for (const r of old) await s.create(r);
+    const fresh = Array.from({ length: 20 }, () => record(s, userId));
+    const outcomes = await Promise.all(fresh.map((r) => s.create(r, { maxPerUser: 5, overLimit: 'evict' })));
+    const live = await s.listByUser(userId);
+    expect(live).toHaveLength(5);
+    const evicted = outcomes.flatMap((o) => (o ? [...o.evicted] : []));
+    if (outcomes.every((o) => o)) expect(new Set(evicted).size).toBe(17);
+    for (const r of old) expect(await s.get(r.id)).toBeNull();
+    expect(old.every((r) => evicted.includes(r.id)) || outcomes.some((o) => !o)).toBe(true);
+    expect(live.every((r) => !evicted.includes(r.id))).toBe(true);
+  });
+
+  it("create under maxPerUser with overLimit 'refuse' writes nothing once the user is at the cap", async () => {
+    const s = await store();
+    const userId = user();
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => s.create(record(s, userId), { maxPerUser: 3, overLimit: 'refuse' })));
+    expect(outcomes.filter((o) => o && o.refused)).toHaveLength(17);
+    expect(await s.listByUser(userId)).toHaveLength(3);
+    expect(outcomes.every((o) => o && o.evicted.length === 0)).toBe(true);
+  });
+
+  it('advanceRefresh with retry (stores that rotate in one call) re-sends the current generation once, and never after a re-sent one', async (ctx) => {
+    const s = await store();
+    if (!s.advanceRefresh) {
+      ctx.skip();
+      return;
+    }
+    const r = record(s, user());
+    await s.create(r);
+    const t = Math.max(now(), r.lastSeenAt) + 1;
+    const step = (from: number, retry = false) => ({ from, at: t, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR, retry });
+    expect((await s.advanceRefresh(r.id, step(0)))?.advanced).toBe(true);
+    const retries = await Promise.all(Array.from({ length: 10 }, () => s.advanceRefresh!(r.id, step(0, true))));
+    expect(retries.filter((o) => o?.advanced)).toHaveLength(1);
+    for (const o of retries) expect(o?.record.refresh).toMatchObject({ generation: 1, retried: true });
+    const rotated = await s.advanceRefresh(r.id, step(1));
+    expect(rotated?.record.refresh).toEqual({ generation: 2, rotatedAt: t, expiresAt: t + HOUR, previousRetried: true });
+    expect((await s.advanceRefresh(r.id, step(1, true)))?.advanced).toBe(false);
+    expect((await s.get(r.id))?.refresh?.generation).toBe(2);
+  });
+
+  it('updates reach subscribers as changed, and deleteByUser names the user (stores that broadcast)', async (ctx) => {
+    const s = await store();
+    if (!s.subscribe) {
+      ctx.skip();
+      return;
+    }
+    const userId = user();
+    const changed = new Set<string>();
+    const revoked = new Set<string>();
+    const users = new Set<string>();
+    const unsubscribe = s.subscribe((message) => {
+      for (const id of message?.changed ?? []) changed.add(id);
+      for (const id of message?.revoked ?? []) revoked.add(id);
+      for (const u of message?.users ?? []) users.add(u);
+    });
+    try {
+      const warmUntil = Date.now() + 5000;
+      for (;;) {
+        const probe = record(s, userId);
+        await s.create(probe);
+        await s.delete(probe.id);
+        await sleep(25);
+        if (revoked.has(probe.id)) break;
+        if (Date.now() > warmUntil) throw new Error('the subscription never went live');
+      }
+      const r = record(s, userId);
+      await s.create(r);
+      expect(await s.update({ ...r, version: 2, data: { role: 'user' } }, 1)).toBe(true);
+      const deadline = Date.now() + 1000;
+      while (!changed.has(r.id) && Date.now() < deadline) await sleep(10);
+      expect(changed.has(r.id)).toBe(true);
+      await s.deleteByUser(userId);
+      const usersBy = Date.now() + 1000;
+      while (!revoked.has(r.id) && Date.now() < usersBy) await sleep(10);
+      expect(revoked.has(r.id)).toBe(true);
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('broadcastLag (stores that report it) is small while subscribed and Infinity once the last listener left', async (ctx) => {
+    const s = await store();
+    if (!s.subscribe || !s.broadcastLag) {
+      ctx.skip();
+      return;
+    }
+    expect(s.broadcastLag()).toBe(Infinity);
+    const first = s.subscribe(() => {});
+    const second = s.subscribe(() => {});
+    try {
+      const deadline = Date.now() + 5000;
+      while (s.broadcastLag() > 1000 && Date.now() < deadline) await sleep(20);
+      expect(s.broadcastLag()).toBeLessThanOrEqual(1000);
+      // a heartbeat keeps confirming it: the lag stays bounded over time
+      await sleep(1200);
+      expect(s.broadcastLag()).toBeLessThanOrEqual(1000);
+      first();
+      expect(s.broadcastLag()).toBeLessThanOrEqual(1000);
+    } finally {
+      first();
+      second();
+    }
+    expect(s.broadcastLag()).toBe(Infinity);
+  });
   return cases;
 }
