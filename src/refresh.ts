@@ -80,7 +80,7 @@ function advance(ctx: TokenContext, sessionId: string, step: RefreshStep): Promi
 /**
  * Rotates a refresh token in one store call. The current generation advances (atomically); the
  * previous one within `reuseGrace` of the rotation gets the same new token, and after it once more as a
- * retry while the current one has no second holder (see `applyRefreshStep`); any other earlier
+ * retry when the rotation's answer was lost (`unacknowledged`, see `applyRefreshStep`); any other earlier
  * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
  * not verify is refused before the store is touched and changes nothing.
  */
@@ -118,10 +118,10 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
     assertLive(record, now);
     return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: false };
   }
-  if (generation === state.generation - 1 && !state.retried && !state.previousRetried) {
-    // A retry after the answer was lost (a 503 whose rotation still committed): no later generation has been
-    // used, so re-send the current one, once. A thief who refreshed first and used the result is caught above;
-    // if both now hold it, whoever presents it after the next rotation is caught (it was `retried`).
+  if (generation === state.generation - 1 && state.unacknowledged && !state.retried && !state.previousRetried) {
+    // A retry after the answer was lost: the rotation ran after its caller had answered 503 (a frozen store),
+    // so nobody received the current generation. Re-send it, once. A thief who used it is caught (the current
+    // generation moved on); if two parties now hold it, whoever presents it after the next rotation is caught.
     const retried = await advance(ctx, sessionId, { ...step, retry: true });
     if (retried?.advanced && retried.record.refresh) {
       return { record: retried.record, refreshToken: tokenFor(key, sessionId, retried.record.refresh.generation), rotated: false };

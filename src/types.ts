@@ -42,9 +42,12 @@ export interface RefreshState {
    */
   firstGeneration?: number;
   /**
-   * Set when the current generation was also handed to a retry of the previous one (its answer was lost, e.g.
-   * a 503 after the rotation committed): it may have two holders, so it gets no retry of its own.
+   * Set when the rotation that issued the current generation ran after its caller had given up (a store call
+   * that timed out, answered 503, and still committed, e.g. on a frozen Redis): its answer was probably never
+   * delivered, so the previous generation may be presented once more as a retry and get it.
    */
+  unacknowledged?: true;
+  /** Set when the current generation was handed to such a retry: it may have two holders. */
   retried?: true;
   /** Set when the previous generation had `retried`: presenting it again is theft, never a retry. */
   previousRetried?: true;

@@ -38,26 +38,29 @@ export function mergeActivity(stored: SessionRecord, incoming: SessionRecord): S
  * refresh fields (`firstGeneration`) are kept. Stores that
  * implement `advanceRefresh` on a document call this inside their atomic section.
  *
- * A rotation (`from` is current) advances the generation. A retry (`step.retry`, `from` is the previous
- * generation) re-sends the current one and marks it `retried`: the client's answer was lost, and no later
- * generation has been used. It applies once per generation and never to a generation whose predecessor was
- * re-sent, because then two parties may hold it: presenting it again is theft (the core revokes).
+ * A rotation (`from` is current) advances the generation. With `options.late` (the store knows the call
+ * runs after its caller gave up, e.g. it waited past the command timeout) the new generation is marked
+ * `unacknowledged`. A retry (`step.retry`, `from` is the previous generation) then re-sends the current
+ * generation once and marks it `retried`; it never applies to an acknowledged generation, nor after a
+ * re-sent one (`previousRetried`: two parties may hold it, so presenting it again is theft).
  */
-export function applyRefreshStep(record: SessionRecord, step: RefreshStep): SessionRecord | null {
+export function applyRefreshStep(record: SessionRecord, step: RefreshStep, options: { late?: boolean } = {}): SessionRecord | null {
   const state = record.refresh;
   if (!state) return null;
   if (state.expiresAt <= step.at || record.absoluteExpiresAt <= step.at || record.expiresAt <= step.at) return null;
   if (step.retry) {
-    if (state.generation !== step.from + 1 || state.retried || state.previousRetried) return null;
-    return { ...record, version: record.version + 1, refresh: { ...state, retried: true } };
+    if (state.generation !== step.from + 1 || !state.unacknowledged || state.retried || state.previousRetried) return null;
+    const { unacknowledged: _, ...rest } = state;
+    return { ...record, version: record.version + 1, refresh: { ...rest, retried: true } };
   }
   if (state.generation !== step.from) return null;
   // A session with its own idle timeout (signIn lifetime) measures idleness by it, not by the step's default.
   const idleUntil = typeof record.idleTimeout === 'number' ? step.at + record.idleTimeout : step.idleExpiresAt;
   const idleExpiresAt = Math.min(idleUntil, record.absoluteExpiresAt);
   const moved = step.at > record.lastSeenAt;
-  const { retried, previousRetried: _previous, ...kept } = state;
+  const { retried, previousRetried: _previous, unacknowledged: _unacknowledged, ...kept } = state;
   const refresh: RefreshState = { ...kept, generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) };
+  if (options.late) refresh.unacknowledged = true;
   if (retried) refresh.previousRetried = true;
   return {
     ...record,

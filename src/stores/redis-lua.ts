@@ -7,6 +7,7 @@
 // - Eviction (any maxmemory-policy): a record whose index entry is gone is refused and deleted when read,
 //   so a session can never be reachable but unlisted (and so missed by deleteByUser).
 import { createHash } from 'node:crypto';
+import type { SessionRecord } from 'latchkey';
 
 /** A Lua script and its SHA-1, for EVALSHA. */
 export interface Script {
@@ -68,26 +69,26 @@ return out
 `);
 
 /** The fields a read returns, in this order, for `revive` in redis.ts. */
-export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp'] as const;
+export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra'] as const;
 
 /**
  * Reads a live record; one whose index entry is missing (evicted) is deleted and reads as absent.
  * KEYS: record. ARGV: now, id. Returns nil, or the READ_FIELDS.
  */
 export const GET = script(`
-local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ix')
+local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra', 'ix')
 if not f[1] or not f[4] or tonumber(f[4]) <= tonumber(ARGV[1]) then return false end
-if not f[11] or not redis.call('ZSCORE', f[11], ARGV[2]) then
+if not f[12] or not redis.call('ZSCORE', f[12], ARGV[2]) then
   redis.call('DEL', KEYS[1])
   return false
 end
-return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '', f[10] or ''}
+return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '', f[10] or '', f[11] or ''}
 `);
 
 /**
  * Compare-and-set on version and user (rule: mergeActivity in stores/kit.ts); never re-creates a missing,
  * expired or unindexed record; publishes the id as changed. KEYS: record, index. ARGV: now, json, version,
- * userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion, channel, rs, rp
+ * userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion, channel, rs, rp, ra
  */
 export const UPDATE = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
@@ -106,7 +107,7 @@ if tonumber(ex) <= now then
   redis.call('PUBLISH', ARGV[14], ARGV[9])
   return 1
 end
-redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'rs', ARGV[15], 'rp', ARGV[16])
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'rs', ARGV[15], 'rp', ARGV[16], 'ra', ARGV[17])
 redis.call('PEXPIRE', KEYS[1], tonumber(ex) - now)
 redis.call('ZADD', KEYS[2], ex, ARGV[9])
 keepIndex(KEYS[2], now)
@@ -116,14 +117,15 @@ return 1
 
 /**
  * One refresh step (rule: applyRefreshStep in stores/kit.ts): a rotation when the presented generation is
- * current, or with retry = '1' the re-send of the current generation to a retry of the previous one (once,
- * and never for a generation that was itself re-sent). Publishes the id as changed. KEYS: record. ARGV: now,
- * from, at, refreshExpiresAt, idleExpiresAt, id, retry, channel. Returns nil when there is no live (indexed)
- * record, else {advanced, json, ls, ie, ex, v, rg, rt, re, rs, rp}.
+ * current, marked unacknowledged (ra) when it runs after lateAfter (Redis' TIME, ms: the caller has given up);
+ * or with retry = '1' the re-send of an unacknowledged current generation to a retry of the previous one.
+ * Publishes the id as changed. KEYS: record. ARGV: now, from, at, refreshExpiresAt, idleExpiresAt, id, retry,
+ * channel, lateAfter ('' for never). Returns nil when there is no live (indexed) record, else
+ * {advanced, json, ls, ie, ex, v, rg, rt, re, rs, rp, ra}.
  */
 export const ADVANCE_REFRESH = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
-local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix', 'rs', 'rp')
+local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix', 'rs', 'rp', 'ra')
 if not f[1] or tonumber(f[5]) <= now then return false end
 if not f[10] or not redis.call('ZSCORE', f[10], ARGV[6]) then
   redis.call('DEL', KEYS[1])
@@ -131,18 +133,23 @@ if not f[10] or not redis.call('ZSCORE', f[10], ARGV[6]) then
 end
 local at = tonumber(ARGV[3])
 local ae = tonumber(f[6])
-local rs, rp = f[11] or '', f[12] or ''
-local unchanged = {0, f[1], f[3], f[4], f[5], f[2], f[7] or '', f[8] or '', f[9] or '', rs, rp}
+local rs, rp, ra = f[11] or '', f[12] or '', f[13] or ''
+local unchanged = {0, f[1], f[3], f[4], f[5], f[2], f[7] or '', f[8] or '', f[9] or '', rs, rp, ra}
 if not f[7] or f[7] == '' or tonumber(f[9]) <= at or ae <= at or tonumber(f[5]) <= at then return unchanged end
 local v = tostring(tonumber(f[2]) + 1)
 if ARGV[7] == '1' then
-  if tonumber(f[7]) ~= tonumber(ARGV[2]) + 1 or rs == '1' or rp == '1' then return unchanged end
+  if tonumber(f[7]) ~= tonumber(ARGV[2]) + 1 or ra ~= '1' or rs == '1' or rp == '1' then return unchanged end
   redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(f[5]) - now))
-  redis.call('HSET', KEYS[1], 'v', v, 'rs', '1')
+  redis.call('HSET', KEYS[1], 'v', v, 'rs', '1', 'ra', '')
   redis.call('PUBLISH', ARGV[8], '~c:' .. ARGV[6])
-  return {1, f[1], f[3], f[4], f[5], v, f[7], f[8], f[9], '1', rp}
+  return {1, f[1], f[3], f[4], f[5], v, f[7], f[8], f[9], '1', rp, ''}
 end
 if tonumber(f[7]) ~= tonumber(ARGV[2]) then return unchanged end
+local late = ''
+if ARGV[9] ~= '' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[9]) then late = '1' end
+end
 local ls, ie, ex = f[3], f[4], f[5]
 if at > tonumber(f[3]) then
   -- a session with its own idle timeout (signIn lifetime) keeps it in the record JSON
@@ -158,11 +165,11 @@ end
 local rg = tostring(tonumber(f[7]) + 1)
 local re = tostring(math.min(tonumber(ARGV[4]), ae))
 redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ex) - now))
-redis.call('HSET', KEYS[1], 'v', v, 'ls', ls, 'ie', ie, 'ex', ex, 'rg', rg, 'rt', ARGV[3], 're', re, 'rs', '', 'rp', rs)
+redis.call('HSET', KEYS[1], 'v', v, 'ls', ls, 'ie', ie, 'ex', ex, 'rg', rg, 'rt', ARGV[3], 're', re, 'rs', '', 'rp', rs, 'ra', late)
 redis.call('ZADD', f[10], 'XX', ex, ARGV[6])
 keepIndex(f[10], now)
 redis.call('PUBLISH', ARGV[8], '~c:' .. ARGV[6])
-return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re, '', rs}
+return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re, '', rs, late}
 `);
 
 /** Moves activity fields and TTL of a live record when the touch is newer (rule: touchApplies in stores/kit.ts); data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
@@ -193,3 +200,29 @@ redis.call('PUBLISH', ARGV[3], ARGV[2])
 if tonumber(f[1]) <= tonumber(ARGV[1]) then return 0 end
 return 1
 `);
+
+/** A record read back from its hash: the JSON with the fields that scripts keep beside it laid over it. */
+export function revive(fields: readonly (string | null | undefined)[]): SessionRecord {
+  const [json, ls, ie, ex, v, rg, rt, re, rs, rp, ra] = fields;
+  const record = JSON.parse(json!) as SessionRecord;
+  record.lastSeenAt = Number(ls);
+  record.idleExpiresAt = Number(ie);
+  record.expiresAt = Number(ex);
+  if (v) record.version = Number(v);
+  if (record.refresh && rg && rt && re) {
+    // the JSON keeps other refresh fields (firstGeneration); the flags always come from the hash
+    const { retried: _r, previousRetried: _p, unacknowledged: _u, ...kept } = record.refresh;
+    record.refresh = { ...kept, generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
+    if (rs === '1') record.refresh.retried = true;
+    if (rp === '1') record.refresh.previousRetried = true;
+    if (ra === '1') record.refresh.unacknowledged = true;
+  }
+  return record;
+}
+
+/** The records of a flat reply of READ_FIELDS groups. */
+export function records(flat: readonly string[]): SessionRecord[] {
+  const out: SessionRecord[] = [];
+  for (let i = 0; i + READ_FIELDS.length - 1 < flat.length; i += READ_FIELDS.length) out.push(revive(flat.slice(i, i + READ_FIELDS.length)));
+  return out;
+}

@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { parseDuration, type Duration, type SessionActivity, type SessionRecord, type SessionStore } from 'latchkey';
 import type { StoreBroadcast } from 'latchkey/store';
 import { redisCaller } from './redis-call.js';
-import { ADVANCE_REFRESH, CREATE, DELETE, GET, READ_FIELDS, TOUCH, UPDATE } from './redis-lua.js';
+import { ADVANCE_REFRESH, CREATE, DELETE, GET, records, revive, TOUCH, UPDATE } from './redis-lua.js';
 import { DELETE_BY_USER, LIST, LIST_IDS } from './redis-lua-user.js';
 import { checkPolicy, type PolicyReport } from './redis-policy.js';
 import { redisBroadcast } from './redis-subscriber.js';
@@ -66,29 +66,6 @@ function tagOf(userId: string): string {
   return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
 }
 
-/** A record read back from its hash: the JSON with the fields that scripts keep beside it laid over it. */
-function revive(fields: readonly (string | null | undefined)[]): SessionRecord {
-  const [json, ls, ie, ex, v, rg, rt, re, rs, rp] = fields;
-  const record = JSON.parse(json!) as SessionRecord;
-  record.lastSeenAt = Number(ls);
-  record.idleExpiresAt = Number(ie);
-  record.expiresAt = Number(ex);
-  if (v) record.version = Number(v);
-  if (record.refresh && rg && rt && re) {
-    const { retried: _r, previousRetried: _p, ...kept } = record.refresh;
-    record.refresh = { ...kept, generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
-    if (rs === '1') record.refresh.retried = true;
-    if (rp === '1') record.refresh.previousRetried = true;
-  }
-  return record;
-}
-
-function records(flat: readonly string[]): SessionRecord[] {
-  const out: SessionRecord[] = [];
-  for (let i = 0; i + READ_FIELDS.length - 1 < flat.length; i += READ_FIELDS.length) out.push(revive(flat.slice(i, i + READ_FIELDS.length)));
-  return out;
-}
-
 function duration(value: unknown, fallback: Duration, name: string): number {
   const ms = parseDuration(value ?? fallback, `redisStore ${name}`);
   if (ms <= 0) throw new TypeError(`latchkey: redisStore ${name} must be greater than zero.`);
@@ -120,7 +97,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const timeout = duration(options.commandTimeout, '1s', 'commandTimeout');
   const heartbeat = duration(options.heartbeat, '500ms', 'heartbeat');
   const channel = `${prefix}revoked`;
-  const { bounded, run } = redisCaller(client, timeout);
+  const caller = redisCaller(client, timeout);
+  const { bounded, run } = caller;
   const broadcast = redisBroadcast({ client, channel, heartbeat, publish: (message) => bounded(() => client.publish(channel, message)) });
 
   const recordPrefix = (tag: string): string => `${prefix}{${tag}}:s:`;
@@ -167,6 +145,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         throw new TypeError('latchkey: redisStore needs session ids made by its newId(userId), so a user keeps one Cluster slot.');
       }
       warnOnPolicy();
+      caller.lateAfter();
       const cap = opts.maxPerUser ?? 0;
       const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId))];
       const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId)], args)) as [number, ...string[]];
@@ -183,7 +162,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     async advanceRefresh(id, step) {
       if (!ID_SHAPE.test(id)) return null;
-      const args = [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id, step.retry ? '1' : '', channel];
+      const lateAfter = caller.lateAfter();
+      const args = [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id, step.retry ? '1' : '', channel, lateAfter];
       const reply = (await run(ADVANCE_REFRESH, [recordKey(id)], args)) as [number, ...string[]] | null;
       if (!reply) return null;
       const [advanced, ...fields] = reply;
@@ -194,7 +174,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       // An id minted for another user cannot hold this user's record (and its index is in another slot).
       if (!ID_SHAPE.test(record.id) || record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId)) return false;
       const keys = [recordKey(record.id), indexKey(record.userId)];
-      const flags = [record.refresh?.retried ? '1' : '', record.refresh?.previousRetried ? '1' : ''];
+      const r = record.refresh;
+      const flags = [r?.retried ? '1' : '', r?.previousRetried ? '1' : '', r?.unacknowledged ? '1' : ''];
       return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion, channel, ...flags])) === 1;
     },
 

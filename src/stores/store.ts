@@ -18,9 +18,9 @@ export interface RefreshStep {
   /** The new idle expiry for a record without its own `idleTimeout` (else `at + record.idleTimeout`); clamped to `absoluteExpiresAt`. */
   idleExpiresAt: number;
   /**
-   * A retry, not a rotation: `from` is the *previous* generation, presented again after its answer was lost.
-   * The step re-sends the current generation (marks it `retried`) instead of advancing, and applies only once
-   * per generation, and never when the current generation's predecessor was itself re-sent. Optional.
+   * A retry, not a rotation: `from` is the *previous* generation, presented again because the answer of the
+   * rotation that issued the current one was lost (it is `unacknowledged`). The step re-sends the current
+   * generation (marks it `retried`) instead of advancing; see `applyRefreshStep`. Optional.
    */
   retry?: boolean;
 }

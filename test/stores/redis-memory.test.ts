@@ -118,11 +118,13 @@ describe.skipIf(!redisAvailable)('Redis memory limits', () => {
     const a = auth(client);
     const existing = await a.signIn({ userId: 'oom-1' });
     const other = await a.signIn({ userId: 'oom-2' });
-    const big = 'y'.repeat(50_000);
-    for (let i = 0; ; i++) {
-      const full = await client.set(`big:${i}`, big).then(() => false, (e: Error) => /OOM/.test(e.message));
-      if (full) break;
-      if (i > 1000) throw new Error('never reached maxmemory');
+    // fill with big values, then with small ones until three in a row are refused: no headroom left
+    let refusedInARow = 0;
+    for (let i = 0; refusedInARow < 3; i++) {
+      const value = 'y'.repeat(refusedInARow > 0 || i > 200 ? 200 : 50_000);
+      const full = await client.set(`big:${i}`, value).then(() => false, (e: Error) => /OOM/.test(e.message));
+      refusedInARow = full && value.length === 200 ? refusedInARow + 1 : full ? 1 : 0;
+      if (i > 20_000) throw new Error('never reached maxmemory');
     }
     const keysBefore = await client.dbsize();
     const memoryBefore = await info(client, 'used_memory');
