@@ -69,6 +69,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
   }
 
+  /** How many ids the user's index holds (expired ones included): a cheap upper bound of their live sessions. */
+  function countOf(userId: string): number {
+    const ids = byUser.get(userId);
+    return ids === undefined ? 0 : typeof ids === 'string' ? 1 : ids.size;
+  }
+
   function index(id: string, userId: string): void {
     const ids = byUser.get(userId);
     if (ids === undefined || ids === id) byUser.set(userId, id);
@@ -131,7 +137,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     async create(record, opts = {}) {
       const evicted: string[] = [];
       const max = opts.maxPerUser;
-      if (max !== undefined) {
+      if (max !== undefined && countOf(record.userId) + 1 > max) {
         const mine = idsOf(record.userId).filter((id) => id !== record.id && live(id) !== undefined);
         if (mine.length + 1 > max) {
           if (opts.overLimit === 'refuse') return { evicted, refused: true };

@@ -58,7 +58,7 @@ export interface RedisStore extends SessionStore {
 const ID_SHAPE = /^[A-Za-z0-9_-]{3,64}$/;
 const TAG_LENGTH = 3;
 /** Most records one script reads or deletes: ~1 ms of Redis time, however many sessions a user has. */
-const PAGE = 200;
+const PAGE = 100;
 const OPTIONS = ['client', 'prefix', 'commandTimeout', 'heartbeat'];
 
 /** The hash tag of a user: 3 base64url characters of SHA-256(userId). */
