@@ -1,7 +1,7 @@
 // A 503 is never followed by a theft alarm: refreshes that time out on a frozen Redis still commit when it
 // resumes; the clients' retries of the same tokens must succeed. Theft stays detected.
 import { Redis } from 'ioredis';
-import { createAuth, generateKey, isAuthError, type AuthEvent } from 'latchkey';
+import { createAuth, generateKey, isAuthError, type Auth, type AuthEvent } from 'latchkey';
 import { redisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
@@ -32,7 +32,7 @@ describe.skipIf(!redisAvailable)('refresh retries after a frozen Redis', () => {
     await server?.stop();
   });
 
-  async function setup(): Promise<{ auth: ReturnType<typeof createAuth>; events: AuthEvent[] }> {
+  async function setup(): Promise<{ auth: Auth<true>; events: AuthEvent[] }> {
     const client = new Redis(server.port, '127.0.0.1', { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     client.on('error', () => {});
     clients.push(client);

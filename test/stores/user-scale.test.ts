@@ -9,7 +9,7 @@ import { redisAvailable, startRedis, type RedisServer } from '../support/redis.j
 const SESSIONS = 20_000;
 
 /** Runs `work` while another user authenticates by cookie in a loop; returns that user's slowest request (ms). */
-async function slowestOtherRequest(auth: Auth, work: () => Promise<unknown>): Promise<number> {
+async function slowestOtherRequest(auth: Auth<false>, work: () => Promise<unknown>): Promise<number> {
   const other = await auth.signIn({ userId: 'bystander' });
   const request = { method: 'GET', headers: { cookie: `${auth.cookies.session}=${other.sessionToken}` } };
   let done = false;
@@ -28,11 +28,11 @@ async function slowestOtherRequest(auth: Auth, work: () => Promise<unknown>): Pr
   return slowest;
 }
 
-async function fill(auth: Auth, userId: string): Promise<void> {
+async function fill(auth: Auth<false>, userId: string): Promise<void> {
   for (let i = 0; i < SESSIONS; i += 1000) await Promise.all(Array.from({ length: 1000 }, () => auth.signIn({ userId })));
 }
 
-function auth(store: SessionStore): Auth {
+function auth(store: SessionStore): Auth<false> {
   return createAuth({ store, session: { maxPerUser: SESSIONS + 1 } });
 }
 

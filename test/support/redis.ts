@@ -140,29 +140,53 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   };
 }
 
-/** A running 3-master Redis Cluster on loopback. */
+/** A running Redis Cluster on loopback: 3 masters, and with `replicas` that many replicas per master. */
 export interface RedisCluster {
   readonly nodes: { host: string; port: number }[];
+  /** Every server, masters and replicas, to kill, pause or restart one. */
+  readonly servers: readonly RedisServer[];
+  /** True when the server on `port` is a master now. */
+  isMaster(port: number): boolean;
+  /** Waits until every live node reports cluster_state:ok. */
+  waitOk(ms?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts three `--cluster-enabled yes` servers, joins them with `redis-cli --cluster create`, waits for cluster_state:ok. */
-export async function startCluster(): Promise<RedisCluster> {
+/** Starts 3 × (1 + replicas) `--cluster-enabled yes` servers, joins them with `redis-cli --cluster create`, waits for cluster_state:ok. */
+export async function startCluster(options: { replicas?: number; args?: string[] } = {}): Promise<RedisCluster> {
+  const replicas = options.replicas ?? 0;
   const servers: RedisServer[] = [];
+  const alive = new Set<RedisServer>();
+  const waitOk = async (ms = 20_000): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (![...alive].every((s) => cli(s.port, 'cluster', 'info').includes('cluster_state:ok'))) {
+      if (Date.now() > deadline) throw new Error(`Redis Cluster did not reach cluster_state:ok within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   try {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 3 * (1 + replicas); i++) {
       const busPort = await freePort();
       servers.push(
-        await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000'] }),
+        await startRedis({
+          aof: replicas > 0,
+          args: ['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', `nodes-${i}.conf`, '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0', ...(options.args ?? [])],
+        }),
       );
     }
+    for (const s of servers) alive.add(s);
     const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
-    const created = spawnSync(CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    const created = spawnSync(CLI, ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
-    const deadline = Date.now() + 20_000;
-    while (!servers.every((s) => cli(s.port, 'cluster', 'info').includes('cluster_state:ok'))) {
-      if (Date.now() > deadline) throw new Error('Redis Cluster did not reach cluster_state:ok within 20 s');
-      await new Promise((r) => setTimeout(r, 100));
+    await waitOk();
+    if (replicas > 0) {
+      // a replica can take over only once it has synced: wait for every replication link to be up
+      const deadline = Date.now() + 30_000;
+      const linked = (s: RedisServer): boolean => cli(s.port, 'info', 'replication').includes('master_link_status:up');
+      while (servers.filter((s) => cli(s.port, 'info', 'replication').includes('role:slave') && linked(s)).length < 3 * replicas) {
+        if (Date.now() > deadline) throw new Error('Redis Cluster replicas did not sync within 30 s');
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   } catch (error) {
     await Promise.all(servers.map((s) => s.stop()));
@@ -170,6 +194,17 @@ export async function startCluster(): Promise<RedisCluster> {
   }
   return {
     nodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
+    servers: servers.map((s) => ({
+      ...s,
+      kill: async () => {
+        alive.delete(s);
+        await s.kill();
+      },
+    })),
+    isMaster(port) {
+      return cli(port, 'info', 'replication').includes('role:master');
+    },
+    waitOk,
     async stop() {
       await Promise.all(servers.map((s) => s.stop()));
     },
