@@ -10,6 +10,7 @@
 // cached answer is dropped; (2) every `heartbeat` ms the store publishes `~h:<nonce>:<seq>` through the
 // main client and the lag is the age of the newest heartbeat seen back, so a silent death shows as a
 // growing lag; (3) a missing sequence number means messages were lost on a live connection: drop all.
+// Times are monotonic (performance.now), so a wall-clock step cannot make a dead broadcast look fresh.
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreBroadcast } from 'latchkey/store';
@@ -82,7 +83,7 @@ export function redisBroadcast(options: BroadcastOptions): Broadcast {
 
   function sendBeat(): void {
     seq += 1;
-    sent.set(seq, Date.now());
+    sent.set(seq, performance.now());
     if (sent.size > 64) sent.delete(sent.keys().next().value as number);
     publish(`${MESSAGE.heartbeat}${nonce}:${seq}`).catch(() => {});
   }
@@ -123,7 +124,7 @@ export function redisBroadcast(options: BroadcastOptions): Broadcast {
     sub = conn;
     conn.on('error', () => {}); // reconnecting is ours (schedule); callers see store_unavailable from their own calls
     conn.on('ready', () => {
-      const askedAt = Date.now();
+      const askedAt = performance.now();
       conn.subscribe(channel).then(
         () => {
           if (sub !== conn) return;
@@ -194,7 +195,7 @@ export function redisBroadcast(options: BroadcastOptions): Broadcast {
       };
     },
     lag() {
-      return subscribed ? Math.max(0, Date.now() - confirmedAt) : Infinity;
+      return subscribed ? Math.max(0, performance.now() - confirmedAt) : Infinity;
     },
     close() {
       closed = true;
