@@ -89,6 +89,46 @@ describe.skipIf(!redisAvailable)('Redis Cluster 3 + 3 under faults', () => {
     await Promise.all([a.close(), b.close(), storeB.close()]);
   });
 
+  it("the subscriber's node frozen (SIGSTOP) while another instance signs out: the token is refused within the bound", async () => {
+    const a = instance(redisStore({ client: clusterClient() }), false);
+    const storeB = redisStore({ client: clusterClient(), heartbeat: '200ms', commandTimeout: '300ms' });
+    const b = instance(storeB, true);
+    const admins = cluster.nodes.map((n) => node(n.port));
+    const first = await a.signIn({ userId: 'frozen-node-probe' });
+    expect(await codeOf(b.authenticate(bearer(first.accessToken)))).toBe('ok');
+    const deadline = Date.now() + 5000;
+    while (storeB.broadcastLag() > 400 && Date.now() < deadline) await sleep(10);
+    const lists = await Promise.all(admins.map((c) => c.call('CLIENT', 'LIST', 'TYPE', 'pubsub') as Promise<string>));
+    const holder = cluster.nodes[lists.findIndex((list) => list.trim() !== '')]!.port;
+    // a session whose keys live on another master than the frozen node, so A can still sign it out
+    const slots = (await admins[0]!.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+    const masterOf = (slot: number): number => slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
+    let s = first;
+    for (let i = 0; ; i++) {
+      const slot = (await admins[0]!.call('CLUSTER', 'KEYSLOT', `latchkey:{${s.session.id.slice(0, 3)}}:s:${s.session.id}`)) as number;
+      if (masterOf(slot) !== holder) break;
+      s = await a.signIn({ userId: `frozen-node-${i}` });
+    }
+    expect(await codeOf(b.authenticate(bearer(s.accessToken)))).toBe('ok');
+    expect(await codeOf(b.authenticate(bearer(s.accessToken)))).toBe('ok'); // cached
+    const frozen = cluster.servers.find((x) => x.port === holder)!;
+    frozen.pause();
+    let window: number;
+    let code: string;
+    try {
+      await a.signOut(s.session.id);
+      const started = performance.now();
+      while ((code = await codeOf(b.authenticate(bearer(s.accessToken)))) === 'ok' && performance.now() - started < 5000) await sleep(10);
+      window = performance.now() - started;
+    } finally {
+      frozen.resume();
+    }
+    console.log(`Cluster, subscriber's node frozen: revoked token accepted for ${window.toFixed(0)} ms, then ${code} (bound ${MAX_DELAY} ms)`);
+    expect(code).toBe('session_invalid');
+    expect(window).toBeLessThan(MAX_DELAY + 400);
+    await Promise.all([a.close(), b.close(), storeB.close()]);
+  });
+
   it('one master killed under load: 503s only during failover, 0 acknowledged sign-ins lost, 0 false theft alarms', async () => {
     const events: AuthEvent[] = [];
     const instances = [instance(redisStore({ client: clusterClient() }), false, events), instance(redisStore({ client: clusterClient() }), false, events)];

@@ -82,8 +82,8 @@ describe.skipIf(!redisAvailable)('Redis memory limits', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('under real eviction (maxmemory 4mb, volatile-random) every usable session is listed, and sign-out everywhere ends them all', async () => {
-    const { client } = await server(['--maxmemory', '4mb', '--maxmemory-policy', 'volatile-random']);
+  for (const policy of ['volatile-lru', 'volatile-random', 'allkeys-lru']) it(`under real eviction (maxmemory 4mb, ${policy}) every usable session is listed, and sign-out everywhere ends them all`, async () => {
+    const { client } = await server(['--maxmemory', '4mb', '--maxmemory-policy', policy]);
     const a = auth(client);
     const victims = [];
     for (let i = 0; i < 40; i++) victims.push(await a.signIn({ userId: 'evicted-victim', data: { i } }));
@@ -107,7 +107,7 @@ describe.skipIf(!redisAvailable)('Redis memory limits', () => {
         expect(code).toBe('session_invalid');
       }
     }
-    console.log(`volatile-random under pressure: ${evicted} keys evicted; ${usable} of 40 sessions usable, all of them listed`);
+    console.log(`${policy} under pressure: ${evicted} keys evicted; ${usable} of 40 sessions usable, all of them listed`);
     await a.signOutEverywhere('evicted-victim');
     for (const v of victims) expect(await codeOf(a.authenticate(cookie(a, v.sessionToken)))).toBe('session_invalid');
     await a.close();
