@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { createAuth, generateKey, isAuthError, type Auth, type AuthEvent, type SignInResult, type SigningKey } from 'latchkey';
 import { redisStore, type RedisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToExit } from '../support/child.js';
 import { redisAvailable, startCluster, type RedisCluster } from '../support/redis.js';
 
 const ISSUER = 'https://api.example.com';
@@ -127,6 +128,13 @@ describe.skipIf(!redisAvailable)('Redis Cluster 3 + 3 under faults', () => {
     expect(code).toBe('session_invalid');
     expect(window).toBeLessThan(MAX_DELAY + 400);
     await Promise.all([a.close(), b.close(), storeB.close()]);
+  });
+
+  it('client.quit() alone lets a process with a subscribed store on the Cluster exit', async () => {
+    const { exit, output, ms } = await runToExit('test/stores/fixtures/quit-exits.ts', cluster.nodes.map((n) => n.port));
+    expect({ exit, output }).toMatchObject({ exit: 0 });
+    expect(output).toContain('subscribed; quitting');
+    console.log(`Cluster client.quit(): the process exited ${ms} ms after start`);
   });
 
   it('one master killed under load: 503s only during failover, 0 acknowledged sign-ins lost, 0 false theft alarms', async () => {

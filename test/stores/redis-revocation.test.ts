@@ -1,11 +1,11 @@
 // Revocation under faults, on a real Redis: a subscriber whose connection silently goes dead (a TCP proxy
 // that stops forwarding), a SUBSCRIBE denied by ACL, a frozen server (SIGSTOP), updates that must reach the
 // other instance, a store shared by two Auth objects, and the connections a store opens (or must not).
-import { spawn } from 'node:child_process';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createAuth, generateKey, isAuthError, type Auth, type SigningKey } from 'latchkey';
 import { redisStore, type RedisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runToExit } from '../support/child.js';
 import { startProxy } from '../support/proxy.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 
@@ -243,23 +243,9 @@ describe.skipIf(!redisAvailable)('revocation under faults (single node)', () => 
   });
 
   it('client.quit() alone lets a process with a subscribed store exit', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/stores/fixtures/quit-exits.ts', String(server.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const started = Date.now();
-    const exit = await new Promise<number | string>((resolve) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve('still running after 10 s');
-      }, 10_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve(code ?? -1);
-      });
-    });
+    const { exit, output, ms } = await runToExit('test/stores/fixtures/quit-exits.ts', [server.port]);
     expect({ exit, output }).toMatchObject({ exit: 0 });
     expect(output).toContain('subscribed; quitting');
-    console.log(`client.quit(): the process exited ${Date.now() - started} ms after start`);
+    console.log(`client.quit(): the process exited ${ms} ms after start`);
   });
 });
