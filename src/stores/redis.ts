@@ -8,6 +8,8 @@ import { DELETE_BY_USER, LIST, LIST_IDS } from './redis-lua-user.js';
 import { checkPolicy, type PolicyReport } from './redis-policy.js';
 import { redisBroadcast } from './redis-subscriber.js';
 
+export type { PolicyReport } from './redis-policy.js';
+
 /**
  * Key layout, and why session ids carry a hash tag of their user.
  *
