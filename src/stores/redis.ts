@@ -18,14 +18,15 @@ export type { PolicyReport } from './redis-policy.js';
  * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
  * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
  *
- *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, rs, rp  PX = expiresAt - now
+ *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, rs, rp, ra   PX = expiresAt - now
  *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
  *   <prefix>revoked             pub/sub channel: ids of deleted records, `~c:` ids of changed ones, `~u:` a
  *                               user whose sessions all ended, `~h:` heartbeats (see redis-subscriber.ts)
  *
  * The activity fields (ls, ie, ex), the version (v) and the refresh state (rg generation, rt rotatedAt,
- * re refresh expiry, rs / rp retried flags) live beside the JSON so `touch` and `advanceRefresh` move them without rewriting the record: Lua's
- * cjson would turn `[]` into `{}` and round numbers, so scripts never decode the record. Scripts that
+ * re refresh expiry, rs / rp / ra the retried, previousRetried and unacknowledged flags) live beside the
+ * JSON so `touch` and `advanceRefresh` move them without rewriting the record: Lua's cjson would turn `[]`
+ * into `{}` and round numbers, so scripts never decode the record. Scripts that
  * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
  * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
  *
