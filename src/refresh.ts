@@ -53,11 +53,13 @@ export function newRefreshState(ctx: TokenContext, now: number, absoluteExpiresA
 }
 
 /** Outcome of presenting a refresh token. */
-export interface Rotation {
+export interface Rotation<P = never> {
   record: SessionRecord;
   refreshToken: string;
   /** True when this caller performed the rotation; false when it joined one within the grace window. */
   rotated: boolean;
+  /** What `prepare` made for the rotated record before the rotation was committed, when it ran. */
+  prepared?: P;
 }
 
 /** `advanceRefresh` for stores without it: get + compare-and-set update. */
@@ -77,8 +79,12 @@ async function advanceWithUpdate(ctx: TokenContext, sessionId: string, step: Ref
  * previous one within `reuseGrace` of the rotation gets the same new token; any other earlier
  * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
  * not verify is refused before the store is touched and changes nothing.
+ *
+ * With `prepare` (work on our side that may fail, such as the app's claims hook), the record is read
+ * first and `prepare` runs on the record as it will be after the step, before the step is committed:
+ * a failure there leaves the generation unspent, so the client's retry is never taken for a replay.
  */
-export async function rotate(ctx: TokenContext, presented: string): Promise<Rotation> {
+export async function rotate<P = never>(ctx: TokenContext, presented: string, prepare?: (next: SessionRecord) => Promise<P>): Promise<Rotation<P>> {
   const verified = await verifyRefreshToken(ctx, presented);
   if (!verified) throw new AuthError('token_invalid');
   const { sessionId, generation, key } = verified;
@@ -87,6 +93,12 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
   // A session's own idle timeout (signIn lifetime) is on its record; the store applies it (applyRefreshStep).
   const idle = ctx.options.idleTimeout;
   const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
+  let prepared: { value: P } | undefined;
+  if (prepare) {
+    const current = await ctx.io((s) => s.get(sessionId));
+    const next = current && applyRefreshStep(current, step);
+    if (next) prepared = { value: await prepare(next) };
+  }
   const outcome = ctx.store.advanceRefresh
     ? await ctx.io((s) => s.advanceRefresh!(sessionId, step))
     : await advanceWithUpdate(ctx, sessionId, step);
@@ -95,7 +107,7 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
   const state = outcome.record.refresh;
   if (outcome.advanced) {
     ctx.emit({ type: 'refresh', at: now, userId: record.userId, sessionId, generation: state.generation });
-    return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true };
+    return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true, ...(prepared && { prepared: prepared.value }) };
   }
   if (generation > state.generation) throw new AuthError('token_invalid');
   // A token of a family that `reauthenticate` ended: dead, but not a replay of the new family (no revocation).
