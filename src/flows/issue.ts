@@ -6,6 +6,7 @@ import { firstRefreshToken, newRefreshState } from '../refresh.js';
 import { absoluteOf, type RecordShape } from '../lifetime.js';
 import { activityAt, newSecret, newSessionId, toInfo } from '../sessions.js';
 import { RESERVED_CLAIMS } from '../tokens.js';
+import type { CreateOutcome } from '../stores/store.js';
 import type { AppClaims, SessionData, SessionMeta, SessionRecord } from '../types.js';
 
 /** The app's claims for a session from `accessToken.claims`, checked: an object without registered claims. */
@@ -71,10 +72,15 @@ async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, 
   return { record, secret };
 }
 
-/** Creates and stores a new session and returns its credentials. Signs first: a failing claims hook leaves nothing stored. */
-export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<SignInResult<boolean>> {
+/** Creates and stores a new session; returns its credentials and what the store's `create` reported. Signs first. */
+export async function storeSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<{ result: SignInResult<boolean>; outcome: CreateOutcome | void }> {
   const { record, secret } = await newRecord(ctx, tk, userId, data, meta, shape);
   const result = await issue(ctx, tk, record, secret);
-  await ctx.io((s) => s.create(record));
-  return result;
+  const outcome = await ctx.io((s) => s.create(record));
+  return { result, outcome };
+}
+
+/** Creates and stores a new session and returns its credentials. Signs first: a failing claims hook leaves nothing stored. */
+export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<SignInResult<boolean>> {
+  return (await storeSession(ctx, tk, userId, data, meta, shape)).result;
 }
