@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, t
 // jose's CryptoKey type resolves without the DOM lib, so apps type-check our .d.ts with lib ES20xx + @types/node.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { SECRET_HINT, stringSecretProblem } from './key-strings.js';
-import { hmacBytes, randomToken, sha256 } from './lib/crypto.js';
+import { hmacBytes, randomToken, safeEqual, sha256 } from './lib/crypto.js';
 
 /**
  * The signing algorithms latchkey accepts. `none` never is. `Ed25519` is RFC 9864's fully-specified name for
@@ -221,6 +221,15 @@ export async function exportKey(key: SigningKey): Promise<{ jwk: JWK; pem: strin
     .export({ format: 'pem', type: 'pkcs8' })
     .toString();
   return { jwk: { ...secret.privateJwk }, pem };
+}
+
+/** True when two keys verify the same signatures: the same kid, algorithm and key material (secrets compared in constant time). */
+export function sameKey(a: SigningKey, b: SigningKey): boolean {
+  if (a === b) return true;
+  if (a.kid !== b.kid || a.alg !== b.alg) return false;
+  const [sa, sb] = [material.get(a)?.secret, material.get(b)?.secret];
+  if (sa || sb) return !!sa && !!sb && safeEqual(Buffer.from(sa).toString('base64url'), Buffer.from(sb).toString('base64url'));
+  return JSON.stringify(a.publicJwk) === JSON.stringify(b.publicJwk);
 }
 
 /** The HMAC key a signing key contributes to refresh-token derivation (never leaves the process). */
