@@ -35,6 +35,6 @@ export async function refresh(tk: TokenContext, input: AuthRequest | { refreshTo
   const request = input as AuthRequest;
   const token = readCookie(request, tk.options.cookies.refreshName);
   if (token === undefined) throw new AuthError('credentials_missing');
-  checkCsrf(request, tk.options.trustedOrigins);
+  checkCsrf(request, tk.options);
   return refreshWith(tk, token);
 }
