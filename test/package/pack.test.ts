@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
@@ -282,7 +282,30 @@ describe('the packed tarball', () => {
     // npm publish builds first, so a stale dist/ is never published.
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.prepack).toBe('npm run build');
-    expect(packedFiles.filter((file) => /^(src|test|examples|bench)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
+    // examples/ and bench/ ship because the docs send readers there (runnable apps, results and the scripts behind
+    // them); sources and tests do not
+    expect(packedFiles.filter((file) => /^(src|test)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
+    expect(packedFiles).toEqual(expect.arrayContaining(['examples/express/server.mjs', 'examples/shared/setup.mjs', 'bench/RESULTS.md', 'bench/run.mjs']));
+  });
+
+  it('the shipped docs link only to files that ship, and name examples/ and bench/ files only when they ship', () => {
+    const missing: string[] = [];
+    const ships = (path: string): boolean => packedFiles.includes(path) || packedFiles.some((file) => file.startsWith(path.endsWith('/') ? path : `${path}/`));
+    for (const doc of packedFiles.filter((file) => file.endsWith('.md') && file !== 'CHANGELOG.md')) {
+      const lines = readFileSync(join(root, doc), 'utf8').split('\n');
+      lines.forEach((line, index) => {
+        for (const [, target] of line.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)) {
+          if (/^[a-z]+:/i.test(target!)) continue;
+          const path = posix.normalize(posix.join(posix.dirname(doc), target!));
+          if (!ships(path)) missing.push(`${doc}:${index + 1} links to ${target}`);
+        }
+        // a path mentioned in text: it ships, or the line says it stays in the repository
+        for (const [path] of line.matchAll(/(?<![\w./])(?:examples|bench)\/[\w./-]*/g)) {
+          if (!ships(path) && !/repository/.test(line)) missing.push(`${doc}:${index + 1} names ${path}`);
+        }
+      });
+    }
+    expect(missing).toEqual([]);
   });
 
   it('every documented subpath (adapter, express, fastify, koa, redis, store, testing, client) has its source and is published', () => {
