@@ -62,16 +62,35 @@ export interface Rotation<P = never> {
   prepared?: P;
 }
 
-/** `advanceRefresh` for stores without it: get + compare-and-set update. */
-async function advanceWithUpdate(ctx: TokenContext, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
+/** Work to do on the record as it will be after the step, before the step is committed (see `rotate`). */
+type Prepare<P> = ((next: SessionRecord) => Promise<P>) | undefined;
+
+/** A store's answer to a refresh step, with what `prepare` made for the rotated record when it ran. */
+type Advance<P> = (RefreshAdvance & { prepared?: { value: P } }) | null;
+
+/** `advanceRefresh` for stores without it: get, prepare, then compare-and-set update (no extra read). */
+async function advanceWithUpdate<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
   for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
     const record = await ctx.io((s) => s.get(sessionId));
     if (!record) return null;
     const next = applyRefreshStep(record, step);
     if (!next) return { advanced: false, record };
-    if (await ctx.io((s) => s.update(next, record.version))) return { advanced: true, record: next };
+    const prepared = prepare && { value: await prepare(next) };
+    if (await ctx.io((s) => s.update(next, record.version))) return { advanced: true, record: next, ...(prepared && { prepared }) };
   }
   throw new AuthError('session_conflict');
+}
+
+/** The store's one-call `advanceRefresh`; with `prepare`, the record is read first so `prepare` runs before the commit. */
+async function advanceAtomically<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
+  let prepared: { value: P } | undefined;
+  if (prepare) {
+    const current = await ctx.io((s) => s.get(sessionId));
+    const next = current && applyRefreshStep(current, step);
+    if (next) prepared = { value: await prepare(next) };
+  }
+  const outcome = await ctx.io((s) => s.advanceRefresh!(sessionId, step));
+  return outcome && prepared ? { ...outcome, prepared } : outcome;
 }
 
 /**
@@ -80,9 +99,9 @@ async function advanceWithUpdate(ctx: TokenContext, sessionId: string, step: Ref
  * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
  * not verify is refused before the store is touched and changes nothing.
  *
- * With `prepare` (work on our side that may fail, such as the app's claims hook), the record is read
- * first and `prepare` runs on the record as it will be after the step, before the step is committed:
- * a failure there leaves the generation unspent, so the client's retry is never taken for a replay.
+ * With `prepare` (work on our side that may fail, such as the app's claims hook), `prepare` runs on the
+ * record as it will be after the step, before the step is committed (stores with `advanceRefresh` pay one
+ * read for it): a failure there leaves the generation unspent, so the client's retry is never taken for a replay.
  */
 export async function rotate<P = never>(ctx: TokenContext, presented: string, prepare?: (next: SessionRecord) => Promise<P>): Promise<Rotation<P>> {
   const verified = await verifyRefreshToken(ctx, presented);
@@ -93,16 +112,9 @@ export async function rotate<P = never>(ctx: TokenContext, presented: string, pr
   // A session's own idle timeout (signIn lifetime) is on its record; the store applies it (applyRefreshStep).
   const idle = ctx.options.idleTimeout;
   const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
-  let prepared: { value: P } | undefined;
-  if (prepare) {
-    const current = await ctx.io((s) => s.get(sessionId));
-    const next = current && applyRefreshStep(current, step);
-    if (next) prepared = { value: await prepare(next) };
-  }
-  const outcome = ctx.store.advanceRefresh
-    ? await ctx.io((s) => s.advanceRefresh!(sessionId, step))
-    : await advanceWithUpdate(ctx, sessionId, step);
+  const outcome = ctx.store.advanceRefresh ? await advanceAtomically(ctx, sessionId, step, prepare) : await advanceWithUpdate(ctx, sessionId, step, prepare);
   if (!outcome?.record.refresh) throw new AuthError('session_invalid');
+  const prepared = outcome.prepared;
   const { record } = outcome;
   const state = outcome.record.refresh;
   if (outcome.advanced) {

@@ -250,7 +250,10 @@ describe('refresh lifetimes', () => {
 });
 
 describe('a failure on our side during refresh', () => {
-  it('a claims hook that fails once does not count as a use: the retry 10 s later rotates, no theft alarm', async () => {
+  it.each([
+    ['one-call advanceRefresh (memory store)', false],
+    ['get + compare-and-set update (a store without advanceRefresh)', true],
+  ])('a claims hook that fails once does not count as a use: the retry 10 s later rotates, no theft alarm (%s)', async (_name, plain) => {
     const clock = testClock();
     const events: AuthEvent[] = [];
     let failNext = false;
@@ -259,6 +262,7 @@ describe('a failure on our side during refresh', () => {
       issuer: ISSUER,
       audience: AUDIENCE,
       now: clock.now,
+      ...(plain ? { store: spyStore(clock.now) } : {}),
       onEvent: (event) => void events.push(event),
       accessToken: {
         claims: async () => {
