@@ -92,3 +92,35 @@ describe('CSRF checks on cookie-authenticated requests', () => {
     await expect(auth.resolve(request('POST', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }))).rejects.toMatchObject({ code: 'csrf_rejected' });
   });
 });
+
+describe('login CSRF: signIn with the request runs the same check', () => {
+  const post = (headers: Record<string, string>) => ({ method: 'POST', headers: { host: 'api.example.com', ...headers } });
+
+  it('refuses a cross-site sign-in form (403 csrf_rejected) before anything is stored', async () => {
+    const auth = createAuth({ csrf: { trustedOrigins: ['https://app.example.com'] } });
+    for (const headers of <Record<string, string>[]>[
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example' },
+      { origin: 'http://api.example.com' },
+      { origin: 'null' },
+    ]) {
+      const error = await authFailure(auth.signIn({ userId: 'victim-login', request: post(headers) }));
+      expect(error, JSON.stringify(headers)).toMatchObject({ code: 'csrf_rejected', status: 403 });
+    }
+    await expect(auth.sessions.list('victim-login')).resolves.toEqual([]);
+  });
+
+  it('lets same-origin, same-site, trusted and non-browser sign-ins through, and no request means no check', async () => {
+    const auth = createAuth({ csrf: { trustedOrigins: ['https://app.example.com'] } });
+    for (const headers of <Record<string, string>[]>[
+      { origin: 'https://api.example.com', 'sec-fetch-site': 'same-origin' },
+      { origin: 'https://api.example.com' },
+      { origin: 'https://blog.example.com', 'sec-fetch-site': 'same-site' },
+      { origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' },
+      {},
+    ]) {
+      await expect(auth.signIn({ userId: 'u1', request: post(headers) }), JSON.stringify(headers)).resolves.toMatchObject({ session: { userId: 'u1' } });
+    }
+    await expect(auth.signIn({ userId: 'u1' })).resolves.toMatchObject({ session: { userId: 'u1' } });
+  });
+});

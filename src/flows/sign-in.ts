@@ -1,6 +1,7 @@
 // Sign-in and elevation: each creates a new session record (never reuses one).
 import type { SignInInput, SignInResult } from '../auth-api.js';
 import type { Context, TokenContext } from '../context.js';
+import { checkCsrf } from '../csrf.js';
 import { AuthError } from '../errors.js';
 import { checkData, checkUserId } from '../input.js';
 import { checkAMR, resolveLifetime, type RecordShape } from '../lifetime.js';
@@ -9,9 +10,10 @@ import { isSessionId } from '../stores/kit.js';
 import type { SessionData } from '../types.js';
 import { createSession, storeSession } from './issue.js';
 
-/** Creates a new session for `input.userId` and issues its credentials; emits `sign_in`. */
+/** Creates a new session for `input.userId` and issues its credentials (CSRF-checked when `input.request` is given); emits `sign_in`. */
 export async function signIn(ctx: Context, tk: TokenContext | null, input: SignInInput): Promise<SignInResult<boolean>> {
   checkUserId(input?.userId, 'signIn');
+  if (input.request !== undefined) checkCsrf(input.request, ctx.options);
   const data = (input.data ?? {}) as SessionData;
   checkData(data);
   const meta = cleanMeta(input.meta);
