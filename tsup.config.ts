@@ -80,8 +80,11 @@ export default defineConfig((flags) => {
   // can delete files another config has already written (the CLI, or the CJS build's .d.cts).
   if (!flags.watch) rmSync('dist', { recursive: true, force: true });
   // `tsup --env.LATCHKEY_JS_ONLY 1` (npm run demo): the ESM JavaScript only (esbuild alone, no rollup tree-shaking),
-  // no declarations, no CJS, no CLI: the first page in about 2 s instead of 26-86 s.
-  if (flags.env?.LATCHKEY_JS_ONLY) return [{ ...shared, format: ['esm'], dts: false, sourcemap: false, treeshake: false }];
+  // no declarations, no CJS, no CLI; the browser client too, as the example pages serve it. First page in seconds.
+  if (flags.env?.LATCHKEY_JS_ONLY) {
+    const js: Options = { format: ['esm'], dts: false, sourcemap: false, treeshake: false };
+    return [{ ...shared, ...js }, ...(existsSync(CLIENT_ENTRY) ? [{ ...client, ...js }] : [])];
+  }
   return [
     { ...shared, format: ['esm'], onSuccess: async () => writeCommonJSEntries() },
     { ...shared, format: ['cjs'], dts: { only: true } },
