@@ -71,7 +71,15 @@ const client: Options = {
  */
 function writeCommonJSEntries(): void {
   for (const name of Object.keys(entry)) {
-    writeFileSync(`dist/${name}.cjs`, `'use strict';\n// CommonJS entry: the ESM build, loaded with require(esm) (Node ^20.19 || >=22.12), so both share one copy.\nmodule.exports = require('./${name}.js');\n`);
+    // The export names, from the ESM build's closing `export { a, b as c }`, spelled so that Node's CJS lexer
+    // finds them: an ESM file that imports this .cjs (by path or through require.resolve) gets named exports.
+    const built = readFileSync(`dist/${name}.js`, 'utf8');
+    const names = [...built.matchAll(/export\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(',').map((part) => part.trim().split(/\s+as\s+/).pop()!).filter(Boolean));
+    writeFileSync(
+      `dist/${name}.cjs`,
+      `'use strict';\n// CommonJS entry: the ESM build, loaded with require(esm) (Node ^20.19 || >=22.12), so both share one copy.\n` +
+        `module.exports = require('./${name}.js');\n0 && (module.exports = { ${names.join(', ')} });\n`,
+    );
   }
 }
 
