@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { defineConfig, type Options } from 'tsup';
 
@@ -63,14 +63,39 @@ const client: Options = {
   },
 };
 
+/**
+ * The CommonJS entries re-export the ESM build through require(esm), which every Node in `engines` has on by
+ * default (^20.19 || >=22.12). So a process that both requires and imports latchkey holds one copy of the core:
+ * one jose (the dependency, updated by the app, never a bundled copy), one key registry (a key made through
+ * either entry works with the other), one AuthError class. Only the .d.cts declarations are built for CJS.
+ */
+function writeCommonJSEntries(): void {
+  for (const name of Object.keys(entry)) {
+    // The export names, from the ESM build's closing `export { a, b as c }`, spelled so that Node's CJS lexer
+    // finds them: an ESM file that imports this .cjs (by path or through require.resolve) gets named exports.
+    const built = readFileSync(`dist/${name}.js`, 'utf8');
+    const names = [...built.matchAll(/export\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(',').map((part) => part.trim().split(/\s+as\s+/).pop()!).filter(Boolean));
+    writeFileSync(
+      `dist/${name}.cjs`,
+      `'use strict';\n// CommonJS entry: the ESM build, loaded with require(esm) (Node ^20.19 || >=22.12), so both share one copy.\n` +
+        `module.exports = require('./${name}.js');\n0 && (module.exports = { ${names.join(', ')} });\n`,
+    );
+  }
+}
+
 export default defineConfig((flags) => {
   // One clean before every build starts: tsup runs the configs below in parallel, and a per-config `clean`
   // can delete files another config has already written (the CLI, or the CJS build's .d.cts).
   if (!flags.watch) rmSync('dist', { recursive: true, force: true });
+  // `tsup --env.LATCHKEY_JS_ONLY 1` (npm run demo): the ESM JavaScript only (esbuild alone, no rollup tree-shaking),
+  // no declarations, no CJS, no CLI; the browser client too, as the example pages serve it. First page in seconds.
+  if (flags.env?.LATCHKEY_JS_ONLY) {
+    const js: Options = { format: ['esm'], dts: false, sourcemap: false, treeshake: false };
+    return [{ ...shared, ...js }, ...(existsSync(CLIENT_ENTRY) ? [{ ...client, ...js }] : [])];
+  }
   return [
-    { ...shared, format: ['esm'] },
-    // jose is ESM-only; bundling it into the CJS build lets require('latchkey') work without require(esm).
-    { ...shared, format: ['cjs'], noExternal: ['jose'] },
+    { ...shared, format: ['esm'], onSuccess: async () => writeCommonJSEntries() },
+    { ...shared, format: ['cjs'], dts: { only: true } },
     ...(existsSync('src/cli.ts') ? [cli] : []),
     ...(existsSync(CLIENT_ENTRY) ? [client] : []),
   ];

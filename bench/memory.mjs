@@ -18,11 +18,11 @@ const { createAuth, generateKey, memoryStore } = await import('../dist/index.js'
 const MAX = Number(process.env.BENCH_MEMORY_MAX ?? 1_000_000);
 const CYCLES = Number(process.env.BENCH_MEMORY_CYCLES ?? 10);
 const CYCLE_N = Number(process.env.BENCH_MEMORY_CYCLE_N ?? Math.min(MAX, 250_000));
-const SWEEP_MS = 100;
+const SWEEP_MS = 100; // memoryStore takes a Duration: '100ms'
 
 let clock = Date.now();
 const now = () => clock;
-const store = memoryStore({ maxEntries: MAX * 2, now, sweepInterval: SWEEP_MS });
+const store = memoryStore({ maxEntries: MAX * 2, now, sweepInterval: `${SWEEP_MS}ms` });
 const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.example.com', audience: 'web', store, now });
 const signedIn = await auth.signIn({
   userId: 'user-0',

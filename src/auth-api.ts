@@ -13,6 +13,12 @@ export interface SignInInput {
   lifetime?: SessionLifetime;
   /** How the user authenticated (RFC 8176, e.g. `['pwd', 'otp']`): on the record, the context and the token. */
   amr?: string[];
+  /**
+   * The sign-in request (method and headers). When given, sign-in gets the CSRF check cookie-authenticated
+   * requests get (login CSRF: a cross-site form must not sign the browser in to the attacker's account).
+   * Every adapter passes it.
+   */
+  request?: AuthRequest;
 }
 
 /** Options of `reauthenticate`. */

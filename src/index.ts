@@ -27,6 +27,7 @@ export type {
   RefreshState,
   Register,
   RegisteredClaims,
+  RegisteredTokens,
   SessionData,
   SessionInfo,
   SessionMeta,

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, type KeyObject } from 'node:crypto';
 // jose's CryptoKey type resolves without the DOM lib, so apps type-check our .d.ts with lib ES20xx + @types/node.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { hmacBytes, randomToken, sha256 } from './lib/crypto.js';
+import { SECRET_HINT, stringSecretProblem } from './key-strings.js';
+import { hmacBytes, randomToken, safeEqual, sha256 } from './lib/crypto.js';
 
 /**
  * The signing algorithms latchkey accepts. `none` never is. `Ed25519` is RFC 9864's fully-specified name for
@@ -28,7 +29,10 @@ export interface SigningKey {
   readonly publicJwk: JWK | null;
 }
 
-/** What `createAuth({ keys })` accepts: an imported key, a JWK, a PEM string, or an HS256 secret (32+ bytes). */
+/**
+ * What `createAuth({ keys })` accepts: an imported key, a JWK object, a PEM string, or an HS256 secret as
+ * 32+ bytes. A string is only ever a PEM: a string secret needs `importKey(secret, { alg: 'HS256' })`.
+ */
 export type KeyInput = SigningKey | JWK | string | Uint8Array;
 
 /** Options for `importKey` and `generateKey`. */
@@ -95,13 +99,19 @@ function secretBytes(input: string | Uint8Array, where: string): Uint8Array {
   return bytes;
 }
 
+/** A string that is not a PEM: an HS256 secret only when asked for explicitly and not shaped like JSON or a public key. */
+function checkStringSecret(input: string, alg: SigningAlgorithm | undefined, where: string): void {
+  const problem = stringSecretProblem(input);
+  if (alg === 'HS256' && problem === null) return void secretBytes(input, where);
+  if (alg === 'HS256') fail(`${where}: refused as an HS256 secret: ${problem}.`);
+  fail(`${where}: a string key is read only as a PEM, never silently as an HS256 secret${problem ? ` (${problem})` : ''}; for an HS256 secret, ${SECRET_HINT}.`);
+}
+
 /** Checks a key input without importing it, so `createAuth` can fail fast with a clear message. */
-export function checkKeyInput(input: KeyInput, where: string): void {
+export function checkKeyInput(input: KeyInput, where: string, alg?: SigningAlgorithm): void {
   if (isSigningKey(input)) return;
   if (input instanceof Uint8Array) return void secretBytes(input, where);
-  if (typeof input === 'string') {
-    if (!input.includes('-----BEGIN')) return void secretBytes(input, where);
-  }
+  if (typeof input === 'string' && !input.includes('-----BEGIN')) return checkStringSecret(input, alg, where);
   // A PEM gets the same checks as the JWK it converts to (an RSA-1024 PEM would otherwise fail every sign-in).
   const parsed = typeof input === 'string' ? pemToJWK(input, where) : input;
   if (typeof parsed === 'object' && parsed !== null && typeof (parsed as JWK).kty === 'string') {
@@ -162,15 +172,17 @@ async function importAsymmetric(jwk: JWK, alg: SigningAlgorithm, kid: string | u
 }
 
 /**
- * Imports a key once into CryptoKeys: a JWK, a PEM (PKCS#8 private or SPKI public) or an HS256 secret.
- * The algorithm is pinned from the key material; `alg: none` and short secrets are refused.
+ * Imports a key once into CryptoKeys: a JWK, a PEM (PKCS#8 private or SPKI public) or an HS256 secret (bytes,
+ * or a string with `{ alg: 'HS256' }`). The algorithm is pinned from the key material; `alg: none`, short
+ * secrets, and strings shaped like JSON or a public key offered as a secret are refused.
  * @example
  * const key = await importKey(JSON.parse(process.env.LATCHKEY_JWK!));
+ * const shared = await importKey(process.env.HS256_SECRET!, { alg: 'HS256' });
  */
 export async function importKey(input: KeyInput, options: KeyOptions = {}): Promise<SigningKey> {
   const where = 'importKey';
   if (isSigningKey(input)) return input;
-  checkKeyInput(input, where);
+  checkKeyInput(input, where, options.alg);
   if (input instanceof Uint8Array) return importSecret(input, options.kid);
   if (typeof input === 'string') {
     if (!input.includes('-----BEGIN')) return importSecret(secretBytes(input, where), options.kid);
@@ -209,6 +221,15 @@ export async function exportKey(key: SigningKey): Promise<{ jwk: JWK; pem: strin
     .export({ format: 'pem', type: 'pkcs8' })
     .toString();
   return { jwk: { ...secret.privateJwk }, pem };
+}
+
+/** True when two keys verify the same signatures: the same kid, algorithm and key material (secrets compared in constant time). */
+export function sameKey(a: SigningKey, b: SigningKey): boolean {
+  if (a === b) return true;
+  if (a.kid !== b.kid || a.alg !== b.alg) return false;
+  const [sa, sb] = [material.get(a)?.secret, material.get(b)?.secret];
+  if (sa || sb) return !!sa && !!sb && safeEqual(Buffer.from(sa).toString('base64url'), Buffer.from(sb).toString('base64url'));
+  return JSON.stringify(a.publicJwk) === JSON.stringify(b.publicJwk);
 }
 
 /** The HMAC key a signing key contributes to refresh-token derivation (never leaves the process). */

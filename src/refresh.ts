@@ -53,28 +53,49 @@ export function newRefreshState(ctx: TokenContext, now: number, absoluteExpiresA
 }
 
 /** Outcome of presenting a refresh token. */
-export interface Rotation {
+export interface Rotation<P = never> {
   record: SessionRecord;
   refreshToken: string;
   /** True when this caller performed the rotation; false when it joined one within the grace window. */
   rotated: boolean;
+  /** What `prepare` made for the rotated record before the rotation was committed, when it ran. */
+  prepared?: P;
 }
 
-/** `advanceRefresh` for stores without it: get + compare-and-set update. */
-async function advanceWithUpdate(ctx: TokenContext, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
+/** Work to do on the record as it will be after the step, before the step is committed (see `rotate`). */
+type Prepare<P> = ((next: SessionRecord) => Promise<P>) | undefined;
+
+/** A store's answer to a refresh step, with what `prepare` made for the rotated record when it ran. */
+type Advance<P> = (RefreshAdvance & { prepared?: { value: P } }) | null;
+
+/** `advanceRefresh` for stores without it: get, prepare, then compare-and-set update (no extra read). */
+async function advanceWithUpdate<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
   for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
     const record = await ctx.io((s) => s.get(sessionId));
     if (!record) return null;
     const next = applyRefreshStep(record, step);
     if (!next) return { advanced: false, record };
-    if (await ctx.io((s) => s.update(next, record.version))) return { advanced: true, record: next };
+    const prepared = prepare && { value: await prepare(next) };
+    if (await ctx.io((s) => s.update(next, record.version))) return { advanced: true, record: next, ...(prepared && { prepared }) };
   }
   throw new AuthError('session_conflict');
 }
 
-/** One refresh step in the store: `advanceRefresh` in one call, or get + compare-and-set. */
+/** One refresh step in the store, nothing to prepare: `advanceRefresh` in one call, or get + compare-and-set. */
 function advance(ctx: TokenContext, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
-  return ctx.store.advanceRefresh ? ctx.io((s) => s.advanceRefresh!(sessionId, step)) : advanceWithUpdate(ctx, sessionId, step);
+  return ctx.store.advanceRefresh ? ctx.io((s) => s.advanceRefresh!(sessionId, step)) : advanceWithUpdate(ctx, sessionId, step, undefined);
+}
+
+/** The store's one-call `advanceRefresh`; with `prepare`, the record is read first so `prepare` runs before the commit. */
+async function advanceAtomically<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
+  let prepared: { value: P } | undefined;
+  if (prepare) {
+    const current = await ctx.io((s) => s.get(sessionId));
+    const next = current && applyRefreshStep(current, step);
+    if (next) prepared = { value: await prepare(next) };
+  }
+  const outcome = await ctx.io((s) => s.advanceRefresh!(sessionId, step));
+  return outcome && prepared ? { ...outcome, prepared } : outcome;
 }
 
 /**
@@ -83,8 +104,12 @@ function advance(ctx: TokenContext, sessionId: string, step: RefreshStep): Promi
  * retry when the rotation's answer was lost (`unacknowledged`, see `applyRefreshStep`); any other earlier
  * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
  * not verify is refused before the store is touched and changes nothing.
+ *
+ * With `prepare` (work on our side that may fail, such as the app's claims hook), `prepare` runs on the
+ * record as it will be after the step, before the step is committed (stores with `advanceRefresh` pay one
+ * read for it): a failure there leaves the generation unspent, so the client's retry is never taken for a replay.
  */
-export async function rotate(ctx: TokenContext, presented: string): Promise<Rotation> {
+export async function rotate<P = never>(ctx: TokenContext, presented: string, prepare?: (next: SessionRecord) => Promise<P>): Promise<Rotation<P>> {
   const verified = await verifyRefreshToken(ctx, presented);
   if (!verified) throw new AuthError('token_invalid');
   const { sessionId, generation, key } = verified;
@@ -93,13 +118,14 @@ export async function rotate(ctx: TokenContext, presented: string): Promise<Rota
   // A session's own idle timeout (signIn lifetime) is on its record; the store applies it (applyRefreshStep).
   const idle = ctx.options.idleTimeout;
   const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
-  const outcome = await advance(ctx, sessionId, step);
+  const outcome = ctx.store.advanceRefresh ? await advanceAtomically(ctx, sessionId, step, prepare) : await advanceWithUpdate(ctx, sessionId, step, prepare);
   if (!outcome?.record.refresh) throw new AuthError('session_invalid');
+  const prepared = outcome.prepared;
   const { record } = outcome;
   const state = outcome.record.refresh;
   if (outcome.advanced) {
     ctx.emit({ type: 'refresh', at: now, userId: record.userId, sessionId, generation: state.generation });
-    return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true };
+    return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true, ...(prepared && { prepared: prepared.value }) };
   }
   if (generation > state.generation) throw new AuthError('token_invalid');
   // A token of a family that `reauthenticate` ended: dead, but not a replay of the new family (no revocation).

@@ -1,7 +1,7 @@
 // The one file that signs and verifies JWTs; jose's errors are wrapped here and nowhere else.
-import { decodeJwt, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { decodeJwt, errors, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { AuthError } from './errors.js';
-import { importKey, refreshKeyOf, type KeyInput, type SigningKey } from './keys.js';
+import { importKey, refreshKeyOf, sameKey, type KeyInput, type SigningKey } from './keys.js';
 import { LRU } from './lib/lru.js';
 import { randomToken } from './lib/crypto.js';
 import type { ResolvedOptions } from './options.js';
@@ -26,6 +26,12 @@ interface CachedToken {
   claims: AccessTokenClaims;
   exp: number;
   nbf: number | undefined;
+}
+
+/** A header value for a diagnostic message: JSON-quoted and cut to 64 characters (a kid or alg is public, never secret). */
+function quote(value: unknown): string {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
 
 /** Signs and verifies access tokens with keys imported once; keeps a bounded verified-token cache. */
@@ -134,8 +140,9 @@ export class TokenService {
   async #verifyAt(token: string, nowMs: number): Promise<AccessTokenClaims> {
     await this.#keys;
     let payload: JWTPayload;
+    let used: SigningKey | undefined;
     try {
-      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => this.#keyFor(header), {
+      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => (used = this.#keyFor(header)).verifyKey, {
         algorithms: this.#algorithms,
         issuer: this.#config.issuer,
         audience: this.#config.audience,
@@ -147,6 +154,11 @@ export class TokenService {
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new AuthError('token_expired', undefined, { cause: error });
       throw new AuthError('token_invalid', undefined, { cause: error });
+    }
+    // setKeys may have retired the key while the signature was being checked: its tokens are refused at once.
+    const current = used && this.#byKid.get(used.kid);
+    if (!used || !current || !sameKey(used, current)) {
+      throw new AuthError('token_invalid', undefined, { cause: new errors.JWKSNoMatchingKey(`the key with kid ${quote(used?.kid)} was removed by setKeys while the token was being verified`) });
     }
     if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
       throw new AuthError('token_invalid');
@@ -175,11 +187,12 @@ export class TokenService {
     return this.#verifyAt(token, iat * 1000);
   }
 
-  #keyFor(header: JWTHeaderParameters): CryptoKey {
+  #keyFor(header: JWTHeaderParameters): SigningKey {
     const key = typeof header.kid === 'string' ? this.#byKid.get(header.kid) : undefined;
+    if (!key) throw new errors.JWKSNoMatchingKey(`no configured key has the kid ${quote(header.kid)}`);
     // The algorithm comes from our key, never from the token: a kid naming an EdDSA key verifies only EdDSA.
-    if (!key || header.alg !== key.alg) throw new AuthError('token_invalid');
-    return key.verifyKey;
+    if (header.alg !== key.alg) throw new errors.JOSEAlgNotAllowed(`the key with kid ${quote(key.kid)} verifies ${key.alg}, not ${quote(header.alg)}`);
+    return key;
   }
 
   #checkTimes(exp: number, nbf: number | undefined, nowMs: number): void {

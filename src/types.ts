@@ -1,9 +1,11 @@
 /**
  * Augment this interface once to type session data and access-token claims everywhere:
- * the core, `req.auth` (Express), `request.auth` (Fastify) and `ctx.state.auth` (Koa).
+ * the core, `req.auth` (Express), `request.auth` (Fastify) and `ctx.state.auth` (Koa). `tokens: true`
+ * (or `false`) says whether the app's Auth issues tokens, for the Fastify plugin, whose reply decorations
+ * cannot see the Auth it was registered with (`reply.signIn` then returns `accessToken: string`).
  * @example
  * declare module 'latchkey' {
- *   interface Register { data: { role: 'admin' | 'user' }; claims: { role: string } }
+ *   interface Register { data: { role: 'admin' | 'user' }; claims: { role: string }; tokens: true }
  * }
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
@@ -11,6 +13,9 @@ export interface Register {}
 
 /** A JSON value: what session data may hold (it round-trips through the store as JSON). */
 export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
+
+/** Whether the app's Auth issues tokens: `Register['tokens']` when declared, otherwise `boolean` (either). */
+export type RegisteredTokens = Register extends { tokens: infer T extends boolean } ? T : boolean;
 
 /** The session data type: `Register['data']` when declared, otherwise a JSON object. */
 export type SessionData = Register extends { data: infer D } ? D : Record<string, unknown>;

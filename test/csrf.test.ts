@@ -43,6 +43,26 @@ describe('CSRF checks on cookie-authenticated requests', () => {
     await expect(auth.authenticate(request('POST', { origin: 'https://api.example.com' }))).resolves.toMatchObject({ userId: 'u1' });
   });
 
+  it('compares the scheme too: with Secure cookies an http:// Origin naming our host is refused without Sec-Fetch-Site', async () => {
+    const { auth, request } = await setup();
+    expect((await authFailure(auth.authenticate(request('POST', { origin: 'http://api.example.com' })))).code).toBe('csrf_rejected');
+    expect((await authFailure(auth.authenticate(request('POST', { origin: 'http://API.example.com' })))).code).toBe('csrf_rejected');
+    await expect(auth.authenticate(request('POST', { origin: 'https://api.example.com' }))).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('without Secure cookies both http:// and https:// count as the own origin; loopback http always does', async () => {
+    const plain = createAuth({ cookies: { secure: false } });
+    const { sessionToken } = await plain.signIn({ userId: 'u1' });
+    const post = (origin: string, host = 'api.example.com') => ({ method: 'POST', headers: { cookie: `latchkey.session=${sessionToken}`, host, origin } });
+    await expect(plain.authenticate(post('http://api.example.com'))).resolves.toMatchObject({ userId: 'u1' });
+    await expect(plain.authenticate(post('https://api.example.com'))).resolves.toMatchObject({ userId: 'u1' });
+    expect((await authFailure(plain.authenticate(post('http://evil.example')))).code).toBe('csrf_rejected');
+    const { auth, request } = await setup();
+    for (const host of ['localhost:3000', '127.0.0.1:3000', '[::1]:3000', 'app.localhost:3000']) {
+      await expect(auth.authenticate(request('POST', { origin: `http://${host}`, host }))).resolves.toMatchObject({ userId: 'u1' });
+    }
+  });
+
   it('allows a trusted origin, case-insensitively', async () => {
     const { auth, request } = await setup();
     await expect(auth.authenticate(request('POST', { origin: 'https://APP.example.com', 'sec-fetch-site': 'same-site' }))).resolves.toMatchObject({ userId: 'u1' });
@@ -70,5 +90,37 @@ describe('CSRF checks on cookie-authenticated requests', () => {
   it('a refused CSRF check reads as an error, not as signed-out, through resolve()', async () => {
     const { auth, request } = await setup();
     await expect(auth.resolve(request('POST', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }))).rejects.toMatchObject({ code: 'csrf_rejected' });
+  });
+});
+
+describe('login CSRF: signIn with the request runs the same check', () => {
+  const post = (headers: Record<string, string>) => ({ method: 'POST', headers: { host: 'api.example.com', ...headers } });
+
+  it('refuses a cross-site sign-in form (403 csrf_rejected) before anything is stored', async () => {
+    const auth = createAuth({ csrf: { trustedOrigins: ['https://app.example.com'] } });
+    for (const headers of <Record<string, string>[]>[
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example' },
+      { origin: 'http://api.example.com' },
+      { origin: 'null' },
+    ]) {
+      const error = await authFailure(auth.signIn({ userId: 'victim-login', request: post(headers) }));
+      expect(error, JSON.stringify(headers)).toMatchObject({ code: 'csrf_rejected', status: 403 });
+    }
+    await expect(auth.sessions.list('victim-login')).resolves.toEqual([]);
+  });
+
+  it('lets same-origin, same-site, trusted and non-browser sign-ins through, and no request means no check', async () => {
+    const auth = createAuth({ csrf: { trustedOrigins: ['https://app.example.com'] } });
+    for (const headers of <Record<string, string>[]>[
+      { origin: 'https://api.example.com', 'sec-fetch-site': 'same-origin' },
+      { origin: 'https://api.example.com' },
+      { origin: 'https://blog.example.com', 'sec-fetch-site': 'same-site' },
+      { origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' },
+      {},
+    ]) {
+      await expect(auth.signIn({ userId: 'u1', request: post(headers) }), JSON.stringify(headers)).resolves.toMatchObject({ session: { userId: 'u1' } });
+    }
+    await expect(auth.signIn({ userId: 'u1' })).resolves.toMatchObject({ session: { userId: 'u1' } });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuth, generateKey, parseDuration, type AuthOptions } from 'latchkey';
 import { AUDIENCE, ISSUER } from './support/core.js';
 
-const secret = 'a'.repeat(32);
+const secret = new TextEncoder().encode('a'.repeat(32));
 const tokenOptions = { keys: [secret], issuer: ISSUER, audience: AUDIENCE };
 
 function refused(options: unknown): string {
@@ -21,7 +21,7 @@ describe('createAuth option validation', () => {
   });
 
   it('refuses an HS256 secret shorter than 32 bytes and says how to make one', () => {
-    const message = refused({ ...tokenOptions, keys: ['too-short-secret'] });
+    const message = refused({ ...tokenOptions, keys: [new TextEncoder().encode('too-short-secret')] });
     expect(message).toMatch(/keys\[0\].*at least 32 bytes \(got 16\)/);
     expect(message).toMatch(/generateKey\('HS256'\)/);
     expect(message).not.toContain('too-short-secret');

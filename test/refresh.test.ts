@@ -248,3 +248,56 @@ describe('refresh lifetimes', () => {
     await expect(auth.refresh({ refreshToken: first.refreshToken })).resolves.toMatchObject({ session: { id: first.session.id } });
   });
 });
+
+describe('a failure on our side during refresh', () => {
+  it.each([
+    ['one-call advanceRefresh (memory store)', false],
+    ['get + compare-and-set update (a store without advanceRefresh)', true],
+  ])('a claims hook that fails once does not count as a use: the retry 10 s later rotates, no theft alarm (%s)', async (_name, plain) => {
+    const clock = testClock();
+    const events: AuthEvent[] = [];
+    let failNext = false;
+    const auth = createAuth({
+      keys: [await generateKey('EdDSA')],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: clock.now,
+      ...(plain ? { store: spyStore(clock.now) } : {}),
+      onEvent: (event) => void events.push(event),
+      accessToken: {
+        claims: async () => {
+          if (failNext) {
+            failNext = false;
+            throw new Error('roles database timed out');
+          }
+          return { role: 'reader' };
+        },
+      },
+    });
+    const first = await auth.signIn({ userId: 'u1' });
+    failNext = true;
+    await expect(auth.refresh({ refreshToken: first.refreshToken })).rejects.toThrow('roles database timed out');
+    clock.advance(10 * SECOND + 1);
+    const next = await auth.refresh({ refreshToken: first.refreshToken });
+    expect(generation(next.refreshToken)).toBe(1);
+    await expect(auth.verifyAccessToken(next.accessToken)).resolves.toMatchObject({ role: 'reader', sid: first.session.id });
+    expect(events.map((e) => e.type)).toEqual(['sign_in', 'refresh']);
+  });
+
+  it('the claims hook sees the session as it will be after the rotation', async () => {
+    const clock = testClock();
+    const seen: number[] = [];
+    const auth = createAuth({
+      keys: [await generateKey('EdDSA')],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: clock.now,
+      session: { idleTimeout: '30m' },
+      accessToken: { claims: (session) => (seen.push(session.lastSeenAt), {}) },
+    });
+    const first = await auth.signIn({ userId: 'u1' });
+    clock.advance(MINUTE);
+    await auth.refresh({ refreshToken: first.refreshToken });
+    expect(seen).toEqual([clock.now() - MINUTE, clock.now()]);
+  });
+});

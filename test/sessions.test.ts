@@ -80,6 +80,29 @@ describe('session cookies', () => {
     await expect(auth.signIn({ userId: 'u', data: { big: 'x'.repeat(70_000) } })).rejects.toThrow(/keep it under/);
   });
 
+  it('counts the 64 KB session data limit in UTF-8 bytes, as stored: 60,000 euro signs (180 KB) are refused', async () => {
+    const { auth } = cookieAuth();
+    await expect(auth.signIn({ userId: 'u', data: { note: '€'.repeat(60_000) } })).rejects.toThrow(/session data is 180\d{3} bytes of UTF-8; keep it under 65536/);
+    await expect(auth.signIn({ userId: 'u', data: { note: '€'.repeat(21_000) } })).resolves.toBeTruthy();
+    const { session } = await auth.signIn({ userId: 'u' });
+    await expect(auth.sessions.update(session.id, { note: '€'.repeat(22_000) })).rejects.toThrow(/bytes of UTF-8/);
+    await expect(auth.elevate(session.id, { data: { note: '€'.repeat(22_000) } })).rejects.toThrow(/bytes of UTF-8/);
+  });
+
+  it('refuses user ids that are not well-formed UTF-16 (lone surrogates), which would collide once stored as UTF-8', async () => {
+    const { auth } = cookieAuth();
+    for (const userId of ['victim\uDC00', 'victim\uD800', '\uD800victim', 'a\uDC00\uD800b']) {
+      await expect(auth.signIn({ userId })).rejects.toThrow(/well-formed/);
+      await expect(auth.sessions.list(userId)).rejects.toThrow(/well-formed/);
+      await expect(auth.signOutEverywhere(userId)).rejects.toThrow(/well-formed/);
+    }
+    // well-formed ids, astral characters and U+FFFD included, stay distinct and usable
+    for (const userId of ['victim\uFFFD', 'victim😀', 'виктор']) {
+      const { session } = await auth.signIn({ userId });
+      await expect(auth.sessions.list(userId)).resolves.toMatchObject([{ id: session.id, userId }]);
+    }
+  });
+
   it('keeps only short device meta strings', async () => {
     const { auth } = cookieAuth();
     const { session } = await auth.signIn({ userId: 'u1', meta: { userAgent: 'x'.repeat(5000), ip: '10.0.0.1', label: 42 as never } });

@@ -90,6 +90,23 @@ describe('access-token verification refuses', () => {
     await expect(auth.verifyAccessToken(await craft(key, clock, {}))).resolves.toMatchObject({ sub: 'u1' });
   });
 
+  it('a kid that is no longer configured, with a cause that names the kid (and nothing of the token)', async () => {
+    const { auth } = await build();
+    const { accessToken } = await auth.signIn({ userId: 'u1' });
+    const { kid } = decodeProtectedHeader(accessToken);
+    await auth.setKeys([await generateKey('EdDSA', { kid: 'next-key' })]);
+    let error: { code?: string; cause?: unknown } = {};
+    try {
+      await auth.verifyAccessToken(accessToken);
+    } catch (e) {
+      error = e as typeof error;
+    }
+    expect(error.code).toBe('token_invalid');
+    const cause = error.cause as Error;
+    expect(cause.message).toBe(`no configured key has the kid "${kid}"`);
+    expect(cause.message).not.toContain(accessToken.split('.')[1]!);
+  });
+
   it('a tampered payload', async () => {
     const { auth } = await build();
     const { accessToken } = await auth.signIn({ userId: 'u1' });

@@ -4,7 +4,7 @@ import express from 'express';
 import { isAuthError } from 'latchkey';
 import { latchkey } from 'latchkey/express';
 import { ASSETS, PAGE_HEADERS, accountPage, appPage, devicesPage, loginPage, messagePage } from '../shared/pages.mjs';
-import { closeOnSignal, createDemoAuth, createDemoUser, isCrossSiteForm, printBanner, readConfig } from '../shared/setup.mjs';
+import { closeOnSignal, createDemoAuth, createDemoUser, isLoginCsrf, printBanner, readConfig } from '../shared/setup.mjs';
 
 const config = readConfig();
 const demo = await createDemoAuth(config);
@@ -26,10 +26,15 @@ for (const [path, asset] of Object.entries(ASSETS)) app.get(path, (req, res) => 
 app.get('/', (req, res) => res.redirect(303, req.auth ? '/account' : '/login'));
 app.get('/login', (req, res) => page(res, loginPage({ notice: req.query.signed_out ? 'You are signed out.' : undefined })));
 app.post('/login', async (req, res) => {
-  if (isCrossSiteForm(req.headers, config.trustedOrigins)) return page(res, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
   const userId = await user.verify(req.body?.username, req.body?.password);
   if (!userId) return page(res, loginPage({ error: 'Wrong username or password.', username: req.body?.username }), 401);
-  await lk.signIn(req, res, { userId, data: { name: user.username } }); // sets the session and refresh cookies
+  try {
+    await lk.signIn(req, res, { userId, data: { name: user.username } }); // sets the session and refresh cookies
+  } catch (error) {
+    // latchkey's CSRF check covers sign-in too: a cross-site form must not sign this browser in (login CSRF)
+    if (isLoginCsrf(error)) return page(res, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
+    throw error;
+  }
   res.redirect(303, '/account');
 });
 

@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import { isAuthError } from 'latchkey';
 import { latchkey } from 'latchkey/fastify';
 import { ASSETS, PAGE_HEADERS, accountPage, appPage, devicesPage, loginPage, messagePage } from '../shared/pages.mjs';
-import { closeOnSignal, createDemoAuth, createDemoUser, isCrossSiteForm, printBanner, readConfig } from '../shared/setup.mjs';
+import { closeOnSignal, createDemoAuth, createDemoUser, isLoginCsrf, printBanner, readConfig } from '../shared/setup.mjs';
 
 const config = readConfig();
 const demo = await createDemoAuth(config);
@@ -27,10 +27,15 @@ for (const [path, asset] of Object.entries(ASSETS)) app.get(path, (request, repl
 app.get('/', (request, reply) => reply.redirect(request.auth ? '/account' : '/login', 303));
 app.get('/login', (request, reply) => page(reply, loginPage({ notice: request.query.signed_out ? 'You are signed out.' : undefined })));
 app.post('/login', async (request, reply) => {
-  if (isCrossSiteForm(request.headers, config.trustedOrigins)) return page(reply, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
   const userId = await user.verify(request.body?.username, request.body?.password);
   if (!userId) return page(reply, loginPage({ error: 'Wrong username or password.', username: request.body?.username }), 401);
-  await reply.signIn({ userId, data: { name: user.username } }); // sets the session and refresh cookies
+  try {
+    await reply.signIn({ userId, data: { name: user.username } }); // sets the session and refresh cookies
+  } catch (error) {
+    // latchkey's CSRF check covers sign-in too: a cross-site form must not sign this browser in (login CSRF)
+    if (isLoginCsrf(error)) return page(reply, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
+    throw error;
+  }
   return reply.redirect('/account', 303);
 });
 

@@ -6,7 +6,7 @@ import Koa from 'koa';
 import { isAuthError } from 'latchkey';
 import { latchkey } from 'latchkey/koa';
 import { ASSETS, PAGE_HEADERS, accountPage, appPage, devicesPage, loginPage, messagePage } from '../shared/pages.mjs';
-import { closeOnSignal, createDemoAuth, createDemoUser, isCrossSiteForm, printBanner, readConfig } from '../shared/setup.mjs';
+import { closeOnSignal, createDemoAuth, createDemoUser, isLoginCsrf, printBanner, readConfig } from '../shared/setup.mjs';
 
 const config = readConfig();
 const demo = await createDemoAuth(config);
@@ -29,10 +29,15 @@ const router = new Router();
 router.get('/', (ctx) => seeOther(ctx, ctx.state.auth ? '/account' : '/login'));
 router.get('/login', (ctx) => page(ctx, loginPage({ notice: ctx.query.signed_out ? 'You are signed out.' : undefined })));
 router.post('/login', async (ctx) => {
-  if (isCrossSiteForm(ctx.headers, config.trustedOrigins)) return page(ctx, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
   const userId = await user.verify(ctx.request.body?.username, ctx.request.body?.password);
   if (!userId) return page(ctx, loginPage({ error: 'Wrong username or password.', username: ctx.request.body?.username }), 401);
-  await lk.signIn(ctx, { userId, data: { name: user.username } }); // sets the session and refresh cookies
+  try {
+    await lk.signIn(ctx, { userId, data: { name: user.username } }); // sets the session and refresh cookies
+  } catch (error) {
+    // latchkey's CSRF check covers sign-in too: a cross-site form must not sign this browser in (login CSRF)
+    if (isLoginCsrf(error)) return page(ctx, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
+    throw error;
+  }
   seeOther(ctx, '/account');
 });
 

@@ -2,7 +2,7 @@
 // Everything a real app would read from its environment is read here, once.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { createAuth, generateKey } from 'latchkey';
+import { createAuth, generateKey, isAuthError } from 'latchkey';
 
 const scryptAsync = promisify(scrypt);
 
@@ -107,14 +107,12 @@ export async function createDemoUser(config = readConfig()) {
 }
 
 /**
- * Login CSRF: a cross-site page must not sign the browser in to someone else's account. latchkey checks
- * cookie-authenticated requests; the login form has no cookie yet, so the app checks it here.
+ * Login CSRF: a cross-site page must not sign the browser in to someone else's account. Every adapter's
+ * signIn applies latchkey's CSRF check (the one cookie-authenticated requests get, `csrf.trustedOrigins`
+ * included) and refuses such a form with `csrf_rejected`; this tells that refusal apart from other errors.
  */
-export function isCrossSiteForm(headers, trustedOrigins = []) {
-  const site = headers['sec-fetch-site'];
-  if (site === undefined) return false; // not a browser that sends Fetch Metadata: SameSite cookies still apply
-  if (site === 'same-origin' || site === 'none') return false;
-  return !trustedOrigins.includes(String(headers.origin ?? ''));
+export function isLoginCsrf(error) {
+  return isAuthError(error) && error.code === 'csrf_rejected';
 }
 
 /** Prints where the server is and how to sign in. */

@@ -43,7 +43,7 @@ export interface AdapterKit<C, Tokens extends boolean> {
   authenticate: Step<C>;
   /** The `requireAuth(options)` step: options are checked now, not per request. */
   requireAuth(options?: RequireAuthOptions): Step<C>;
-  /** Signs a user in (device meta from the request unless given), appends both cookies, returns the core's result. */
+  /** Signs a user in (CSRF-checked against the request; device meta from it unless given), appends both cookies, returns the core's result. */
   signIn(carrier: C, input: SignInInput): Promise<SignInResult<Tokens>>;
   /** The `refresh()` route: 200 `{ accessToken, expiresIn }` with the rotated cookie, or the error answer. */
   refresh(carrier: C): Promise<Answer>;
@@ -129,8 +129,10 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
       return (carrier) => resolve(carrier).then((resolution) => requireContext(resolution, checked)).then(goOn, (error: unknown) => failed(carrier, error));
     },
     async signIn(carrier, input) {
-      const meta = input.meta ?? { userAgent: header(binding.request(carrier), 'user-agent'), ip: binding.ip(carrier) };
-      const result = await auth.signIn({ ...input, meta });
+      const request = binding.request(carrier);
+      const meta = input.meta ?? { userAgent: header(request, 'user-agent'), ip: binding.ip(carrier) };
+      // the request goes to the core, which applies the CSRF check to sign-in too (login CSRF)
+      const result = await auth.signIn({ ...input, meta, request: input.request ?? request });
       appendCookies(carrier, result.setCookies);
       return result;
     },

@@ -6,8 +6,11 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Who made the request, set by latchkey's `authenticate()` / `requireAuth()`; `null` when nobody is signed in. */
-      auth: AuthContext | null;
+      /**
+       * Who made the request, set by latchkey's `authenticate()` / `requireAuth()`: `null` when nobody is signed in,
+       * `undefined` on routes neither middleware reaches. Test it with `if (req.auth)`, not `!== null`.
+       */
+      auth?: AuthContext | null;
     }
   }
 }

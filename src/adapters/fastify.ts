@@ -1,16 +1,16 @@
 import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
+import type { Auth, AuthContext, RegisteredTokens, SignInInput, SignInResult } from 'latchkey';
 import { adapterKit, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
 
-/** Options for `app.register(latchkey, { auth })`. */
+/** Options for `app.register(latchkey, { auth })`: with `Register['tokens']` declared, an Auth that matches it. */
 export interface LatchkeyPluginOptions {
-  auth: Auth<boolean>;
+  auth: Auth<RegisteredTokens>;
 }
 
 /** Route handlers and the Auth, decorated as `app.latchkey`. */
 export interface FastifyLatchkey {
-  readonly auth: Auth<boolean>;
+  readonly auth: Auth<RegisteredTokens>;
   /** Route handler: rotates the refresh cookie and answers 200 `{ accessToken, expiresIn }`. */
   refresh(): RouteHandlerMethod;
   /** Route handler: ends the request's session, clears both cookies and answers 204. */
@@ -23,8 +23,8 @@ declare module 'fastify' {
     auth: AuthContext | null;
   }
   interface FastifyReply {
-    /** Signs a user in, adds both Set-Cookie lines to this reply, and returns the core's result. */
-    signIn(input: SignInInput): Promise<SignInResult<boolean>>;
+    /** Signs a user in, adds both Set-Cookie lines to this reply, and returns the core's result (typed by `Register['tokens']`). */
+    signIn(input: SignInInput): Promise<SignInResult<RegisteredTokens>>;
     /** Ends the request's session and adds the cookie-clearing lines to this reply (it does not send). */
     signOut(): Promise<{ sessionId: string | null }>;
   }

@@ -4,8 +4,8 @@ import { adapterKit, type Answer, type Binding, type RequireAuthOptions, type St
 
 declare module 'koa' {
   interface DefaultState {
-    /** Who made the request, set by latchkey's `authenticate()` / `requireAuth()`; `null` when nobody is signed in. */
-    auth: AuthContext | null;
+    /** Who made the request, set by `authenticate()` / `requireAuth()`: `null` when nobody is signed in, `undefined` where neither runs. */
+    auth?: AuthContext | null;
   }
 }
 

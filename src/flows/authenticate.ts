@@ -38,7 +38,7 @@ export async function authenticate(ctx: Context, tk: TokenContext | null, reques
   }
   const cookie = readCookie(request, ctx.options.cookies.sessionName);
   if (cookie === undefined) return null;
-  checkCsrf(request, ctx.options.trustedOrigins);
+  checkCsrf(request, ctx.options);
   let record: SessionRecord;
   try {
     record = await checkSessionToken(ctx, cookie);

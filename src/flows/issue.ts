@@ -7,6 +7,7 @@ import { firstRefreshToken, newRefreshState } from '../refresh.js';
 import { absoluteOf, type RecordShape } from '../lifetime.js';
 import { activityAt, newSecret, newSessionId, toInfo } from '../sessions.js';
 import { RESERVED_CLAIMS } from '../tokens.js';
+import type { CreateOutcome } from '../stores/store.js';
 import type { AppClaims, SessionData, SessionMeta, SessionRecord } from '../types.js';
 
 /** The app's claims for a session from `accessToken.claims`, checked: an object without registered claims. */
@@ -72,23 +73,29 @@ async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, 
   return { record, secret };
 }
 
-/** Creates and stores a new session and returns its credentials. Signs first: a failing claims hook leaves nothing stored. */
-export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<SignInResult<boolean>> {
+/** Creates and stores a new session; returns its credentials and what the store's `create` reported. Signs first. */
+export async function storeSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<{ result: SignInResult<boolean>; outcome: CreateOutcome | void }> {
   const { record, secret } = await newRecord(ctx, tk, userId, data, meta, shape);
   const result = await issue(ctx, tk, record, secret);
-  await store(ctx, record);
-  return result;
+  const outcome = await store(ctx, record);
+  return { result, outcome };
+}
+
+/** Creates and stores a new session and returns its credentials. Signs first: a failing claims hook leaves nothing stored. */
+export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<SignInResult<boolean>> {
+  return (await storeSession(ctx, tk, userId, data, meta, shape)).result;
 }
 
 /** Stores a new record under the per-user cap (atomic in the store): evicted sessions are revoked and audited; a refusal is 403 `session_limit`. */
-async function store(ctx: Context, record: SessionRecord): Promise<void> {
+async function store(ctx: Context, record: SessionRecord): Promise<CreateOutcome | void> {
   const { maxPerUser, overLimit } = ctx.options;
   const outcome = await ctx.io((s) => s.create(record, maxPerUser === null ? {} : { maxPerUser, overLimit }));
-  if (!outcome) return;
+  if (!outcome) return outcome;
   if (outcome.refused) throw new AuthError('session_limit');
-  if (outcome.evicted.length === 0) return;
+  if (outcome.evicted.length === 0) return outcome;
   ctx.check.revoke(outcome.evicted);
   for (const sessionId of outcome.evicted) {
     ctx.emit({ type: 'session_evicted', at: ctx.now(), userId: record.userId, sessionId, bySessionId: record.id, reason: 'max_per_user' });
   }
+  return outcome;
 }

@@ -6,7 +6,7 @@ import { checkCsrf } from '../csrf.js';
 import { AuthError, isAuthError, type AuthErrorCode } from '../errors.js';
 import { rotate } from '../refresh.js';
 import { toInfo } from '../sessions.js';
-import type { AuthRequest } from '../types.js';
+import type { AuthRequest, SessionRecord } from '../types.js';
 import { accessFor, refreshCookieFor } from './issue.js';
 
 /** Refusals after which the refresh cookie is useless, so the answer clears it. */
@@ -15,8 +15,11 @@ const CLEARS_COOKIES: ReadonlySet<AuthErrorCode> = new Set(['session_invalid', '
 /** Rotates `token` and issues the next access token and refresh cookie. */
 export async function refreshWith(tk: TokenContext, token: string): Promise<RefreshResult> {
   try {
-    const { record, refreshToken } = await rotate(tk, token);
-    const { accessToken, expiresIn } = await accessFor(tk, record);
+    // With a claims hook (app code that may fail), sign before the rotation is committed: a failure on our
+    // side must never spend the presented generation. Without one, signing is local and cannot fail that way.
+    const prepare = tk.tokenOptions.claims ? (next: SessionRecord) => accessFor(tk, next) : undefined;
+    const { record, refreshToken, prepared } = await rotate(tk, token, prepare);
+    const { accessToken, expiresIn } = prepared ?? (await accessFor(tk, record));
     return { session: toInfo(record), accessToken, refreshToken, expiresIn, setCookies: [refreshCookieFor(tk, record, refreshToken)] };
   } catch (error) {
     if (isAuthError(error) && CLEARS_COOKIES.has(error.code)) throw error.withCookies(clearingCookies(tk.options.cookies));
@@ -32,6 +35,6 @@ export async function refresh(tk: TokenContext, input: AuthRequest | { refreshTo
   const request = input as AuthRequest;
   const token = readCookie(request, tk.options.cookies.refreshName);
   if (token === undefined) throw new AuthError('credentials_missing');
-  checkCsrf(request, tk.options.trustedOrigins);
+  checkCsrf(request, tk.options);
   return refreshWith(tk, token);
 }

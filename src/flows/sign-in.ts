@@ -1,17 +1,19 @@
 // Sign-in and elevation: each creates a new session record (never reuses one).
 import type { SignInInput, SignInResult } from '../auth-api.js';
 import type { Context, TokenContext } from '../context.js';
+import { checkCsrf } from '../csrf.js';
 import { AuthError } from '../errors.js';
 import { checkData, checkUserId } from '../input.js';
 import { checkAMR, resolveLifetime, type RecordShape } from '../lifetime.js';
 import { cleanMeta, loadLive } from '../sessions.js';
 import { isSessionId } from '../stores/kit.js';
 import type { SessionData } from '../types.js';
-import { createSession } from './issue.js';
+import { createSession, storeSession } from './issue.js';
 
-/** Creates a new session for `input.userId` and issues its credentials; emits `sign_in`. */
+/** Creates a new session for `input.userId` and issues its credentials (CSRF-checked when `input.request` is given); emits `sign_in`. */
 export async function signIn(ctx: Context, tk: TokenContext | null, input: SignInInput): Promise<SignInResult<boolean>> {
   checkUserId(input?.userId, 'signIn');
+  if (input.request !== undefined) checkCsrf(input.request, ctx.options);
   const data = (input.data ?? {}) as SessionData;
   checkData(data);
   const meta = cleanMeta(input.meta);
@@ -22,9 +24,18 @@ export async function signIn(ctx: Context, tk: TokenContext | null, input: SignI
   return result;
 }
 
+/** Deletes a session this call created and must not hand out (best effort: its credentials never left us). */
+async function discard(ctx: Context, sessionId: string): Promise<void> {
+  await ctx.io((s) => s.delete(sessionId)).catch(() => {});
+  ctx.check.revoke([sessionId]);
+}
+
 /**
  * Re-issues a live session's credentials under a new id (a privilege change); the old id dies. The session
  * keeps its lifetime (absolute expiry, own idle timeout, persistence); `authTime` is now. Emits `elevate`.
+ * All or nothing: the new session is created first, then the old one is ended, and the elevation stands only
+ * if this call is what ended it. A sign-out (or sign-out everywhere) that got there first wins (`session_invalid`),
+ * and a store failure (`store_unavailable`) leaves the new session deleted, so no orphan outlives the error.
  */
 export async function elevate(ctx: Context, tk: TokenContext | null, sessionId: string, options: { data?: SessionData; amr?: string[] } = {}): Promise<SignInResult<boolean>> {
   if (!isSessionId(sessionId)) throw new AuthError('session_invalid');
@@ -37,9 +48,19 @@ export async function elevate(ctx: Context, tk: TokenContext | null, sessionId: 
   if (old.idleTimeout !== undefined) kept.idleTimeout = old.idleTimeout;
   if (old.absoluteTimeout !== undefined) kept.absoluteTimeout = old.absoluteTimeout;
   if (old.persistent === false) kept.persistent = false;
-  const result = await createSession(ctx, tk, old.userId, data, old.meta, kept);
-  await ctx.io((s) => s.delete(sessionId));
+  const { result, outcome } = await storeSession(ctx, tk, old.userId, data, old.meta, kept);
+  let ended: boolean;
+  try {
+    ended = (outcome?.evicted.includes(sessionId) ?? false) || (await ctx.io((s) => s.delete(sessionId)));
+  } catch (error) {
+    await discard(ctx, result.session.id);
+    throw error;
+  }
   ctx.check.revoke([sessionId]);
+  if (!ended) {
+    await discard(ctx, result.session.id);
+    throw new AuthError('session_invalid');
+  }
   ctx.emit({ type: 'elevate', at: ctx.now(), userId: old.userId, sessionId: result.session.id, previousSessionId: sessionId });
   return result;
 }

@@ -27,15 +27,15 @@ export async function signOut(ctx: Context, sessionId: string): Promise<boolean>
  * live cookie session behind a 204 that cleared the browser's cookies.
  */
 export async function signOutRequest(ctx: Context, tk: TokenContext | null, request: AuthRequest): Promise<{ sessionId: string | null; setCookies: string[] }> {
-  const { cookies, trustedOrigins } = ctx.options;
+  const { cookies } = ctx.options;
   const bearer = tk ? bearerToken(request) : undefined;
   const cookie = readCookie(request, cookies.sessionName);
   const refresh = tk ? readCookie(request, cookies.refreshName) : undefined;
   // Checked even when no cookie came: a browser withholds SameSite cookies from a cross-site form POST
   // but still applies the clearing Set-Cookie lines of the answer, which would sign the user out.
-  if (bearer === undefined) checkCsrf(request, trustedOrigins);
+  if (bearer === undefined) checkCsrf(request, ctx.options);
   const ambient = (): void => {
-    if (bearer !== undefined) checkCsrf(request, trustedOrigins);
+    if (bearer !== undefined) checkCsrf(request, ctx.options);
   };
   const attempts: (() => Promise<string | null>)[] = [];
   if (tk && bearer !== undefined) attempts.push(async () => (await tk.tokens.verifyIgnoringExpiry(bearer)).sid);

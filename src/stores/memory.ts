@@ -1,3 +1,4 @@
+import { fail, positive, type Duration } from '../duration.js';
 import type { SessionRecord } from '../types.js';
 import { applyRefreshStep, mergeActivity, pickEvictions, touchApplies } from './kit.js';
 import type { SessionActivity, SessionStore } from './store.js';
@@ -6,8 +7,8 @@ import type { SessionActivity, SessionStore } from './store.js';
 export interface MemoryStoreOptions {
   /** Most records kept; the least recently used is dropped beyond it. Default `100000`. */
   maxEntries?: number;
-  /** How often expired records are swept, in ms. The timer never keeps the process alive. Default `60000`. */
-  sweepInterval?: number;
+  /** How often expired records are swept: a `Duration` as in `createAuth` (`'1m'`, or seconds). The timer never keeps the process alive. Default `'1m'`. */
+  sweepInterval?: Duration;
   /** The clock, in ms since the epoch. Default `Date.now`; `createAuth` passes its own `now`. */
   now?: () => number;
 }
@@ -25,6 +26,24 @@ interface Entry {
   json: string;
   userId: string;
   expiresAt: number;
+}
+
+const OPTION_NAMES = ['maxEntries', 'sweepInterval', 'now'];
+
+/** Validates `memoryStore` options as `createAuth` does: unknown keys refused, durations in the one `Duration` form. */
+function resolveMemoryOptions(options: MemoryStoreOptions): { maxEntries: number; sweepInterval: number; now: () => number } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('memoryStore expects an options object.');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) fail(`unknown option memoryStore.${key}; expected one of ${OPTION_NAMES.join(', ')}.`);
+  }
+  const maxEntries = options.maxEntries ?? 100_000;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) fail('memoryStore maxEntries must be a positive whole number.');
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') fail('memoryStore now must be a function returning milliseconds since the epoch.');
+  // setInterval takes at most 2^31-1 ms; beyond it Node fires every 1 ms, the very thing this check prevents.
+  const sweepInterval = positive(options.sweepInterval, '1m', 'memoryStore sweepInterval');
+  if (sweepInterval > 2 ** 31 - 1) fail('memoryStore sweepInterval must be at most 24 days.');
+  return { maxEntries, sweepInterval, now };
 }
 
 /** Makes a memory store follow an injected clock (createAuth does this with its `now`); other stores are left alone. */
@@ -57,9 +76,8 @@ function flat(json: string): string {
  * const auth = createAuth({ store: memoryStore({ maxEntries: 50_000 }) });
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const maxEntries = options.maxEntries ?? 100_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('latchkey: memoryStore maxEntries must be a positive whole number.');
-  let now = options.now ?? Date.now;
+  const { maxEntries, sweepInterval, now: clock } = resolveMemoryOptions(options);
+  let now = clock;
   const records = new Map<string, Entry>();
   // A user's session ids: a bare id for the common single session, a Set from the second on (~150 bytes less each).
   const byUser = new Map<string, string | Set<string>>();
@@ -123,8 +141,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     for (const [id, entry] of records) if (entry.expiresAt <= t) remove(id, entry);
   }
 
-  const interval = options.sweepInterval ?? 60_000;
-  const timer = setInterval(sweep, interval);
+  const timer = setInterval(sweep, sweepInterval);
   timer.unref?.();
 
   return {
@@ -135,6 +152,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       now = clock;
     },
     async create(record, opts = {}) {
+      if (live(record.id)) throw new Error('latchkey: memoryStore.create: a session with this id already exists.');
       const evicted: string[] = [];
       const max = opts.maxPerUser;
       if (max !== undefined && countOf(record.userId) + 1 > max) {

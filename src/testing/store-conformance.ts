@@ -117,6 +117,22 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     expect(await s.get(r.id)).toEqual(expected);
   });
 
+  it('create refuses an id that already exists (it throws) and leaves the stored record as it was', async () => {
+    const s = await store();
+    const userId = user();
+    const r = record(s, userId, { data: { first: true } });
+    await s.create(r);
+    let refused = false;
+    try {
+      await s.create({ ...r, version: 7, data: { first: false }, secretHash: randomBytes(32).toString('base64url') });
+    } catch {
+      refused = true;
+    }
+    expect(refused).toBe(true);
+    expect(await s.get(r.id)).toEqual(JSON.parse(JSON.stringify(r)));
+    expect(await s.listByUser(userId)).toHaveLength(1);
+  });
+
   it('newId (stores that mint ids) returns distinct 22-character base64url ids', async (ctx) => {
     const s = await store();
     if (!s.newId) {

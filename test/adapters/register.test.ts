@@ -71,6 +71,40 @@ function compile(source: string, from: 'src' | 'dist'): string[] {
   return [...program.getOptionsDiagnostics(), ...ts.getPreEmitDiagnostics(program, app)].map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
 
+const TOKENS_APP = `
+import Fastify from 'fastify';
+import { expectTypeOf } from 'vitest';
+import type { Auth } from 'latchkey';
+import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
+
+declare const tokenAuth: Auth<true>;
+declare const cookieAuth: Auth<false>;
+
+const app = Fastify();
+await app.register(fastifyLatchkey, { auth: tokenAuth });
+app.post('/login', async (_request, reply) => {
+  const result = await reply.signIn({ userId: '1' });
+  expectTypeOf(result.accessToken).toEqualTypeOf<string>();
+  expectTypeOf(result.refreshToken).toEqualTypeOf<string>();
+  return { accessToken: result.accessToken };
+});
+expectTypeOf(app.latchkey.auth).toEqualTypeOf<Auth<true>>();
+// @ts-expect-error Register says the Auth issues tokens: a cookie-only Auth does not match
+await app.register(fastifyLatchkey, { auth: cookieAuth });
+`;
+
+describe("Register['tokens'] types the Fastify plugin as the Auth's type parameter types Express and Koa", () => {
+  it('with tokens: true, (await reply.signIn(...)).accessToken is a string and a cookie-only Auth is refused', () => {
+    expect(compile(`declare module 'latchkey' { interface Register { tokens: true } }\n${TOKENS_APP}`, 'src')).toEqual([]);
+  }, 60_000);
+
+  it('without it the same app does not compile: accessToken stays string | undefined (the check above can fail)', () => {
+    const errors = compile(TOKENS_APP, 'src');
+    expect(errors.length).toBeGreaterThanOrEqual(4);
+    expect(errors.filter((error) => /Unused '@ts-expect-error'/.test(error))).toHaveLength(1);
+  }, 60_000);
+});
+
 describe('a Register augmentation types the request context of every adapter', () => {
   it('from the sources: req.auth.data, request.auth.data and ctx.state.auth.data carry the declared type', () => {
     expect(compile(AUGMENTATION + APP, 'src')).toEqual([]);

@@ -50,6 +50,19 @@ describe('a request is authenticated where latchkey is mounted, and at most once
     expect(resolves()).toBe(1);
   });
 
+  it('Express: req.auth is undefined where no latchkey middleware ran and null where it ran for nobody, as its type says', async () => {
+    const { auth } = await countedAuth();
+    const lk = expressLatchkey(auth);
+    const app = express();
+    const kind = (value: unknown): string => (value === undefined ? 'undefined' : value === null ? 'null' : 'context');
+    app.get('/outside', (req, res) => res.json({ auth: kind(req.auth) }));
+    app.use(lk.authenticate());
+    app.get('/inside', (req, res) => res.json({ auth: kind(req.auth) }));
+    const base = await listen(app.listen(0, '127.0.0.1'));
+    expect(await (await fetch(`${base}/outside`)).json()).toEqual({ auth: 'undefined' });
+    expect(await (await fetch(`${base}/inside`)).json()).toEqual({ auth: 'null' });
+  });
+
   it('Koa: authenticate() and two requireAuth() resolve the request once; middleware before authenticate() sees no auth', async () => {
     const { auth, resolves, cookie } = await countedAuth();
     const lk = koaLatchkey(auth);

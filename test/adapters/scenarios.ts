@@ -297,6 +297,19 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'a cross-site sign-in form is refused with 403 and signs nobody in (login CSRF); same-origin and trusted sign-ins pass',
+    async run(h) {
+      const refused = await h.request('POST', '/login?user=77&role=user', CROSS_SITE);
+      expect(refused.status).toBe(403);
+      expect(refused.setCookies.filter((line) => line.startsWith('__'))).toEqual([]);
+      expect(await h.auth.sessions.list('77')).toEqual([]);
+      expect((await h.request('POST', '/login?user=77&role=user', { origin: 'https://evil.test' })).status).toBe(403);
+      expect((await h.request('POST', '/login?user=77&role=user', { origin: TRUSTED, 'sec-fetch-site': 'cross-site' })).status).toBe(200);
+      expect((await h.request('POST', '/login?user=77&role=user', { origin: h.origin, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+      expect(await h.auth.sessions.list('77')).toHaveLength(2);
+    },
+  },
+  {
     name: 'the session cookie and a Bearer access token both authenticate /me',
     async run(h) {
       const client = await h.signIn('50', 'user');

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
@@ -149,15 +149,24 @@ function appFiles(): Record<string, string> {
     'esm.mjs': `import { createAuth, generateKey, importKey, isAuthError } from 'latchkey';\n${SCENARIO}\n` +
       `console.log(JSON.stringify({ resolved: import.meta.resolve('latchkey'), ...(await scenario({ createAuth, generateKey, importKey, isAuthError })) }));\n`,
     'cjs.cjs': `const { createAuth, generateKey, importKey, isAuthError } = require('latchkey');\n${SCENARIO}\n` +
-      `scenario({ createAuth, generateKey, importKey, isAuthError }).then((result) => console.log(JSON.stringify({ resolved: require.resolve('latchkey'), ` +
-      `joseLoaded: Object.keys(require.cache).filter((file) => file.includes('/node_modules/jose/')), ...result })));\n`,
+      `scenario({ createAuth, generateKey, importKey, isAuthError }).then((result) => console.log(JSON.stringify({ resolved: require.resolve('latchkey'), ...result })));\n`,
     'dual.cjs': `const cjs = require('latchkey');
-import('latchkey').then((esm) => console.log(JSON.stringify({
-  sameModule: esm.createAuth === cjs.createAuth,
-  cjsSeesEsm: cjs.isAuthError(new esm.AuthError('forbidden')),
-  esmSeesCjs: esm.isAuthError(new cjs.AuthError('forbidden')),
-  plainError: cjs.isAuthError(new Error('forbidden')) || esm.isAuthError({ code: 'forbidden' }),
-})));
+import('latchkey').then(async (esm) => {
+  // a key made through either entry drives an Auth made through the other
+  const cross = async (make, use) => {
+    const auth = use.createAuth({ keys: [await make.generateKey('EdDSA')], issuer: 'https://api.example.com', audience: 'web' });
+    const { accessToken } = await auth.signIn({ userId: '42' });
+    return (await auth.verifyAccessToken(accessToken)).sub;
+  };
+  console.log(JSON.stringify({
+    sameModule: esm.createAuth === cjs.createAuth,
+    cjsSeesEsm: cjs.isAuthError(new esm.AuthError('forbidden')),
+    esmSeesCjs: esm.isAuthError(new cjs.AuthError('forbidden')),
+    plainError: cjs.isAuthError(new Error('forbidden')) || esm.isAuthError({ code: 'forbidden' }),
+    esmKeyInCjs: await cross(esm, cjs),
+    cjsKeyInEsm: await cross(cjs, esm),
+  }));
+});
 `,
     'ts-nodenext/esm.mts': typed(false),
     'ts-nodenext/cjs.cts': typed(false),
@@ -174,9 +183,12 @@ function peersFiles(): Record<string, string> {
     'subpaths.cjs': `const core = require('latchkey');
 const exported = {};
 for (const name of ${JSON.stringify(requirable)}) exported[name] = Object.keys(require('latchkey/' + name));
-const cores = Object.keys(require.cache).filter((file) => /[\\\\/]latchkey[\\\\/]dist[\\\\/]index\\.c?js$/.test(file));
-console.log(JSON.stringify({ exported, cores, same: cores.length === 1 && require.cache[cores[0]].exports === core,
-  testing: ${JSON.stringify(present.includes('testing'))} ? require.resolve('latchkey/testing') : null }));
+// require(esm): each CommonJS entry is the very ESM module import() gives, so there is one core (the browser
+// client is a build of its own that holds no core state)
+(async () => {
+  const same = core === (await import('latchkey')) && (await Promise.all(${JSON.stringify(requirable.filter((name) => name !== 'client'))}.map(async (name) => require('latchkey/' + name) === (await import('latchkey/' + name))))).every(Boolean);
+  console.log(JSON.stringify({ exported, same, testing: ${JSON.stringify(present.includes('testing'))} ? require.resolve('latchkey/testing') : null }));
+})();
 `,
     'subpaths.mjs': `const out = {};
 for (const name of ${JSON.stringify(present)}) out[name] = { resolved: import.meta.resolve('latchkey/' + name), exports: Object.keys(await import('latchkey/' + name)) };
@@ -253,7 +265,6 @@ interface ScenarioResult {
   byCookie: { userId: string; sessionId: string; via: string; role: string } | null;
   byBearer: { userId: string; sessionId: string; via: string } | null;
   afterSignOut: unknown;
-  joseLoaded?: string[];
 }
 
 function expectSignedInAndOut(result: ScenarioResult): void {
@@ -262,8 +273,6 @@ function expectSignedInAndOut(result: ScenarioResult): void {
   expect(result.afterSignOut).toBe('session_invalid');
 }
 
-// require(esm) is on by default from Node 20.19; turning it off proves the CJS build never needs it.
-const NO_REQUIRE_ESM = process.allowedNodeEnvironmentFlags.has('--no-experimental-require-module') ? ['--no-experimental-require-module'] : [];
 
 describe('the packed tarball', () => {
   it('holds the ESM, CJS, type declarations and CLI of every entry, and no sources or tests', () => {
@@ -274,7 +283,30 @@ describe('the packed tarball', () => {
     // npm publish builds first, so a stale dist/ is never published.
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.prepack).toBe('npm run build');
-    expect(packedFiles.filter((file) => /^(src|test|examples|bench)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
+    // examples/ and bench/ ship because the docs send readers there (runnable apps, results and the scripts behind
+    // them); sources and tests do not
+    expect(packedFiles.filter((file) => /^(src|test)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
+    expect(packedFiles).toEqual(expect.arrayContaining(['examples/express/server.mjs', 'examples/shared/setup.mjs', 'bench/RESULTS.md', 'bench/run.mjs']));
+  });
+
+  it('the shipped docs link only to files that ship, and name examples/ and bench/ files only when they ship', () => {
+    const missing: string[] = [];
+    const ships = (path: string): boolean => packedFiles.includes(path) || packedFiles.some((file) => file.startsWith(path.endsWith('/') ? path : `${path}/`));
+    for (const doc of packedFiles.filter((file) => file.endsWith('.md') && file !== 'CHANGELOG.md')) {
+      const lines = readFileSync(join(root, doc), 'utf8').split('\n');
+      lines.forEach((line, index) => {
+        for (const [, target] of line.matchAll(/\]\(([^)#\s]+)[^)]*\)/g)) {
+          if (/^[a-z]+:/i.test(target!)) continue;
+          const path = posix.normalize(posix.join(posix.dirname(doc), target!));
+          if (!ships(path)) missing.push(`${doc}:${index + 1} links to ${target}`);
+        }
+        // a path mentioned in text: it ships, or the line says it stays in the repository
+        for (const [path] of line.matchAll(/(?<![\w./])(?:examples|bench)\/[\w./-]*/g)) {
+          if (!ships(path) && !/repository/.test(line)) missing.push(`${doc}:${index + 1} names ${path}`);
+        }
+      });
+    }
+    expect(missing).toEqual([]);
   });
 
   it('every documented subpath (adapter, express, fastify, koa, redis, store, testing, client) has its source and is published', () => {
@@ -312,18 +344,20 @@ describe('an app that installs the tarball', () => {
     expectSignedInAndOut(result);
   });
 
-  it('CJS: require(latchkey) works without require(esm), with jose bundled, and does the same', async () => {
-    const result = await sh(process.execPath, [...NO_REQUIRE_ESM, 'cjs.cjs'], app);
+  it('CJS: require(latchkey) loads the ESM build (require(esm)), with no bundled jose, and does the same', async () => {
+    const result = await sh(process.execPath, ['cjs.cjs'], app);
     expect(result.stderr).toBe('');
     const parsed = JSON.parse(result.stdout) as ScenarioResult;
     expect(parsed.resolved).toMatch(/\/node_modules\/latchkey\/dist\/index\.cjs$/);
-    expect(parsed.joseLoaded).toEqual([]);
     expectSignedInAndOut(parsed);
+    // jose is the app's dependency, updated with it: no latchkey file carries a copy of its sources
+    const dist = join(app, 'node_modules/latchkey/dist');
+    const withJose = readdirSync(dist).filter((file) => /\.(c?js|map)$/.test(file) && /class JOSEError|node_modules\/jose\//.test(readFileSync(join(dist, file), 'utf8')));
+    expect(withJose).toEqual([]);
   });
 
-  it('the ESM and CJS copies recognise each other\u2019s AuthError by its brand', async () => {
-    // sameModule: false says the two really are separate copies, so the brand is what is tested.
-    expect(JSON.parse(await node(['dual.cjs'], app))).toEqual({ sameModule: false, cjsSeesEsm: true, esmSeesCjs: true, plainError: false });
+  it('require and import give one copy of the core: keys made through either entry work with the other, AuthError is shared', async () => {
+    expect(JSON.parse(await node(['dual.cjs'], app))).toEqual({ sameModule: true, cjsSeesEsm: true, esmSeesCjs: true, plainError: false, esmKeyInCjs: '42', cjsKeyInEsm: '42' });
   });
 
   it('npx latchkey keygen runs the installed bin, and the key it prints drives the app', async () => {
@@ -336,15 +370,13 @@ describe('an app that installs the tarball', () => {
     expectSignedInAndOut(result);
   });
 
-  it.runIf(present.length > 0)('CJS subpaths load the core once, the same copy require(latchkey) returns', async () => {
-    const result = JSON.parse(await node([...NO_REQUIRE_ESM, 'subpaths.cjs'], peersApp)) as {
+  it.runIf(present.length > 0)('CJS subpaths load the core once: each require is the module import gives', async () => {
+    const result = JSON.parse(await node(['subpaths.cjs'], peersApp)) as {
       exported: Record<string, string[]>;
-      cores: string[];
       same: boolean;
       testing: string | null;
     };
     for (const entry of requirable) expect(result.exported[entry]).toContain(SUBPATHS[entry].exportName);
-    expect(result.cores).toEqual([join(peersApp, 'node_modules/latchkey/dist/index.cjs')]);
     expect(result.same).toBe(true);
     if (present.includes('testing')) expect(result.testing).toBe(join(peersApp, 'node_modules/latchkey/dist/testing.cjs'));
   });

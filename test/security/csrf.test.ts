@@ -33,6 +33,16 @@ describe.each(FRAMEWORKS)('CSRF through %s', (framework) => {
     await refused({ 'sec-fetch-site': 'cross-site' });
   });
 
+  test('login CSRF: a cross-site sign-in form is refused with 403 and creates no session', async () => {
+    for (const headers of [{ origin: 'https://evil.test', 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.test' }, { origin: 'null' }]) {
+      const res = await send(app, 'POST', '/login?user=login-csrf', headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.setCookies.filter((line) => line.startsWith('__'))).toEqual([]);
+    }
+    await expect(auth.sessions.list('login-csrf')).resolves.toEqual([]);
+    expect((await send(app, 'POST', '/login?user=login-csrf', { 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+  });
+
   test('Origin: null (sandboxed iframe, data: URL, redirect) is refused', async () => {
     await refused({ origin: 'null' });
     await refused({ origin: 'null', 'sec-fetch-site': 'cross-site' });

@@ -95,6 +95,34 @@ describe('key rotation', () => {
     }
   });
 
+  test('a verification in flight when setKeys retires its key fails (10 of 10 runs)', async () => {
+    const time = clock();
+    const [oldKey, newKey] = [await generateKey('EdDSA'), await generateKey('EdDSA')];
+    const auth = await makeAuth([oldKey], time);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      await auth.setKeys([oldKey]);
+      const { accessToken } = await auth.signIn({ userId: `u${i}` });
+      const inFlight = auth.verifyAccessToken(accessToken).then(
+        () => 'accepted',
+        (error: { code?: string }) => String(error.code),
+      );
+      await auth.setKeys([newKey]);
+      outcomes.push(await inFlight);
+    }
+    expect(outcomes).toEqual(Array(10).fill('token_invalid'));
+  });
+
+  test('a verification in flight when setKeys keeps its key still succeeds', async () => {
+    const time = clock();
+    const [oldKey, newKey] = [await generateKey('EdDSA'), await generateKey('EdDSA')];
+    const auth = await makeAuth([oldKey], time);
+    const { accessToken } = await auth.signIn({ userId: 'kept' });
+    const inFlight = auth.verifyAccessToken(accessToken);
+    await auth.setKeys([newKey, oldKey]);
+    await expect(inFlight).resolves.toMatchObject({ sub: 'kept' });
+  });
+
   test('JWKS never publishes private members or HS256 secrets, at any step', async () => {
     const time = clock();
     const keys = [await generateKey('EdDSA'), await generateKey('ES256'), await generateKey('RS256'), await generateKey('HS256')];

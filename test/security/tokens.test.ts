@@ -4,7 +4,7 @@
 import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
 import { CompactSign, exportJWK, FlattenedSign, exportSPKI, generateKeyPair, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createAuth, generateKey, memoryStore, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, importKey, memoryStore, type Auth, type SigningKey } from 'latchkey';
 import { AUDIENCE, FRAMEWORKS, ISSUER, MINUTE, SECOND, clock, login, send, setup, startApp, type App, type Clock, type Login } from './support.js';
 
 const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -267,4 +267,43 @@ test('weak keys are refused at createAuth: RSA under 2048 bits (PEM, public PEM 
   for (const input of inputs) {
     expect(() => createAuth({ keys: [input as never], issuer: ISSUER, audience: AUDIENCE }), String(input).slice(0, 40)).toThrow(TypeError);
   }
+});
+
+test('a public key given as a string (JWK JSON, its base64url x, SPKI base64) is never taken as an HS256 secret', async () => {
+  const victim = await generateKey('EdDSA');
+  const ec = await generateKey('ES256');
+  const published = JSON.stringify(victim.publicJwk);
+  const spki = createPublicKey({ key: victim.publicJwk as never, format: 'jwk' }).export({ format: 'der', type: 'spki' });
+  const strings = [
+    published,
+    ` ${JSON.stringify(ec.publicJwk)}\n`,
+    String(victim.publicJwk!.x),
+    String(ec.publicJwk!.x),
+    Buffer.from(String(victim.publicJwk!.x), 'base64url').toString('base64'),
+    spki.toString('base64'),
+    spki.toString('base64url'),
+  ];
+  for (const value of strings) {
+    let message = '';
+    try {
+      createAuth({ keys: [await generateKey('EdDSA'), value], issuer: ISSUER, audience: AUDIENCE });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message, value.slice(0, 30)).toMatch(/keys\[1\]: a string key is read only as a PEM, never silently as an HS256 secret/);
+    expect(message).toMatch(/importKey\(secret, \{ alg: 'HS256' \}\)/);
+    expect(message).not.toContain(value.trim());
+    // and the explicit HS256 form refuses them too, saying what to pass instead
+    await expect(importKey(value, { alg: 'HS256' })).rejects.toThrow(/refused as an HS256 secret: the string (is JSON .*JSON\.parse|has the shape of an encoded public key)/);
+  }
+  // a forgotten JSON.parse names the fix
+  expect(() => createAuth({ keys: [published], issuer: ISSUER, audience: AUDIENCE })).toThrow(/JSON\.parse\(value\)/);
+  // no string at all becomes an HS256 key silently, however long and random
+  expect(() => createAuth({ keys: ['correct horse battery staple, a long passphrase'], issuer: ISSUER, audience: AUDIENCE })).toThrow(/never silently as an HS256 secret/);
+  // the explicit forms still work: bytes, an oct JWK object, or a string with { alg: 'HS256' }
+  const explicit = await importKey('correct horse battery staple, a long passphrase', { alg: 'HS256' });
+  const bytes = new TextEncoder().encode('correct horse battery staple, a long passphrase');
+  const auth = createAuth({ keys: [bytes], issuer: ISSUER, audience: AUDIENCE });
+  const { accessToken } = await auth.signIn({ userId: '50' });
+  await expect(createAuth({ keys: [explicit], issuer: ISSUER, audience: AUDIENCE }).verifyAccessToken(accessToken)).resolves.toMatchObject({ sub: '50' });
 });

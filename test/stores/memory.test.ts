@@ -121,6 +121,25 @@ describe('memoryStore', () => {
     expect(() => memoryStore({ maxEntries: 1.5 })).toThrow(/maxEntries/);
   });
 
+  it('validates its options as createAuth does: unknown keys refused, sweepInterval a Duration above zero', () => {
+    for (const bad of [0, -1, Number.NaN, Infinity, '0s', '1 minute', 'soon', '0.1ms', '30d']) {
+      expect(() => memoryStore({ sweepInterval: bad as never }), String(bad)).toThrow(/^latchkey: memoryStore sweepInterval must be/);
+    }
+    expect(() => memoryStore({ sweepIntervall: '1m' } as never)).toThrow(/unknown option memoryStore\.sweepIntervall; expected one of maxEntries, sweepInterval, now/);
+    expect(() => memoryStore({ now: 5 as never })).toThrow(/memoryStore now must be a function/);
+    for (const good of ['1m', '500ms', 30, '1h']) expect(() => memoryStore({ sweepInterval: good as never }).close()).not.toThrow();
+  });
+
+  it("sweepInterval is read in the Duration form: '1m' sweeps once a minute, not every millisecond", async () => {
+    const clock = testClock();
+    const store = memoryStore({ now: clock.now, sweepInterval: '1m' });
+    await store.create(record());
+    clock.advance(60 * MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(store.size).toBe(1); // no sweep yet: 30 ms of real time is not a minute
+    await store.close();
+  });
+
   it('listByUser returns only that user, oldest first; deleteByUser honours except and returns the count', async () => {
     const store = memoryStore({ now: testClock().now });
     const first = record({ createdAt: T0 + 100 });
@@ -146,7 +165,7 @@ describe('memoryStore', () => {
 
   it('the sweeper forgets expired records without anyone reading them', async () => {
     const clock = testClock();
-    const store = memoryStore({ now: clock.now, sweepInterval: 5 });
+    const store = memoryStore({ now: clock.now, sweepInterval: '5ms' });
     await store.create(record());
     await store.create(record({ expiresAt: T0 + 120 * MINUTE }));
     clock.advance(60 * MINUTE);
@@ -158,7 +177,7 @@ describe('memoryStore', () => {
   it('the sweeper timer never keeps a process alive', async () => {
     const script = [
       "const { memoryStore, createAuth } = await import('./src/index.ts');",
-      'const store = memoryStore({ sweepInterval: 1000 });',
+      "const store = memoryStore({ sweepInterval: '1s' });",
       "const auth = createAuth();",
       "await auth.signIn({ userId: 'u1' });",
       "await store.create({ id: 'x'.repeat(22), userId: 'u', version: 1, secretHash: '', refresh: null, data: {}, createdAt: 0, authTime: 0, lastSeenAt: 0, idleExpiresAt: Date.now() + 1e6, absoluteExpiresAt: Date.now() + 1e6, expiresAt: Date.now() + 1e6, meta: {} });",

@@ -5,14 +5,17 @@ import express, { type ErrorRequestHandler } from 'express';
 import { latchkey } from 'latchkey/express';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
 
-export const startExpress: StartApp = async (auth) => {
+/** The app on a given Express (`express` is 5; the scenario table also runs on 4 through the `express4` alias). */
+export const startExpressOn = (createApp: typeof express): StartApp => async (auth) => {
   const lk = latchkey(auth);
-  const app = express();
+  const app = createApp();
   app.use(lk.authenticate());
-  app.post('/login', async (req, res) => {
+  // Express 4 leaves a rejected async handler unhandled; passing the error to next() works on 4 and 5
+  app.post('/login', (req, res, next) => {
     res.append('Set-Cookie', 'theme=dark; Path=/');
-    const result = await lk.signIn(req, res, { userId: String(req.query.user), data: { role: String(req.query.role) } });
-    res.json({ accessToken: result.accessToken, expiresIn: result.expiresIn });
+    lk.signIn(req, res, { userId: String(req.query.user), data: { role: String(req.query.role) } })
+      .then((result) => res.json({ accessToken: result.accessToken, expiresIn: result.expiresIn }))
+      .catch(next);
   });
   app.get('/me', lk.requireAuth(), (req, res) => {
     res.json(describeAuth(req.auth!));
@@ -58,3 +61,5 @@ export const startExpress: StartApp = async (auth) => {
     },
   };
 };
+
+export const startExpress: StartApp = startExpressOn(express);
