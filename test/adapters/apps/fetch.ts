@@ -1,7 +1,7 @@
 // The scenario table's bare fetch handler (Web Request -> Response, no framework), served by @hono/node-server:
 // the routes listed on `StartApp`, built the way a user would with latchkey/fetch.
 import type { AddressInfo } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { serve } from '@hono/node-server';
 import { latchkey } from 'latchkey/fetch';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
@@ -52,7 +52,7 @@ export const startFetch: StartApp = async (auth) => {
   });
 
   // The app's error handler: what a fetch runtime does with a thrown error, made visible.
-  const fetch = async (request: Request, env: { incoming: IncomingMessage }): Promise<Response> => {
+  const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     ips.set(request, env.incoming.socket.remoteAddress);
     drafts.set(request, new Headers());
     try {
