@@ -40,9 +40,9 @@ export interface HonoLatchkey<Tokens extends boolean = boolean> {
   signOut(): MiddlewareHandler<LatchkeyEnv>;
 }
 
-/** The socket address `@hono/node-server` passes as `c.env.incoming`; other runtimes: pass `ip`. */
-const nodeServerIp = (c: Context): string | undefined =>
-  (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
+/** The Node request `@hono/node-server` passes as `c.env.incoming` (its documented `HttpBindings`), if any. */
+type NodeIncoming = { headers: Readonly<Record<string, string | string[] | undefined>>; socket?: { remoteAddress?: string } };
+const incoming = (c: Context): NodeIncoming | undefined => (c.env as { incoming?: NodeIncoming } | undefined)?.incoming;
 
 /** Writes an answer through `c.body`, so the Set-Cookie lines added with `c.header` go with it. */
 function send(c: Context, answer: Answer): Response {
@@ -69,10 +69,11 @@ function middleware(step: Step<Context>): MiddlewareHandler<LatchkeyEnv> {
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: HonoLatchkeyOptions = {}): HonoLatchkey<Tokens> {
   const binding: Binding<Context> = {
-    request: (c) => ({ method: c.req.method, headers: c.req.raw.headers }),
+    // On @hono/node-server, Node's header record: the core reads it as is, without building a Headers object.
+    request: (c) => ({ method: c.req.method, headers: incoming(c)?.headers ?? c.req.raw.headers }),
     appendCookies: (c, lines) => lines.forEach((line) => c.header('set-cookie', line, { append: true })),
     setAuth: (c, value) => c.set('auth', value),
-    ip: options.ip ?? nodeServerIp,
+    ip: options.ip ?? ((c) => incoming(c)?.socket?.remoteAddress),
   };
   const kit = adapterKit(auth, binding);
   return {
