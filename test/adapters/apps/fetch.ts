@@ -21,8 +21,9 @@ export const startFetch: StartApp = async (auth) => {
   const requireAuth = lk.requireAuth();
   const requireAdmin = lk.requireAuth({ check: isAdmin });
   const requireBroken = lk.requireAuth({ check: brokenCheck });
+  const requireRecent = lk.requireAuth({ maxAge: '5m' });
 
-  const app = lk.handler(async (request, auth) => {
+  const app = lk.handler(async (request, current) => {
     const url = new URL(request.url);
     switch (`${request.method} ${url.pathname}`) {
       case 'POST /login': {
@@ -40,8 +41,20 @@ export const startFetch: StartApp = async (auth) => {
         if (url.pathname === '/write') return json({ wrote: true, userId: who.userId });
         return json(url.pathname === '/boom' ? { unreachable: true } : describeAuth(who));
       }
+      case 'GET /recent': {
+        const who = await requireRecent(request);
+        return who instanceof Response ? who : json(describeAuth(who));
+      }
+      case 'POST /reauth': {
+        const who = await requireAuth(request);
+        if (who instanceof Response) return who;
+        const result = await auth.reauthenticate(who.sessionId, { amr: ['pwd'] });
+        const response = json({ accessToken: result.accessToken, expiresIn: result.expiresIn });
+        for (const line of result.setCookies) response.headers.append('set-cookie', line);
+        return response;
+      }
       case 'GET /public':
-        return json({ signedIn: auth !== null });
+        return json({ signedIn: current !== null });
       case 'POST /auth/refresh':
         return lk.refresh(request);
       case 'POST /auth/logout':

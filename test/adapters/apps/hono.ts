@@ -24,6 +24,12 @@ export const startHono: StartApp = async (auth) => {
   app.get('/public', (c) => json(c, { signedIn: c.get('auth') !== null }));
   app.post('/write', lk.requireAuth(), (c) => json(c, { wrote: true, userId: c.get('auth')!.userId }));
   app.get('/boom', lk.requireAuth({ check: brokenCheck }), (c) => json(c, { unreachable: true }));
+  app.get('/recent', lk.requireAuth({ maxAge: '5m' }), (c) => json(c, describeAuth(c.get('auth')!)));
+  app.post('/reauth', lk.requireAuth(), async (c) => {
+    const result = await auth.reauthenticate(c.get('auth')!.sessionId, { amr: ['pwd'] });
+    for (const line of result.setCookies) c.header('set-cookie', line, { append: true });
+    return json(c, { accessToken: result.accessToken, expiresIn: result.expiresIn });
+  });
   app.post('/auth/refresh', lk.refresh());
   app.post('/auth/logout', lk.signOut());
   app.onError((err, c) => json(c, { appError: err.message }, ((err as { status?: number }).status ?? 500) as ContentfulStatusCode));
