@@ -5,6 +5,7 @@
 //   express-session-memory | express-session-redis                           (express)
 //   fastify-jwt | fastify-jwt-cache                                          (fastify)
 //   koa-session                                                              (koa)
+//   hono-jwt                                                                 (hono, on @hono/node-server)
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 
@@ -137,5 +138,32 @@ async function koa() {
   return new Promise((resolve) => app.listen(port, '127.0.0.1', resolve));
 }
 
-await { express, fastify, koa }[framework]();
+async function hono() {
+  const [{ Hono }, { serve }] = await Promise.all([import('hono'), import('@hono/node-server')]);
+  const app = new Hono();
+  if (variant === 'bare') {
+    app.post('/login', (c) => c.json({ ok: true }));
+    app.get('/me', (c) => c.json({ userId: 'anonymous' }));
+  } else if (isLatchkey) {
+    const { latchkey } = await import('../dist/hono.js');
+    const lk = latchkey(await latchkeyAuth());
+    app.post('/login', async (c) => {
+      const { accessToken } = await lk.signIn(c, USER);
+      return c.json({ accessToken });
+    });
+    app.get('/me', lk.requireAuth(), (c) => c.json({ userId: c.get('auth').userId }));
+  } else {
+    // hono/jwt, Hono's own middleware, with the same EdDSA key type and the iss/aud checks latchkey makes.
+    const { jwt, sign } = await import('hono/jwt');
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    app.post('/login', async (c) => {
+      const now = Math.floor(Date.now() / 1000);
+      return c.json({ accessToken: await sign({ sub: USER.userId, role: 'admin', iss: ISS, aud: AUD, iat: now, exp: now + 900 }, privateKey, 'EdDSA') });
+    });
+    app.get('/me', jwt({ secret: publicKey, alg: 'EdDSA', verification: { iss: ISS, aud: AUD } }), (c) => c.json({ userId: c.get('jwtPayload').sub }));
+  }
+  await new Promise((resolve) => serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, resolve));
+}
+
+await { express, fastify, koa, hono }[framework]();
 process.stdout.write('ready\n');

@@ -1,12 +1,13 @@
 // HTTP req/s and p99 per framework: bare, latchkey (bearer, cookie on memory, cookie on Redis) and the
-// usual peer for each (express-session on memory and connect-redis, @fastify/jwt, koa-session).
+// usual peer for each (express-session on memory and connect-redis, @fastify/jwt, koa-session, hono/jwt on
+// @hono/node-server).
 // The server runs pinned to core 0 (`taskset -c 0`), autocannon in its own process on core 1, and
 // redis-server on core 1 too, so the server core does only the server's work. Every ratio is against
 // the bare framework measured just before and just after it (paired), in the same run.
 // autocannon runs 100 connections x 10 pipelined requests (as fastify's own benchmarks do), so that the
 // server core, not the one-core load generator, is the bottleneck and the ratios measure the server.
 // Usage: node bench/http.mjs   (env BENCH_HTTP_SECONDS=3, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
-//                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify,
+//                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify,hono,
 //                               BENCH_HTTP_VARIANTS=latchkey-bearer,latchkey-cookie)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,6 +25,7 @@ const PLAN = {
   express: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
   fastify: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache'],
   koa: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session'],
+  hono: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'hono-jwt'],
 };
 const LABEL = {
   bare: 'bare',
@@ -35,6 +37,7 @@ const LABEL = {
   'fastify-jwt': '@fastify/jwt (EdDSA)',
   'fastify-jwt-cache': '@fastify/jwt (EdDSA, cache: true)',
   'koa-session': 'koa-session (signed cookie)',
+  'hono-jwt': 'hono/jwt (EdDSA)',
 };
 const only = process.env.BENCH_HTTP_ONLY?.split(',');
 const onlyVariants = process.env.BENCH_HTTP_VARIANTS?.split(',');
@@ -82,7 +85,7 @@ async function credentials(url, variant) {
   const res = await fetch(`${url}/login`, { method: 'POST' });
   if (res.status !== 200) throw new Error(`POST /login answered ${res.status}`);
   const body = await res.json();
-  if (variant.endsWith('bearer') || variant.startsWith('fastify-jwt')) return { authorization: `Bearer ${body.accessToken}` };
+  if (variant.endsWith('bearer') || variant.startsWith('fastify-jwt') || variant === 'hono-jwt') return { authorization: `Bearer ${body.accessToken}` };
   if (variant === 'bare') return {};
   // What a browser sends to /me: every cookie scoped to Path=/ (latchkey's refresh cookie is path-scoped).
   const pairs = res.headers
@@ -191,6 +194,7 @@ table(
     ['latchkey cookie on Redis / express-session + connect-redis (express)', fmtRatio(ratio('express/latchkey-cookie-redis', 'express/express-session-redis'))],
     ['latchkey cookie on memory / express-session MemoryStore (express)', fmtRatio(ratio('express/latchkey-cookie', 'express/express-session-memory'))],
     ['latchkey cookie on memory / koa-session (koa)', fmtRatio(ratio('koa/latchkey-cookie', 'koa/koa-session'))],
+    ['latchkey bearer / hono/jwt (hono)', fmtRatio(ratio('hono/latchkey-bearer', 'hono/hono-jwt'))],
   ],
 );
 for (const note of notes) console.log(`\n> ${note}`);

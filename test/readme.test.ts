@@ -71,7 +71,7 @@ describe('README', () => {
     expect(code).toBe(0);
   });
 
-  for (const framework of ['Express', 'Fastify', 'Koa']) {
+  for (const framework of ['Express', 'Fastify', 'Koa', 'Hono']) {
     it(`${framework} quick start runs as written: login, then /me by bearer token and by cookie`, async () => {
       const port = await freePort();
       const file = join(scratch, `${framework.toLowerCase()}.mjs`);

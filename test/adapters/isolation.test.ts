@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
-const FRAMEWORKS = /^(express|fastify|fastify-plugin|koa|@types\/.*)(\/.*)?$/;
+const FRAMEWORKS = /^(express|fastify|fastify-plugin|koa|hono|@hono\/.*|@types\/.*)(\/.*)?$/;
 
 /** Every module specifier a file loads at run time (type-only imports and exports excluded). */
 function runtimeImports(file: string): string[] {
@@ -45,6 +45,8 @@ it('the adapters import their framework for types only and the core as the packa
   expect(runtimeImports(join(src, 'adapters/express.ts'))).toEqual(['latchkey/adapter']);
   expect(runtimeImports(join(src, 'adapters/koa.ts'))).toEqual(['latchkey/adapter']);
   expect(runtimeImports(join(src, 'adapters/fastify.ts'))).toEqual(['fastify-plugin', 'latchkey/adapter']);
+  expect(runtimeImports(join(src, 'adapters/hono.ts'))).toEqual(['latchkey/adapter']);
+  expect(runtimeImports(join(src, 'adapters/fetch.ts'))).toEqual(['latchkey/adapter']);
 });
 
 it('the adapter kit loads no web framework and reaches the core only as the package itself', () => {

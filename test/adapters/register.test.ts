@@ -120,3 +120,53 @@ describe('a Register augmentation types the request context of every adapter', (
     expect(compile(AUGMENTATION + APP, 'dist')).toEqual([]);
   }, 60_000);
 });
+
+const WEB_APP = `
+import { Hono } from 'hono';
+import { expectTypeOf } from 'vitest';
+import type { Auth } from 'latchkey';
+import { latchkey as honoLatchkey } from 'latchkey/hono';
+import { latchkey as fetchLatchkey } from 'latchkey/fetch';
+
+declare const auth: Auth<true>;
+
+const lk = honoLatchkey(auth);
+const app = new Hono();
+app.use('*', lk.authenticate());
+app.get('/me', lk.requireAuth({ check: (a) => a.via === 'cookie' && a.data.role === 'admin' }), async (c) => {
+  const who = c.get('auth');
+  if (who?.via === 'cookie') expectTypeOf(who.data.role).toEqualTypeOf<'admin' | 'user'>();
+  if (who?.via === 'bearer') expectTypeOf(who.claims.role).toEqualTypeOf<string>();
+  // @ts-expect-error signIn data must match Register['data']
+  await lk.signIn(c, { userId: '1', data: { role: 'root' } });
+  return c.json(who);
+});
+
+const web = fetchLatchkey(auth);
+export const GET = web.handler(async (_request, who) => {
+  if (who?.via === 'cookie') expectTypeOf(who.data.role).toEqualTypeOf<'admin' | 'user'>();
+  return Response.json(null);
+});
+export async function POST(request: Request): Promise<Response> {
+  // @ts-expect-error signIn data must match Register['data']
+  await web.signIn(request, { userId: '1', data: { role: 'root' } });
+  return web.refresh(request);
+}
+`;
+
+describe('a Register augmentation types c.get(\'auth\') on Hono and the AuthContext of latchkey/fetch', () => {
+  it('from the sources: c.get(\'auth\').data and the handler\'s auth carry the declared type', () => {
+    expect(compile(AUGMENTATION + WEB_APP, 'src')).toEqual([]);
+  }, 60_000);
+
+  it('without the augmentation the same app does not compile (the checks above can fail)', () => {
+    const errors = compile(WEB_APP, 'src');
+    expect(errors.length).toBeGreaterThanOrEqual(5); // 3 type expectations and 2 @ts-expect-error lines
+    expect(errors.filter((error) => /Unused '@ts-expect-error'/.test(error))).toHaveLength(2);
+  }, 60_000);
+
+  it.skipIf(!existsSync(join(root, 'dist/hono.d.ts')))('from the built .d.ts files (npm run build), resolved through package.json exports', () => {
+    expect(compile(AUGMENTATION + WEB_APP, 'dist')).toEqual([]);
+  }, 60_000);
+});
+

@@ -8,11 +8,14 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuth, type Auth } from 'latchkey';
 import { latchkey as expressLatchkey } from 'latchkey/express';
 import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
 import { latchkey as koaLatchkey } from 'latchkey/koa';
+import { latchkey as honoLatchkey } from 'latchkey/hono';
+import { latchkey as fetchLatchkey } from 'latchkey/fetch';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -95,6 +98,36 @@ describe('a request is authenticated where latchkey is mounted, and at most once
     expect(await (await fetch(`${base}/public`, { headers: { cookie } })).json()).toEqual({ signedIn: true });
     expect(resolves()).toBe(2);
     expect(await (await fetch(`${base}/outside`, { headers: { cookie } })).json()).toEqual({ auth: 'unset' });
+    expect(resolves()).toBe(2);
+  });
+
+  it("Hono: app.use('*', authenticate()) and two requireAuth() resolve the request once; a route registered before authenticate() never does", async () => {
+    const { auth, resolves, cookie } = await countedAuth();
+    const lk = honoLatchkey(auth);
+    const app = new Hono();
+    app.get('/outside', (c) => c.json({ auth: c.get('auth') ?? 'unset' }));
+    app.use('*', lk.authenticate());
+    app.get('/me', lk.requireAuth(), lk.requireAuth({ check: isAdmin }), (c) => c.json({ userId: c.get('auth')?.userId }));
+    expect(await (await app.request('/me', { headers: { cookie } })).json()).toEqual({ userId: 'u1' });
+    expect(resolves()).toBe(1);
+    expect(await (await app.request('/outside', { headers: { cookie } })).json()).toEqual({ auth: 'unset' });
+    expect(resolves()).toBe(1);
+  });
+
+  it('fetch: handler() and two requireAuth() guards on one request resolve it once; another request resolves for itself', async () => {
+    const { auth, resolves, cookie } = await countedAuth();
+    const lk = fetchLatchkey(auth);
+    const guards = [lk.requireAuth(), lk.requireAuth({ check: isAdmin })];
+    const handler = lk.handler(async (request, who) => {
+      for (const guard of guards) {
+        const result = await guard(request);
+        if (result instanceof Response) return result;
+      }
+      return Response.json({ userId: who?.userId });
+    });
+    expect(await (await handler(new Request('http://app.test/me', { headers: { cookie } }))).json()).toEqual({ userId: 'u1' });
+    expect(resolves()).toBe(1);
+    expect((await handler(new Request('http://app.test/me', { headers: { cookie } }))).status).toBe(200);
     expect(resolves()).toBe(2);
   });
 });

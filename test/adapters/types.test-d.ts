@@ -1,13 +1,16 @@
-// The typed request context of the three adapters, without a Register augmentation (see
+// The typed request context of the adapters (Express, Fastify, Koa, Hono, fetch), without a Register augmentation (see
 // register.test.ts for a user's `declare module 'latchkey'` flowing into every adapter).
 import express from 'express';
 import Fastify, { type preHandlerAsyncHookHandler, type RouteHandlerMethod } from 'fastify';
 import Koa from 'koa';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { expectTypeOf, test } from 'vitest';
 import type { Auth, AuthContext, RefreshResult, SignInResult } from 'latchkey';
 import { latchkey as expressLatchkey } from 'latchkey/express';
 import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
 import { latchkey as koaLatchkey } from 'latchkey/koa';
+import { latchkey as honoLatchkey, type LatchkeyEnv } from 'latchkey/hono';
+import { latchkey as fetchLatchkey } from 'latchkey/fetch';
 
 declare const tokenAuth: Auth<true>;
 declare const cookieAuth: Auth<false>;
@@ -80,4 +83,41 @@ test('Koa: ctx.state.auth is the AuthContext', () => {
   });
   app.use(lk.refresh());
   app.use(lk.signOut());
+});
+
+test('Hono: c.get(\'auth\') is the AuthContext in every handler, and the verbs are Hono middleware', () => {
+  const app = new Hono();
+  const lk = honoLatchkey(tokenAuth);
+  expectTypeOf(lk.authenticate()).toEqualTypeOf<MiddlewareHandler<LatchkeyEnv>>();
+  app.use('*', lk.authenticate());
+  app.get('/me', lk.requireAuth({ check: (auth) => auth.via === 'cookie' }), (c) => {
+    expectTypeOf(c.get('auth')).toEqualTypeOf<AuthContext | null>();
+    return c.json({ userId: c.get('auth')?.userId ?? null });
+  });
+  app.post('/login', async (c) => {
+    const result = await lk.signIn(c, { userId: '1' });
+    expectTypeOf(result).toEqualTypeOf<SignInResult<true>>();
+    // @ts-expect-error userId is required
+    await lk.signIn(c, {});
+    return c.json({ accessToken: result.accessToken });
+  });
+  app.post('/auth/refresh', lk.refresh());
+  app.post('/auth/logout', lk.signOut());
+  new Hono<LatchkeyEnv>().get('/x', (c) => c.json(c.var.auth));
+});
+
+test('fetch: requireAuth gives the AuthContext or the Response to return; refresh and signOut are Responses', async () => {
+  const lk = fetchLatchkey(tokenAuth);
+  const request = new Request('http://app.test/me');
+  expectTypeOf(await lk.requireAuth()(request)).toEqualTypeOf<AuthContext | Response>();
+  expectTypeOf(await lk.authenticate(request)).toEqualTypeOf<AuthContext | Response | null>();
+  expectTypeOf(await lk.refresh(request)).toEqualTypeOf<Response>();
+  expectTypeOf((await lk.signIn(request, { userId: '1' })).accessToken).toBeString();
+  expectTypeOf(fetchLatchkey(cookieAuth).signIn).returns.resolves.toEqualTypeOf<SignInResult<false>>();
+  lk.handler(async (_request, auth) => {
+    expectTypeOf(auth).toEqualTypeOf<AuthContext | null>();
+    return new Response(null);
+  });
+  // @ts-expect-error a handler must return a Response
+  lk.handler(async () => 'text');
 });

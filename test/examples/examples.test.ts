@@ -57,7 +57,7 @@ function location(res: globalThis.Response): string | null {
   return url.pathname + url.search;
 }
 
-describe.each<Framework>(['express', 'fastify', 'koa'])('the %s example', (framework) => {
+describe.each<Framework>(['express', 'fastify', 'koa', 'hono'])('the %s example', (framework) => {
   let app: RunningExample;
   beforeAll(async () => {
     app = await startExample(framework);

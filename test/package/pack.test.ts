@@ -23,6 +23,8 @@ const SUBPATHS = {
   adapter: { source: 'src/adapter/index.ts', exportName: 'adapterKit', peers: [] },
   express: { source: 'src/adapters/express.ts', exportName: 'latchkey', peers: ['express', '@types/express'] },
   fastify: { source: 'src/adapters/fastify.ts', exportName: 'latchkey', peers: ['fastify', 'fastify-plugin'] },
+  fetch: { source: 'src/adapters/fetch.ts', exportName: 'latchkey', peers: [] },
+  hono: { source: 'src/adapters/hono.ts', exportName: 'latchkey', peers: ['hono'] },
   koa: { source: 'src/adapters/koa.ts', exportName: 'latchkey', peers: ['koa', '@types/koa'] },
   redis: { source: 'src/stores/redis.ts', exportName: 'redisStore', peers: ['ioredis'] },
   store: { source: 'src/store.ts', exportName: 'applyRefreshStep', peers: [] },
@@ -309,7 +311,7 @@ describe('the packed tarball', () => {
     expect(missing).toEqual([]);
   });
 
-  it('every documented subpath (adapter, express, fastify, koa, redis, store, testing, client) has its source and is published', () => {
+  it('every documented subpath (adapter, express, fastify, fetch, hono, koa, redis, store, testing, client) has its source and is published', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', ...ALL_SUBPATHS.map((entry) => `./${entry}`)].sort());
     expect(ALL_SUBPATHS.filter((entry) => !present.includes(entry))).toEqual([]);

@@ -1,4 +1,5 @@
-// Shared harness for the attack suite: one app, built the same way on Express, Fastify and Koa,
+// Shared harness for the attack suite: one app, built the same way on Express, Fastify, Koa, Hono (on
+// @hono/node-server) and a bare fetch handler (latchkey/fetch, served by @hono/node-server),
 // served on a free loopback port, and a small raw HTTP client (node:http, so tests control every
 // header byte, repeated headers included). Not a test file itself.
 import { request as httpRequest, Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
@@ -7,10 +8,15 @@ import type { Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { createAuth, generateKey, memoryStore, type Auth, type AuthEvent, type AuthOptions, type SessionStore, type SigningKey } from 'latchkey';
 import { latchkey as expressLatchkey } from 'latchkey/express';
 import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
 import { latchkey as koaLatchkey } from 'latchkey/koa';
+import { latchkey as fetchLatchkey } from 'latchkey/fetch';
+import { latchkey as honoLatchkey } from 'latchkey/hono';
 
 export const ISSUER = 'https://api.example.com';
 export const AUDIENCE = 'web';
@@ -21,8 +27,8 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-export type Framework = 'express' | 'fastify' | 'koa';
-export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa'];
+export type Framework = 'express' | 'fastify' | 'koa' | 'hono' | 'fetch';
+export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa', 'hono', 'fetch'];
 
 /** A manual clock: tests move time with `advance`, never by sleeping. */
 export interface Clock {
@@ -107,7 +113,65 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** Serves a fetch handler with @hono/node-server on a free loopback port; thrown errors answer their `status` (or 500), as the other frameworks' default error handlers do. */
+async function serveFetch(framework: Framework, handler: (request: Request) => Promise<Response>): Promise<App> {
+  const fetch = (request: Request): Promise<Response> =>
+    handler(request).catch((error: { status?: number }) => new Response('error', { status: error.status ?? 500 }));
+  const server = await new Promise<Server>((resolve) => {
+    const started = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started as Server));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return { framework, port, url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+}
+
+function startHono(auth: Auth<true>): Promise<App> {
+  const app = new Hono();
+  const lk = honoLatchkey(auth);
+  app.use('*', lk.authenticate());
+  app.get('/public', (c) => c.json({ ok: true }));
+  app.get('/me', lk.requireAuth(), (c) => c.json(me(c.get('auth'))));
+  app.post('/write', lk.requireAuth(), (c) => c.json({ userId: c.get('auth')?.userId }));
+  app.post('/login', async (c) => {
+    const result = await lk.signIn(c, { userId: loginUser(c.req.query()) });
+    return c.json({ accessToken: result.accessToken, sessionId: result.session.id });
+  });
+  app.post('/auth/refresh', lk.refresh());
+  app.post('/auth/logout', lk.signOut());
+  app.onError((error, c) => c.text('error', ((error as { status?: number }).status ?? 500) as ContentfulStatusCode));
+  return serveFetch('hono', async (request) => app.fetch(request));
+}
+
+function startFetch(auth: Auth<true>): Promise<App> {
+  const lk = fetchLatchkey(auth);
+  const requireAuth = lk.requireAuth();
+  return serveFetch('fetch', lk.handler(async (request, auth) => {
+    const url = new URL(request.url);
+    switch (`${request.method} ${url.pathname}`) {
+      case 'GET /public':
+        return Response.json({ ok: true });
+      case 'GET /me':
+      case 'POST /write': {
+        const who = await requireAuth(request);
+        if (who instanceof Response) return who;
+        return Response.json(url.pathname === '/me' ? me(who) : { userId: who.userId });
+      }
+      case 'POST /login': {
+        const result = await lk.signIn(request, { userId: loginUser(Object.fromEntries(url.searchParams)) });
+        return Response.json({ accessToken: result.accessToken, sessionId: result.session.id });
+      }
+      case 'POST /auth/refresh':
+        return lk.refresh(request);
+      case 'POST /auth/logout':
+        return lk.signOut(request);
+      default:
+        return new Response('not found', { status: 404 });
+    }
+  }));
+}
+
 export async function startApp(framework: Framework, auth: Auth<true>): Promise<App> {
+  if (framework === 'hono') return startHono(auth);
+  if (framework === 'fetch') return startFetch(auth);
   if (framework === 'express') {
     const app = express();
     const lk = expressLatchkey(auth);
