@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { isAuthError } from 'latchkey';
 import { latchkey } from 'latchkey/hono';
 import { ASSETS, PAGE_HEADERS, accountPage, appPage, devicesPage, loginPage, messagePage } from '../shared/pages.mjs';
-import { closeOnSignal, createDemoAuth, createDemoUser, isCrossSiteForm, printBanner, readConfig } from '../shared/setup.mjs';
+import { closeOnSignal, createDemoAuth, createDemoUser, isLoginCsrf, printBanner, readConfig } from '../shared/setup.mjs';
 
 const config = readConfig();
 const demo = await createDemoAuth(config);
@@ -30,11 +30,16 @@ for (const [path, asset] of Object.entries(ASSETS)) app.get(path, (c) => c.body(
 app.get('/', (c) => c.redirect(c.get('auth') ? '/account' : '/login', 303));
 app.get('/login', (c) => page(c, loginPage({ notice: c.req.query('signed_out') ? 'You are signed out.' : undefined })));
 app.post('/login', async (c) => {
-  if (isCrossSiteForm(Object.fromEntries(c.req.raw.headers), config.trustedOrigins)) return page(c, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
   const { username, password } = await form(c);
   const userId = await user.verify(username, password);
   if (!userId) return page(c, loginPage({ error: 'Wrong username or password.', username }), 401);
-  await lk.signIn(c, { userId, data: { name: user.username } }); // sets the session and refresh cookies
+  try {
+    await lk.signIn(c, { userId, data: { name: user.username } }); // sets the session and refresh cookies
+  } catch (error) {
+    // latchkey's CSRF check covers sign-in too: a cross-site form must not sign this browser in (login CSRF)
+    if (isLoginCsrf(error)) return page(c, messagePage({ title: 'Refused', message: 'Cross-site sign-in refused.' }), 403);
+    throw error;
+  }
   return c.redirect('/account', 303);
 });
 

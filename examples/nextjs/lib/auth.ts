@@ -12,8 +12,9 @@ interface Demo {
 
 function createDemo(): Demo {
   const auth = createAuth({
-    // HS256 from a 32+ byte secret: set LATCHKEY_SECRET in production (`npx latchkey keygen --alg HS256`).
-    keys: [process.env.LATCHKEY_SECRET ?? randomBytes(32).toString('base64url')],
+    // HS256 from a 32+ byte secret (bytes, never a string): set LATCHKEY_SECRET in production to the base64url
+    // secret that `npx latchkey keygen --alg HS256` prints.
+    keys: [process.env.LATCHKEY_SECRET ? Buffer.from(process.env.LATCHKEY_SECRET, 'base64url') : randomBytes(32)],
     issuer: 'http://localhost',
     audience: 'latchkey-nextjs',
     // The refresh cookie is scoped to the route handler that rotates it.
