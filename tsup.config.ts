@@ -11,6 +11,7 @@ const allEntries = {
   fastify: 'src/adapters/fastify.ts',
   koa: 'src/adapters/koa.ts',
   redis: 'src/stores/redis.ts',
+  postgres: 'src/postgres.ts',
   store: 'src/store.ts',
   testing: 'src/testing/store-conformance.ts',
 };
@@ -26,7 +27,7 @@ const shared: Options = {
   platform: 'node',
   sourcemap: true,
   dts: true,
-  external: ['latchkey', 'latchkey/adapter', 'ioredis', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', 'vitest'],
+  external: ['latchkey', 'latchkey/adapter', 'latchkey/store', 'ioredis', 'pg', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', 'vitest'],
   treeshake: true,
 };
 

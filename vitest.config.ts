@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^latchkey\/fastify$/, replacement: src('adapters/fastify.ts') },
       { find: /^latchkey\/koa$/, replacement: src('adapters/koa.ts') },
       { find: /^latchkey\/redis$/, replacement: src('stores/redis.ts') },
+      { find: /^latchkey\/postgres$/, replacement: src('postgres.ts') },
       { find: /^latchkey\/store$/, replacement: src('store.ts') },
       { find: /^latchkey\/testing$/, replacement: src('testing/store-conformance.ts') },
       { find: /^latchkey\/client$/, replacement: src('client/index.ts') },

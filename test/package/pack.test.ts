@@ -27,6 +27,7 @@ const SUBPATHS = {
   hono: { source: 'src/adapters/hono.ts', exportName: 'latchkey', peers: ['hono'] },
   koa: { source: 'src/adapters/koa.ts', exportName: 'latchkey', peers: ['koa', '@types/koa'] },
   redis: { source: 'src/stores/redis.ts', exportName: 'redisStore', peers: ['ioredis'] },
+  postgres: { source: 'src/postgres.ts', exportName: 'postgresStore', peers: ['pg', '@types/pg'] },
   store: { source: 'src/store.ts', exportName: 'applyRefreshStep', peers: [] },
   testing: { source: 'src/testing/store-conformance.ts', exportName: 'runStoreConformance', peers: ['vitest'] },
   client: { source: 'src/client/index.ts', exportName: 'createClient', peers: [] },

@@ -1,0 +1,145 @@
+// The PostgreSQL store's schema and statements, as text. No I/O here: the store runs them, the CLI prints the DDL.
+//
+// Why the table is shaped so. One row per session, the session id as primary key. The record travels as
+// its JSON text (`doc`, type text: stored and returned byte for byte, no server-side parse, and a NUL
+// inside session data is just the six characters `\u0000` of JSON, where jsonb would refuse it). Beside it,
+// plain bigint/int columns hold what statements compare or move (like the Redis store's hash fields):
+// `version` for compare-and-set, the activity times `touch` moves, the refresh state `advanceRefresh`
+// rotates, `expires_at` which every read checks. A read lays those columns over the JSON, so `touch` and
+// `advanceRefresh` never rewrite `doc`. Measured against a jsonb record (bench/postgres-size.mjs): text
+// is smaller and cheaper per statement. Indexes: `user_id` (list, end everywhere, the per-user cap) and
+// `expires_at` (pruning in bounded batches). Times are milliseconds since the epoch, as in the record.
+
+/** Where the table lives. */
+export interface PostgresNames {
+  /** Schema name; default `'public'`. */
+  schema: string;
+  /** Table name; default `'latchkey_sessions'`. */
+  table: string;
+}
+
+/** Quotes an SQL identifier: wrapped in double quotes, inner double quotes doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The columns a read returns, in the order `revive` expects them. */
+export const READ_COLUMNS = 'doc, user_id, version, last_seen_at, idle_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at';
+
+/**
+ * The migration SQL for the session table (what `createTable: true` runs, and `npx latchkey postgres-schema` prints).
+ * @example
+ * await pool.query(postgresSchema({ schema: 'auth' }));
+ */
+export function postgresSchema(names: Partial<PostgresNames> = {}): string {
+  return schemaSQL({ schema: names.schema ?? 'public', table: names.table ?? 'latchkey_sessions' });
+}
+
+/** The DDL: table and indexes, each `IF NOT EXISTS`, so it can run again. */
+export function schemaSQL(names: PostgresNames): string {
+  const t = `${quoteIdent(names.schema)}.${quoteIdent(names.table)}`;
+  const idx = (suffix: string): string => quoteIdent(`${names.table}_${suffix}`.slice(0, 63));
+  return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(names.schema)};
+CREATE TABLE IF NOT EXISTS ${t} (
+  id                  text    PRIMARY KEY COLLATE "C",
+  user_id             text    NOT NULL COLLATE "C",
+  version             integer NOT NULL,
+  created_at          bigint  NOT NULL,
+  last_seen_at        bigint  NOT NULL,
+  idle_expires_at     bigint  NOT NULL,
+  absolute_expires_at bigint  NOT NULL,
+  expires_at          bigint  NOT NULL,
+  refresh_generation  integer,
+  refresh_rotated_at  bigint,
+  refresh_expires_at  bigint,
+  doc                 text    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ${idx('user_id')} ON ${t} (user_id);
+CREATE INDEX IF NOT EXISTS ${idx('expires_at')} ON ${t} (expires_at);
+`;
+}
+
+/** Every statement the store runs, for one table. `$1` is always the caller's clock (ms) where time matters. */
+export interface Statements {
+  insert: string;
+  insertCapped: string;
+  get: string;
+  update: string;
+  advanceRefresh: string;
+  touch: string;
+  delete: string;
+  listByUser: string;
+  deleteByUser: string;
+  prune: string;
+  countByUser: string;
+}
+
+// Inserted columns and their parameters ($2…$13) for both inserts (cast: an INSERT … SELECT infers no types).
+const INSERT_COLUMNS = 'id, user_id, version, created_at, last_seen_at, idle_expires_at, absolute_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at, doc';
+const INSERT_VALUES = '$2::text, $3::text, $4::int, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::int, $11::bigint, $12::bigint, $13::text';
+
+/** Builds the statements for one table. Statements that delete or rewrite a record also `pg_notify` its id. */
+export function statements(names: PostgresNames, pruneBatch: number): Statements {
+  const t = `${quoteIdent(names.schema)}.${quoteIdent(names.table)}`;
+  // Bounded pruning piggy-backed on a write: at most `pruneBatch` expired rows, skipping rows another
+  // transaction holds (never waits), plus the user's own expired rows (so a user's rows stay bounded).
+  const pruneOnWrite = `pruned AS (DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${pruneBatch} FOR UPDATE SKIP LOCKED))),
+    pruned_user AS (DELETE FROM ${t} WHERE user_id = $3 AND expires_at <= $1)`;
+  // Sends ids as `<kind>:<id>,<id>…` in payloads under PostgreSQL's 8000-byte limit (300 ids of 22 characters).
+  const notify = (kind: 'r' | 'c', rows: string, channel: string): string =>
+    `SELECT pg_notify(${channel}, '${kind}:' || string_agg(id, ',')) FROM (SELECT id, (row_number() OVER ()) / 300 AS chunk FROM ${rows}) c GROUP BY chunk`;
+  return {
+    // ARGS: now, ...record columns. One statement: prune a batch, insert (a duplicate id is a unique violation).
+    insert: `WITH ${pruneOnWrite} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`,
+    // ARGS: now, ...record columns, maxPerUser ($14), refuse ($15), channel ($16). Runs after the user's advisory
+    // lock, in its own statement, so the count sees every committed row of the user. Rule "per-user cap"
+    // (kit.pickEvictions): evict the soonest to expire, then the oldest, then by id; with refuse, write nothing at the cap.
+    insertCapped: `WITH ${pruneOnWrite},
+    live AS (SELECT id, expires_at, created_at FROM ${t} WHERE user_id = $3 AND expires_at > $1),
+    excess AS (SELECT id FROM live ORDER BY expires_at, created_at, id COLLATE "C"
+               LIMIT CASE WHEN $15::boolean THEN 0 ELSE GREATEST((SELECT count(*) FROM live) + 1 - $14::int, 0) END),
+    evicted AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM excess) RETURNING id),
+    inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${INSERT_VALUES}
+                 WHERE NOT $15::boolean OR (SELECT count(*) FROM live) < $14::int RETURNING id),
+    notified AS (${notify('r', 'evicted', '$16::text')})
+    SELECT (SELECT count(*) FROM inserted)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted, (SELECT count(*) FROM notified)::int AS sent`,
+    // ARGS: now, id
+    get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = $2 AND expires_at > $1`,
+    // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel.
+    // Compare-and-set; rule "activity never moves backwards" (kit.mergeActivity): a later stored lastSeenAt keeps the stored activity.
+    update: `WITH moved AS (UPDATE ${t} SET version = $4, doc = $12, absolute_expires_at = $8,
+      refresh_generation = $9, refresh_rotated_at = $10, refresh_expires_at = $11,
+      idle_expires_at = CASE WHEN last_seen_at > $5 THEN idle_expires_at ELSE $6 END,
+      expires_at = CASE WHEN last_seen_at > $5 THEN expires_at ELSE $7 END,
+      last_seen_at = GREATEST(last_seen_at, $5)
+      WHERE id = $2 AND version = $13 AND user_id = $3 AND expires_at > $1 RETURNING id)
+    SELECT pg_notify($14, 'c:' || id) FROM moved`,
+    // ARGS: now, id, from, at, refreshExpiresAt, idleExpiresAt, channel. Rule "refresh step" (kit.applyRefreshStep):
+    // the UPDATE's row lock serialises rotations; a loser re-reads the row in a new statement (a fresh snapshot).
+    advanceRefresh: `WITH moved AS (UPDATE ${t} SET version = version + 1,
+        refresh_generation = $3 + 1, refresh_rotated_at = $4, refresh_expires_at = LEAST($5, absolute_expires_at),
+        idle_expires_at = CASE WHEN $4 > last_seen_at THEN LEAST($6, absolute_expires_at) ELSE idle_expires_at END,
+        expires_at = CASE WHEN $4 > last_seen_at THEN LEAST($6, absolute_expires_at) ELSE expires_at END,
+        last_seen_at = GREATEST(last_seen_at, $4)
+      WHERE id = $2 AND expires_at > $1 AND refresh_generation = $3
+        AND refresh_expires_at > $4 AND absolute_expires_at > $4 AND expires_at > $4
+      RETURNING ${READ_COLUMNS})
+    SELECT moved.*, pg_notify($7, 'c:' || $2) FROM moved`,
+    // ARGS: now, id, lastSeenAt, idleExpiresAt, expiresAt. Rule "touch only if newer" (kit.touchApplies). Never notifies.
+    touch: `UPDATE ${t} SET last_seen_at = $3, idle_expires_at = $4, expires_at = $5
+      WHERE id = $2 AND expires_at > $1 AND last_seen_at < $3`,
+    // ARGS: now, id, channel. One row (live or not) when a row was deleted.
+    delete: `WITH gone AS (DELETE FROM ${t} WHERE id = $2 RETURNING id, expires_at > $1 AS live)
+    SELECT live, pg_notify($3, 'r:' || id) FROM gone`,
+    // ARGS: now, user
+    listByUser: `SELECT ${READ_COLUMNS} FROM ${t} WHERE user_id = $2 AND expires_at > $1 ORDER BY created_at, id COLLATE "C"`,
+    // ARGS: now, user, except ('' for none), channel. Counts the live rows deleted.
+    deleteByUser: `WITH gone AS (DELETE FROM ${t} WHERE user_id = $2 AND id <> $3 RETURNING id, expires_at > $1 AS live),
+    notified AS (${notify('r', 'gone', '$4::text')})
+    SELECT (SELECT count(*) FROM gone WHERE live)::int AS n, (SELECT count(*) FROM notified)::int AS sent`,
+    // ARGS: now, batch. Deletes up to `batch` expired rows, skipping rows another transaction holds.
+    prune: `DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+    // ARGS: user (tests and tools: rows held for a user, expired ones included)
+    countByUser: `SELECT count(*)::int AS n FROM ${t} WHERE user_id = $1`,
+  };
+}
