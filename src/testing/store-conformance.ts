@@ -16,6 +16,11 @@ export interface StoreConformanceOptions {
   /** How many ids the store's per-user index holds for `userId`, expired ones included: checks lists stay bounded. */
   indexSize?: (store: SessionStore, userId: string) => Promise<number>;
   /**
+   * Deletes expired records now, as the store's pruning job would; the prune-racing case runs it while touches
+   * are in flight. Default: the store's own `prune()` when it has one, else nothing (expiry on read only).
+   */
+  prune?: (store: SessionStore) => Promise<unknown>;
+  /**
    * The test runner's `describe` and `it`, e.g. `import { describe, it } from 'node:test'`. Default: the
    * runner's globals (Jest, Mocha, Vitest with `globals`), or Vitest's own API when running under Vitest.
    */
@@ -462,6 +467,96 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     await s.deleteByUser(alice);
     expect((await s.get(b.id))?.data).toEqual({ who: 'bob' });
     expect((await s.listByUser(bob)).map((r) => r.id)).toEqual([b.id]);
+  });
+
+  const pruneNow = async (s: SessionStore): Promise<void> => {
+    if (options.prune) await options.prune(s);
+    else await (s as SessionStore & { prune?: () => Promise<unknown> }).prune?.();
+  };
+
+  it('of 100 parallel compare-and-set updates of one id exactly one wins per version, and retrying writers lose no write', async () => {
+    const s = await store();
+    const r = record(s, user(), { data: { list: [] } });
+    await s.create(r);
+    const first = await Promise.all(Array.from({ length: 100 }, (_, i) => s.update({ ...r, version: 2, data: { list: [], first: i } }, 1)));
+    expect(first.filter(Boolean)).toHaveLength(1);
+    // Every writer reads, appends its number, and writes with the version it read, retrying when it lost.
+    await Promise.all(Array.from({ length: 100 }, async (_, i) => {
+      for (let attempt = 0; attempt < 1000; attempt++) {
+        const current = (await s.get(r.id))!;
+        const list = [...((current.data as { list: number[] }).list), i];
+        if (await s.update({ ...current, version: current.version + 1, data: { ...current.data, list } }, current.version)) return;
+      }
+      throw new Error(`writer ${i} never got through`);
+    }));
+    const final = await s.get(r.id);
+    expect(final?.version).toBe(102);
+    expect([...(final!.data as { list: number[] }).list].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect((final!.data as { first: number }).first).toBe(first.indexOf(true));
+  });
+
+  it('a refresh racing a sign-out never brings the session back', async () => {
+    const s = await store();
+    const userId = user();
+    for (let round = 0; round < 20; round++) {
+      const r = record(s, userId);
+      await s.create(r);
+      const t = Math.max(now(), r.lastSeenAt) + 1;
+      const step = { from: 0, at: t, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR };
+      const rotate = s.advanceRefresh
+        ? s.advanceRefresh(r.id, step)
+        : s.update({ ...r, version: 2, refresh: { generation: 1, rotatedAt: t, expiresAt: t + HOUR } }, 1);
+      const [rotated, deleted] = round % 2 === 0 ? await Promise.all([rotate, s.delete(r.id)]) : (await Promise.all([s.delete(r.id), rotate])).reverse();
+      expect(deleted).toBe(true);
+      if (rotated && typeof rotated === 'object') expect(rotated.record.refresh?.generation).toBe(1);
+      expect(await s.get(r.id)).toBeNull();
+      if (s.advanceRefresh) expect(await s.advanceRefresh(r.id, { ...step, from: 1 })).toBeNull();
+    }
+    expect(await s.listByUser(userId)).toEqual([]);
+  });
+
+  it('a touch racing expiry and pruning either keeps the session or loses it, and a kept one stays', async () => {
+    const s = await store();
+    const userId = user();
+    const touched = Array.from({ length: 10 }, () => shortLived(s, userId));
+    const untouched = Array.from({ length: 10 }, () => shortLived(s, userId));
+    for (const r of [...touched, ...untouched]) await s.create(r);
+    await advance(Math.max(shortTtl - 40, 0));
+    const until = now() + HOUR;
+    // Touches land around the expiry while pruning runs beside them.
+    await Promise.all([
+      ...touched.map(async (r, i) => {
+        if (i % 2 === 1) await advance(5);
+        const t = Math.max(now(), r.lastSeenAt + 1);
+        await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: until, expiresAt: until });
+      }),
+      pruneNow(s),
+      pruneNow(s),
+    ]);
+    const kept = (await Promise.all(touched.map((r) => s.get(r.id)))).filter((r) => r !== null);
+    for (const r of kept) expect(r!.expiresAt).toBe(until);
+    await advance(shortTtl + 150);
+    await Promise.all([pruneNow(s), ...untouched.map((r) => s.touch(r.id, { lastSeenAt: now(), idleExpiresAt: until, expiresAt: until }))]);
+    await pruneNow(s);
+    for (const r of kept) expect((await s.get(r!.id))?.expiresAt).toBe(until);
+    for (const r of untouched) expect(await s.get(r.id)).toBeNull();
+    expect((await s.listByUser(userId)).map((r) => r.id).sort()).toEqual(kept.map((r) => r!.id).sort());
+  });
+
+  it('a revoke while a touch is in flight leaves the session revoked', async () => {
+    const s = await store();
+    const userId = user();
+    for (let round = 0; round < 20; round++) {
+      const r = record(s, userId);
+      await s.create(r);
+      const t = r.lastSeenAt + 1000;
+      const touch = s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+      const revoke = round % 2 === 0 ? s.delete(r.id) : s.deleteByUser(userId);
+      const [, revoked] = await Promise.all([touch, revoke]);
+      expect(revoked === true || revoked === 1).toBe(true);
+      expect(await s.get(r.id)).toBeNull();
+    }
+    expect(await s.listByUser(userId)).toEqual([]);
   });
 
   it('revocations reach subscribers within a second (stores that broadcast)', async (ctx) => {
