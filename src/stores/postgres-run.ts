@@ -3,19 +3,34 @@
 // cancelled on the server (so a write we reported as failed cannot land later), and its connection is
 // destroyed rather than returned to the pool mid-statement. A connection that arrives after the deadline
 // goes straight back to the pool unused: an exhausted pool costs a caller the timeout, never minutes.
-import type { Client, ClientConfig, Pool, PoolClient, QueryResultRow } from 'pg';
+import { connect } from 'node:net';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { AuthError } from 'latchkey';
 
-/** The pg pool as node-postgres builds it: its client class is reachable for cancel requests. */
-interface PoolWithClient extends Pool {
-  Client?: new (config: ClientConfig) => Client;
+/** What a cancel request needs to know about a connection (node-postgres clients carry these, untyped). */
+interface BackendKey {
+  host?: string;
+  port?: number;
+  processID?: number | null;
+  secretKey?: number | null;
 }
 
-/** The parts of a node-postgres client a cancel request needs (present on pg 8, not in its types). */
-interface Cancellable {
-  activeQuery?: unknown;
-  cancel?(client: unknown, query: unknown): void;
-  connection?: { on(event: string, listener: () => void): unknown; end?(): void };
+/**
+ * Sends PostgreSQL's out-of-band CancelRequest (protocol message 80877102) for the statement `client` is
+ * running, on a short-lived socket of its own: what psql does on Ctrl-C. Best effort; errors are ignored.
+ */
+function cancelStatement(client: PoolClient, timeout: number): void {
+  const { host, port, processID, secretKey } = client as unknown as BackendKey;
+  if (typeof processID !== 'number' || typeof secretKey !== 'number' || typeof port !== 'number') return;
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4);
+  message.writeInt32BE(processID, 8);
+  message.writeInt32BE(secretKey, 12);
+  const socket = host?.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host ?? 'localhost');
+  socket.setTimeout(timeout, () => socket.destroy());
+  socket.on('error', () => {});
+  socket.on('connect', () => socket.end(message));
 }
 
 /** Runs statements for the store. */
@@ -55,21 +70,6 @@ function answeredByServer(error: unknown): boolean {
 
 /** Makes a runner over `pool` with a deadline of `timeout` ms per call. */
 export function createRunner(pool: Pool, timeout: number): Runner {
-  /** Sends PostgreSQL's out-of-band cancel request for the statement `client` is running. */
-  function cancel(client: PoolClient): void {
-    const ClientClass = (pool as PoolWithClient).Client;
-    const target = client as unknown as Cancellable;
-    if (!ClientClass || target.activeQuery === undefined) return;
-    try {
-      const canceller = new ClientClass(pool.options) as unknown as Cancellable;
-      canceller.connection?.on('error', () => {});
-      canceller.cancel?.(client, target.activeQuery);
-      setTimeout(() => canceller.connection?.end?.(), timeout).unref();
-    } catch {
-      // best effort: the connection is destroyed below in any case
-    }
-  }
-
   function withClient<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -77,7 +77,7 @@ export function createRunner(pool: Pool, timeout: number): Runner {
       const timer = setTimeout(() => {
         settled = true;
         if (held) {
-          cancel(held);
+          cancelStatement(held, timeout);
           held.release(new Error('latchkey: statement cancelled at the store deadline'));
           held = null;
         }
@@ -87,12 +87,20 @@ export function createRunner(pool: Pool, timeout: number): Runner {
         (client) => {
           if (settled) return client.release();
           held = client;
+          // A checked-out client that loses its connection emits 'error' besides failing its query: the query's
+          // rejection is what we report, and an unheard 'error' event would crash the process.
+          const onError = (): void => {};
+          client.on('error', onError);
+          const done = (): void => {
+            client.off('error', onError);
+          };
           body(client).then(
             (value) => {
               if (settled) return;
               settled = true;
               clearTimeout(timer);
               held = null;
+              done();
               client.release();
               resolve(value);
             },
@@ -101,6 +109,7 @@ export function createRunner(pool: Pool, timeout: number): Runner {
               settled = true;
               clearTimeout(timer);
               held = null;
+              done();
               client.release(answeredByServer(error) ? undefined : sanitize(error));
               reject(unavailable(error));
             },
