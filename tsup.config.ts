@@ -37,7 +37,7 @@ const cli: Options = {
   target: 'node20',
   platform: 'node',
   // The CLI loads the built core through the package's own name (self-reference), so it stays tiny.
-  external: ['latchkey'],
+  external: ['latchkey', 'latchkey/postgres', 'pg'],
   banner: { js: '#!/usr/bin/env node' },
 };
 

@@ -4,12 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { exportKey, generateKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from 'latchkey';
+import { POSTGRES_USAGE, postgresPruneCommand, postgresSchemaCommand, UsageError } from './cli-postgres.js';
 
 const USAGE = `Usage: latchkey keygen [--alg Ed25519|EdDSA|ES256|RS256|HS256] [--kid ID] [--json]
+       latchkey postgres-schema | postgres-prune [options]
 
 Commands:
   keygen    Generate a signing key for createAuth({ keys }) and print it.
-
+${POSTGRES_USAGE}
 Options:
   --alg     Signing algorithm (default Ed25519, RFC 9864; EdDSA is the older name
             for the same signature). HS256 makes a 256-bit shared secret.
@@ -17,9 +19,6 @@ Options:
   --json    Print one JSON object { alg, kid, privateJwk, publicJwk, pem } and nothing else.
   --help    Show this help.
 `;
-
-/** A usage error: the message goes to stderr and the process exits with status 2. */
-class UsageError extends Error {}
 
 interface KeygenArgs {
   alg: SigningAlgorithm;
@@ -101,6 +100,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === undefined) throw new UsageError('missing command.');
+    if (command === 'postgres-schema') {
+      process.stdout.write(await postgresSchemaCommand(rest));
+      return 0;
+    }
+    if (command === 'postgres-prune') {
+      process.stdout.write(await postgresPruneCommand(rest, process.env));
+      return 0;
+    }
     if (command !== 'keygen') throw new UsageError(`unknown command "${command}".`);
     const parsed = parseKeygen(rest);
     if (parsed === 'help') {

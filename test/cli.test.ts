@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { importJWK, jwtVerify, type JWK } from 'jose';
 import { createAuth, importKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from 'latchkey';
-import { beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { postgresStore } from 'latchkey/postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist/cli.cjs');
@@ -19,8 +22,13 @@ interface Result {
 
 /** Runs the built CLI the way `npx latchkey` does: node on dist/cli.cjs, which loads the built core. */
 async function latchkey(...args: string[]): Promise<Result> {
+  return latchkeyWith({}, ...args);
+}
+
+/** The CLI with extra environment variables. */
+async function latchkeyWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { cwd: root, timeout: 20_000 });
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { cwd: root, timeout: 20_000, env: { ...process.env, ...env } });
     return { status: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -156,5 +164,46 @@ describe('latchkey keygen', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toContain('Usage: latchkey keygen');
     expect(result.stdout).toBe('');
+  });
+});
+
+describe.skipIf(!postgresAvailable)('latchkey postgres-schema and postgres-prune', () => {
+  let server: PostgresServer;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    server = await startPostgres();
+    pool = new pg.Pool(server.config);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    server?.stop();
+  });
+
+  it('postgres-schema prints SQL that creates a table the store then uses without createTable', async () => {
+    const result = await latchkey('postgres-schema', '--schema', 'auth', '--table', 'my sessions');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('CREATE TABLE IF NOT EXISTS "auth"."my sessions"');
+    await pool.query(result.stdout);
+    await pool.query(result.stdout); // a migration may run twice
+    const store = postgresStore({ pool, schema: 'auth', table: 'my sessions', listen: false });
+    const auth = createAuth({ store, cookies: { secure: false } });
+    const signedIn = await auth.signIn({ userId: 'cli-schema' });
+    expect((await auth.sessions.list('cli-schema')).map((s) => s.id)).toEqual([signedIn.session.id]);
+  });
+
+  it('postgres-prune deletes expired rows from DATABASE_URL and keeps live ones; without DATABASE_URL it exits 2', async () => {
+    const schema = await latchkey('postgres-schema', '--table', 'prune_cli');
+    await pool.query(schema.stdout);
+    const t = Date.now();
+    await pool.query(`INSERT INTO prune_cli SELECT 'exp' || lpad(g::text, 19, '0'), 'u', 1, $1::bigint, $1, $1, $1, $1 - 1, null, null, null, '{}' FROM generate_series(1, 1500) g`, [t]);
+    const auth = createAuth({ store: postgresStore({ pool, table: 'prune_cli', listen: false, pruneBatch: 0 }), cookies: { secure: false } });
+    const live = await auth.signIn({ userId: 'cli-live' });
+    const result = await latchkeyWith({ DATABASE_URL: server.url }, 'postgres-prune', '--table', 'prune_cli', '--batch', '500');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/pruned 1500 expired sessions/);
+    expect((await pool.query('SELECT id FROM prune_cli')).rows.map((r) => r.id)).toEqual([live.session.id]);
+    const missing = await latchkeyWith({ DATABASE_URL: '' }, 'postgres-prune');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/DATABASE_URL/);
   });
 });
