@@ -11,6 +11,7 @@ const scryptAsync = promisify(scrypt);
  *   PORT                       port to listen on (default 3000; 0 picks a free one and prints it)
  *   HOST                       interface to bind (default 127.0.0.1; the banner prints http://localhost)
  *   REDIS_URL                  use latchkey/redis on this Redis instead of the in-memory store
+ *   DATABASE_URL               use latchkey/postgres on this PostgreSQL (the table is created if missing)
  *   LATCHKEY_KEYS_JWK          signing keys as a JWK or a JSON array of JWKs (first signs); default: a new EdDSA key
  *   LATCHKEY_ACCESS_TTL        access-token lifetime (default '15m'); tests use '2s'
  *   LATCHKEY_CLOCK_TOLERANCE   leeway on access-token expiry (default '5s'); tests use '0s'
@@ -22,6 +23,7 @@ export function readConfig(env = process.env) {
     port: env.PORT === undefined || env.PORT === '' ? 3000 : Number(env.PORT),
     host: env.HOST || '127.0.0.1',
     redisUrl: env.REDIS_URL || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
     keysJwk: env.LATCHKEY_KEYS_JWK || undefined,
     accessTtl: env.LATCHKEY_ACCESS_TTL || '15m',
     clockTolerance: env.LATCHKEY_CLOCK_TOLERANCE || '5s',
@@ -42,7 +44,8 @@ async function loadKeys(keysJwk) {
   return Array.isArray(parsed) ? parsed : [parsed];
 }
 
-async function loadStore(redisUrl) {
+async function loadStore(redisUrl, databaseUrl) {
+  if (databaseUrl && !redisUrl) return loadPostgres(databaseUrl);
   if (!redisUrl) return { store: undefined, label: 'memory (one process; sessions end when it stops)' };
   // Loaded only when asked for: ioredis is an optional peer.
   const [{ redisStore }, { Redis }, { once }] = await Promise.all([import('latchkey/redis'), import('ioredis'), import('node:events')]);
@@ -53,9 +56,20 @@ async function loadStore(redisUrl) {
   return { store: redisStore({ client }), label: `redis at ${new URL(redisUrl).host}`, client };
 }
 
+async function loadPostgres(databaseUrl) {
+  // Loaded only when asked for: pg is an optional peer.
+  const [{ postgresStore }, { default: pg }] = await Promise.all([import('latchkey/postgres'), import('pg')]);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  pool.on('error', (error) => console.warn(`[postgres] ${error.message}`));
+  const store = postgresStore({ pool, createTable: true });
+  await store.ready();
+  const { host, pathname } = new URL(databaseUrl);
+  return { store, label: `postgres at ${host}${pathname}`, client: { quit: () => pool.end() } };
+}
+
 /** Creates the Auth every example uses. */
 export async function createDemoAuth(config = readConfig()) {
-  const [keys, { store, label, client }] = await Promise.all([loadKeys(config.keysJwk), loadStore(config.redisUrl)]);
+  const [keys, { store, label, client }] = await Promise.all([loadKeys(config.keysJwk), loadStore(config.redisUrl, config.databaseUrl)]);
   const auth = createAuth({
     keys,
     issuer: 'http://localhost',

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { exportKey, generateKey } from 'latchkey';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
+import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { DEMO, startExample, type Framework, type RunningExample } from './start-example.js';
 
 const SESSION = '__Host-latchkey.session';
@@ -199,6 +200,39 @@ describe.skipIf(!redisAvailable)('the Express example on Redis (REDIS_URL)', () 
     const { accessToken } = (await refreshed.json()) as { accessToken: string };
     expect((await onFirst.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
 
+    expect((await onSecond.request('POST', '/logout')).status).toBe(303);
+    expect(location(await onFirst.request('GET', '/account'))).toBe('/login');
+    expect((await onFirst.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);
+  });
+});
+
+describe.skipIf(!postgresAvailable)('the Express example on PostgreSQL (DATABASE_URL)', () => {
+  let pg: PostgresServer;
+  let first: RunningExample;
+  let second: RunningExample;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    const { jwk } = await exportKey(await generateKey('EdDSA'));
+    const env = { DATABASE_URL: pg.url, LATCHKEY_KEYS_JWK: JSON.stringify(jwk) };
+    // both create the table at once on an empty database: the advisory lock keeps that safe
+    [first, second] = await Promise.all([startExample('express', env), startExample('express', env)]);
+  });
+  afterAll(async () => {
+    await Promise.allSettled([first?.stop(), second?.stop()]);
+    pg?.stop();
+  });
+
+  it('two instances sharing one database serve the same sessions, and sign-out on one ends them on both', async () => {
+    expect(first.output()).toContain(`store: postgres at 127.0.0.1:${pg.port}/postgres`);
+    const onFirst = new Client(first.url);
+    expect((await onFirst.signIn()).status).toBe(303);
+    const onSecond = new Client(second.url);
+    for (const [name, cookie] of onFirst.cookies) onSecond.cookies.set(name, cookie);
+    expect(await (await onSecond.request('GET', '/account')).text()).toContain(`Signed in as ${DEMO.username}`);
+    const refreshed = await onSecond.request('POST', '/auth/refresh');
+    expect(refreshed.status).toBe(200);
+    const { accessToken } = (await refreshed.json()) as { accessToken: string };
+    expect((await onFirst.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(200);
     expect((await onSecond.request('POST', '/logout')).status).toBe(303);
     expect(location(await onFirst.request('GET', '/account'))).toBe('/login');
     expect((await onFirst.request('GET', '/api/me', { headers: { authorization: `Bearer ${accessToken}` } })).status).toBe(401);

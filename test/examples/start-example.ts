@@ -48,7 +48,7 @@ export async function startExample(framework: Framework, env: Record<string, str
   checkBuild(framework);
   const child = spawn(process.execPath, [`${root}examples/${framework}/server.mjs`], {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REDIS_URL: '', NODE_ENV: 'test', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REDIS_URL: '', DATABASE_URL: '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

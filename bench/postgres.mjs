@@ -1,0 +1,258 @@
+// latchkey/postgres measured, all in one run on one machine and one throwaway PostgreSQL 15:
+//  1. HTTP: cookie-authenticated GET /me on Express, latchkey on postgresStore vs express-session +
+//     connect-pg-simple on the same database (server on core 0, autocannon and PostgreSQL on core 1).
+//  2. Statements (= round trips) per latchkey operation, counted on the pool's clients; connect-pg-simple's too.
+//  3. Table + index size per session (100k rows, extrapolated to 1M), the text record against a jsonb one,
+//     and the cost of reading a row by id from each.
+//  4. 100k expired rows pruned by prune() while authentication runs: the longest batch, and auth p50/p99
+//     before and during.
+// Usage: npx tsup && node bench/postgres.mjs   (env BENCH_HTTP_SECONDS=5, BENCH_PG_ROWS=100000, BENCH_PG_ONLY=http,rt,size,prune)
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { fmtOps, freePort, median, requireBuild, ROOT, saveJSON, table } from './lib.mjs';
+import { startPostgres } from './postgres-lib.mjs';
+
+requireBuild('postgres', 'express');
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const ROWS = Number(process.env.BENCH_PG_ROWS ?? 100_000);
+const ONLY = process.env.BENCH_PG_ONLY?.split(',') ?? ['http', 'rt', 'size', 'prune'];
+const { createAuth, generateKey } = await import('latchkey');
+const { postgresStore } = await import('latchkey/postgres');
+
+let pin = (core) => ['taskset', '-c', String(core)];
+try {
+  execFileSync('taskset', ['-c', '0', 'true']);
+} catch {
+  pin = () => [];
+}
+
+const server = await startPostgres();
+try {
+  execFileSync('sh', ['-c', `for p in $(pgrep -P ${server.pid}) ${server.pid}; do taskset -pc 1 $p; done`], { stdio: 'ignore' });
+} catch {}
+const results = {};
+const pct = (values, p) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+function spawnRun(argv, onOut) {
+  const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c) => {
+    out += c;
+    onOut?.(out);
+  });
+  child.stderr.on('data', (c) => (err += c));
+  return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err }))) };
+}
+
+async function http(variant) {
+  const port = await freePort();
+  let ready;
+  const started = new Promise((r) => (ready = r));
+  const srv = spawnRun([...pin(0), process.execPath, 'bench/postgres-server.mjs', variant, String(port), server.url], (out) => out.includes('ready') && ready());
+  await Promise.race([started, srv.done.then((r) => Promise.reject(new Error(`${variant} exited: ${r.err.slice(0, 400)}`)))]);
+  try {
+    const login = await fetch(`http://127.0.0.1:${port}/login`, { method: 'POST' });
+    const cookie = login.headers.getSetCookie().filter((l) => !/;\s*path=(?!\/(;|$))/i.test(l)).map((l) => l.split(';')[0]).join('; ');
+    const headers = { cookie, accept: 'application/json' };
+    const check = await fetch(`http://127.0.0.1:${port}/me`, { headers });
+    if (check.status !== 200) throw new Error(`${variant}: GET /me answered ${check.status}`);
+    const load = spawnRun([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `http://127.0.0.1:${port}/me`, headers, connections: 50, pipelining: 1, warmup: 1, duration: SECONDS })]);
+    const { out, err, code } = await load.done;
+    if (code !== 0) throw new Error(err);
+    const r = JSON.parse(out.trim().split('\n').pop());
+    if (r.non2xx || r.errors) throw new Error(`${variant}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    return r;
+  } finally {
+    srv.child.kill('SIGTERM');
+    await srv.done;
+  }
+}
+
+if (ONLY.includes('http')) {
+  // Alternated twice, so a neighbour stealing the CPU for a while skews one sample, not the ratio.
+  const runs = { 'latchkey-pg': [], 'express-session-pg': [] };
+  for (let round = 0; round < 2; round++) for (const v of Object.keys(runs)) runs[v].push(await http(v));
+  const rps = (v) => median(runs[v].map((r) => r.rps));
+  results.http = Object.fromEntries(Object.keys(runs).map((v) => [v, { rps: rps(v), p99: median(runs[v].map((r) => r.p99)) }]));
+  results.http.ratio = rps('latchkey-pg') / rps('express-session-pg');
+  console.log(`\n### Express, cookie-authenticated GET /me, 50 connections, ${SECONDS} s x 2 alternating runs (median)\n`);
+  table(['server', 'req/s', 'p99 ms'], Object.keys(runs).map((v) => [v, Math.round(rps(v)).toLocaleString('en-US'), String(results.http[v].p99)]));
+  console.log(`\nlatchkey on postgresStore / express-session + connect-pg-simple: **${results.http.ratio.toFixed(2)}x**`);
+}
+
+/** A pool whose clients count the statements they run (each one round trip; `BEGIN; SELECT …` is one simple query). */
+function countingPool() {
+  const pool = new pg.Pool({ ...server.config, max: 4 });
+  const log = [];
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client);
+    client.query = (...args) => {
+      const text = typeof args[0] === 'string' ? args[0] : args[0]?.text ?? '';
+      log.push(text.replace(/\s+/g, ' ').trim().slice(0, 40));
+      return query(...args);
+    };
+  });
+  return { pool, log };
+}
+
+if (ONLY.includes('rt')) {
+  const { pool, log } = countingPool();
+  let offset = 0;
+  const now = () => Date.now() + offset;
+  const key = await generateKey('EdDSA');
+  const store = postgresStore({ pool, createTable: true, table: 'rt', listen: false });
+  await store.ready();
+  const auth = createAuth({ keys: [key], issuer: 'https://api.example.com', audience: 'web', store, now, accessToken: { checkSession: true } });
+  const cookie = (t) => ({ method: 'GET', headers: { cookie: `${auth.cookies.session}=${t}` } });
+  const rows = [];
+  async function count(name, fn) {
+    log.length = 0;
+    await fn();
+    rows.push([name, String(log.length), log.join(' / ')]);
+  }
+  const s = await auth.signIn({ userId: 'rt' });
+  await count('signIn', () => auth.signIn({ userId: 'rt' }));
+  await count('store.create with maxPerUser (advisory lock)', () => store.create(recordOf(1, Date.now(), false), { maxPerUser: 5 }));
+  await count('authenticate (cookie)', () => auth.authenticate(cookie(s.sessionToken)));
+  offset += 61_000;
+  await count('authenticate (cookie), touch due', () => auth.authenticate(cookie(s.sessionToken)));
+  await count('authenticate (bearer, checkSession)', () => auth.verifyAccessToken(s.accessToken));
+  const r = await auth.refresh({ refreshToken: s.refreshToken });
+  await count('refresh', () => auth.refresh({ refreshToken: r.refreshToken }));
+  await count('sessions.update (CAS)', () => auth.sessions.update(s.session.id, { data: { x: 1 } }));
+  await count('signOut', () => auth.signOut(s.session.id));
+  await count('signOutEverywhere', () => auth.signOutEverywhere('rt'));
+  // connect-pg-simple on the same counting pool, for comparison
+  const { default: session } = await import('express-session');
+  const PGStore = (await import('connect-pg-simple')).default(session);
+  const peer = new PGStore({ pool, createTableIfMissing: true });
+  const call = (m, ...a) => new Promise((res, rej) => peer[m](...a, (e, v) => (e ? rej(e) : res(v))));
+  const sess = { cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000) }, userId: 'u' };
+  await call('set', 'warm', sess);
+  await count('connect-pg-simple set', () => call('set', 'sid-1', sess));
+  await count('connect-pg-simple get', () => call('get', 'sid-1'));
+  await count('connect-pg-simple touch (every request by default)', () => call('touch', 'sid-1', sess));
+  peer.close();
+  console.log('\n### Statements (round trips) per operation\n');
+  table(['operation', 'round trips', 'statements'], rows);
+  results.roundTrips = Object.fromEntries(rows.map(([n, c]) => [n, Number(c)]));
+  await pool.end();
+}
+
+function recordOf(i, t, expired) {
+  const exp = expired ? t - 1000 : t + 30 * 60_000;
+  return {
+    id: randomBytes(16).toString('base64url'),
+    userId: `user-${i % (ROWS / 2)}`,
+    version: 1,
+    secretHash: randomBytes(32).toString('base64url'),
+    refresh: { generation: 0, rotatedAt: t, expiresAt: t + 30 * 86_400_000 },
+    data: { role: 'user' },
+    createdAt: t,
+    authTime: t,
+    lastSeenAt: t,
+    idleExpiresAt: exp,
+    absoluteExpiresAt: t + 30 * 86_400_000,
+    expiresAt: exp,
+    meta: { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15', ip: '203.0.113.9' },
+  };
+}
+
+/** Bulk-loads `n` records into a table of the store's schema (unnest: 1000 rows per statement). */
+async function load(pool, table, n, expired, docType = 'text') {
+  const t = Date.now();
+  for (let start = 0; start < n; start += 1000) {
+    const recs = Array.from({ length: Math.min(1000, n - start) }, (_, j) => recordOf(start + j, t, expired));
+    const col = (f) => recs.map(f);
+    await pool.query(
+      `INSERT INTO ${table} SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[], $11::bigint[], $12::${docType}[])`,
+      [col((r) => r.id), col((r) => r.userId), col((r) => r.version), col((r) => r.createdAt), col((r) => r.lastSeenAt), col((r) => r.idleExpiresAt), col((r) => r.absoluteExpiresAt), col((r) => r.expiresAt), col((r) => r.refresh.generation), col((r) => r.refresh.rotatedAt), col((r) => r.refresh.expiresAt), col((r) => JSON.stringify(r))],
+    );
+  }
+}
+
+if (ONLY.includes('size')) {
+  const pool = new pg.Pool({ ...server.config, max: 8 });
+  const { postgresSchema } = await import('latchkey/postgres');
+  await pool.query(postgresSchema({ table: 'size_text' }));
+  await pool.query(postgresSchema({ table: 'size_jsonb' }).replace('doc                 text', 'doc                 jsonb'));
+  await load(pool, 'size_text', ROWS, false);
+  await load(pool, 'size_jsonb', ROWS, false, 'jsonb');
+  await pool.query('VACUUM ANALYZE size_text');
+  await pool.query('VACUUM ANALYZE size_jsonb');
+  const rows = [];
+  for (const tbl of ['size_text', 'size_jsonb']) {
+    const { rows: [s] } = await pool.query(`SELECT pg_table_size($1) AS heap, pg_indexes_size($1) AS idx, pg_total_relation_size($1) AS total`, [tbl]);
+    const ids = (await pool.query(`SELECT id FROM ${tbl} LIMIT 5000`)).rows.map((r) => r.id);
+    const times = [];
+    for (const id of ids) {
+      const t0 = performance.now();
+      await pool.query(`SELECT doc::text, user_id, version, last_seen_at, idle_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at FROM ${tbl} WHERE id = $1 AND expires_at > $2`, [id, Date.now()]);
+      times.push(performance.now() - t0);
+    }
+    const per = Number(s.total) / ROWS;
+    rows.push([tbl.replace('size_', 'doc '), String(Math.round(Number(s.heap) / ROWS)), String(Math.round(Number(s.idx) / ROWS)), String(Math.round(per)), `${((per * 1e6) / 2 ** 20).toFixed(0)} MiB`, `${(median(times) * 1000).toFixed(0)} µs`]);
+    results[tbl] = { heapPerRow: Number(s.heap) / ROWS, indexPerRow: Number(s.idx) / ROWS, totalPer1M: per * 1e6, getMedianMs: median(times) };
+  }
+  console.log(`\n### Table size, ${ROWS.toLocaleString('en-US')} sessions (extrapolated linearly to 1M), and a read by id\n`);
+  table(['record column', 'heap B/session', 'indexes B/session', 'total B/session', 'per 1M sessions', 'get by id (median)'], rows);
+  await pool.end();
+}
+
+if (ONLY.includes('prune')) {
+  const pool = new pg.Pool({ ...server.config, max: 12 });
+  const store = postgresStore({ pool, createTable: true, table: 'prune_bench', listen: false, pruneBatch: 0 });
+  await store.ready();
+  await load(pool, 'prune_bench', ROWS, true);
+  let offset = 0;
+  const auth = createAuth({ store, now: () => Date.now() + offset, session: { touchEvery: '1s' }, cookies: { secure: false } });
+  const signed = [];
+  for (let i = 0; i < 200; i++) signed.push(await auth.signIn({ userId: `live-${i}` }));
+  async function authLoad(ms) {
+    const lat = [];
+    const until = performance.now() + ms;
+    await Promise.all(Array.from({ length: 8 }, async (_, w) => {
+      for (let i = w; performance.now() < until; i += 8) {
+        const t0 = performance.now();
+        await auth.authenticate({ method: 'GET', headers: { cookie: `${auth.cookies.session}=${signed[i % signed.length].sessionToken}` } });
+        lat.push(performance.now() - t0);
+        if (i % 50 === 0) offset += 1000; // touches come due
+      }
+    }));
+    return lat;
+  }
+  const before = await authLoad(3000);
+  const batches = [];
+  const pruning = (async () => {
+    let total = 0;
+    for (;;) {
+      const t0 = performance.now();
+      const n = await store.prune({ batch: 1000, maxDuration: 0 });
+      batches.push(performance.now() - t0);
+      total += n;
+      if (n < 1000) return total;
+    }
+  })();
+  const t0 = performance.now();
+  const during = [];
+  let done = false;
+  pruning.finally(() => (done = true));
+  while (!done) during.push(...(await authLoad(500)));
+  const pruned = await pruning;
+  const pruneMs = performance.now() - t0;
+  results.prune = { rows: pruned, ms: pruneMs, longestBatchMs: Math.max(...batches), before: { p50: pct(before, 50), p99: pct(before, 99) }, during: { p50: pct(during, 50), p99: pct(during, 99) } };
+  console.log(`\n### prune(): ${pruned.toLocaleString('en-US')} expired rows in ${(pruneMs / 1000).toFixed(1)} s, batches of 1000, longest batch ${Math.max(...batches).toFixed(0)} ms; cookie authenticate (8 concurrent, touches due)\n`);
+  table(['', 'auth p50 ms', 'auth p99 ms', 'auth calls'], [
+    ['before pruning', before.length ? pct(before, 50).toFixed(2) : '-', pct(before, 99).toFixed(2), String(before.length)],
+    ['while pruning', pct(during, 50).toFixed(2), pct(during, 99).toFixed(2), String(during.length)],
+  ]);
+  await pool.end();
+}
+
+server.stop();
+saveJSON('postgres', results);
