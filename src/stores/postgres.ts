@@ -111,7 +111,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           connect: () => {
             const ClientClass = (o.pool as Pool & { Client?: new (config: ClientConfig) => Client }).Client;
             if (!ClientClass) throw new TypeError('latchkey: postgresStore needs a pg.Pool (its Client class opens the LISTEN connection).');
-            return new ClientClass({ ...(o.listen as ClientConfig), keepAlive: true });
+            return new ClientClass({ ...(o.listen as ClientConfig), keepAlive: true, application_name: 'latchkey-listen' });
           },
         });
 
@@ -186,7 +186,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const until = Date.now() + (opts.maxDuration ?? 60_000);
       let total = 0;
       for (;;) {
-        const deleted = (await run.query<{ id: string }>(`${sql.prune} RETURNING id`, [Date.now(), batch])).length;
+        const deleted = (await query<{ id: string }>(`${sql.prune} RETURNING id`, [Date.now(), batch])).length;
         total += deleted;
         if (deleted < batch || Date.now() >= until) return total;
       }

@@ -104,6 +104,31 @@ describe.skipIf(!postgresAvailable)('PostgreSQL faults', () => {
     expect(rejections).toEqual([]);
   });
 
+  it('a LISTEN connection whose backend freezes stops confirming: broadcastLag grows, then the store reconnects', async () => {
+    const pool = newPool();
+    const store = postgresStore({ pool, createTable: true, table: 'frozen', heartbeatInterval: '100ms' });
+    const unsubscribe = store.subscribe!(() => {});
+    const upBy = Date.now() + 5000;
+    while (store.broadcastLag!() > 300 && Date.now() < upBy) await sleep(20);
+    expect(store.broadcastLag!()).toBeLessThanOrEqual(300);
+    const { rows } = await pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'latchkey-listen'");
+    expect(rows).toHaveLength(1);
+    const pid = rows[0]!.pid;
+    process.kill(pid, 'SIGSTOP'); // the connection stays open, nothing answers: a silently dead link
+    try {
+      await sleep(600);
+      expect(store.broadcastLag!()).toBeGreaterThan(400); // past maxRevocationDelay-sized bounds, the cache turns off
+      const backBy = Date.now() + 6000;
+      while (store.broadcastLag!() > 300 && Date.now() < backBy) await sleep(20);
+      expect(store.broadcastLag!()).toBeLessThanOrEqual(300); // a new connection confirms again
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    unsubscribe();
+    await store.close();
+    expect(rejections).toEqual([]);
+  });
+
   it('a statement blocked by a lock held elsewhere fails at the timeout, and does not land later', async () => {
     const pool = newPool();
     const store = postgresStore({ pool, createTable: true, table: 'locked', commandTimeout: `${TIMEOUT}ms`, listen: false });
