@@ -16,12 +16,15 @@ import { startPostgres } from './postgres-lib.mjs';
 requireBuild('postgres', 'express');
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
 const ROWS = Number(process.env.BENCH_PG_ROWS ?? 100_000);
-const ONLY = process.env.BENCH_PG_ONLY?.split(',') ?? ['http', 'rt', 'size', 'prune'];
+const ONLY = process.env.BENCH_PG_ONLY?.split(',') ?? ['http', 'store', 'rt', 'size', 'prune'];
 const { createAuth, generateKey } = await import('latchkey');
 const { postgresStore } = await import('latchkey/postgres');
 
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_PIN=0 leaves placement to the OS scheduler (better when other work shares the machine).
 let pin = (core) => ['taskset', '-c', String(core)];
 try {
+  if (process.env.BENCH_PIN === '0') throw new Error('not pinned');
   execFileSync('taskset', ['-c', '0', 'true']);
 } catch {
   pin = () => [];
@@ -29,7 +32,7 @@ try {
 
 const server = await startPostgres();
 try {
-  execFileSync('sh', ['-c', `for p in $(pgrep -P ${server.pid}) ${server.pid}; do taskset -pc 1 $p; done`], { stdio: 'ignore' });
+  if (process.env.BENCH_PIN !== '0') execFileSync('sh', ['-c', `for p in $(pgrep -P ${server.pid}) ${server.pid}; do taskset -pc 1 $p; done`], { stdio: 'ignore' });
 } catch {}
 const results = {};
 const pct = (values, p) => {
@@ -56,11 +59,17 @@ async function http(variant) {
   const srv = spawnRun([...pin(0), process.execPath, 'bench/postgres-server.mjs', variant, String(port), server.url], (out) => out.includes('ready') && ready());
   await Promise.race([started, srv.done.then((r) => Promise.reject(new Error(`${variant} exited: ${r.err.slice(0, 400)}`)))]);
   try {
-    const login = await fetch(`http://127.0.0.1:${port}/login`, { method: 'POST' });
-    const cookie = login.headers.getSetCookie().filter((l) => !/;\s*path=(?!\/(;|$))/i.test(l)).map((l) => l.split(';')[0]).join('; ');
-    const headers = { cookie, accept: 'application/json' };
-    const check = await fetch(`http://127.0.0.1:${port}/me`, { headers });
-    if (check.status !== 200) throw new Error(`${variant}: GET /me answered ${check.status}`);
+    // connect-pg-simple creates its table in the background on first use: a first sign-in may race it.
+    let headers;
+    for (let attempt = 0; ; attempt++) {
+      const login = await fetch(`http://127.0.0.1:${port}/login`, { method: 'POST' });
+      const cookie = login.headers.getSetCookie().filter((l) => !/;\s*path=(?!\/(;|$))/i.test(l)).map((l) => l.split(';')[0]).join('; ');
+      headers = { cookie, accept: 'application/json' };
+      const check = await fetch(`http://127.0.0.1:${port}/me`, { headers });
+      if (check.status === 200) break;
+      if (attempt === 3) throw new Error(`${variant}: GET /me answered ${check.status}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const load = spawnRun([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `http://127.0.0.1:${port}/me`, headers, connections: 50, pipelining: 1, warmup: 1, duration: SECONDS })]);
     const { out, err, code } = await load.done;
     if (code !== 0) throw new Error(err);
@@ -74,15 +83,60 @@ async function http(variant) {
 }
 
 if (ONLY.includes('http')) {
-  // Alternated twice, so a neighbour stealing the CPU for a while skews one sample, not the ratio.
+  // Alternated, each latchkey run paired with the peer run right after it, so a neighbour stealing the CPU
+  // for a while skews one pair, not the ratio; the ratio is the median of the paired ratios.
   const runs = { 'latchkey-pg': [], 'express-session-pg': [] };
-  for (let round = 0; round < 2; round++) for (const v of Object.keys(runs)) runs[v].push(await http(v));
+  const ratios = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of Object.keys(runs)) runs[v].push(await http(v));
+    ratios.push(runs['latchkey-pg'][round].rps / runs['express-session-pg'][round].rps);
+    process.stderr.write(`  round ${round + 1}: ${runs['latchkey-pg'][round].rps.toFixed(0)} vs ${runs['express-session-pg'][round].rps.toFixed(0)} req/s = ${ratios[round].toFixed(2)}x\n`);
+  }
   const rps = (v) => median(runs[v].map((r) => r.rps));
   results.http = Object.fromEntries(Object.keys(runs).map((v) => [v, { rps: rps(v), p99: median(runs[v].map((r) => r.p99)) }]));
-  results.http.ratio = rps('latchkey-pg') / rps('express-session-pg');
-  console.log(`\n### Express, cookie-authenticated GET /me, 50 connections, ${SECONDS} s x 2 alternating runs (median)\n`);
+  results.http.ratios = ratios;
+  results.http.ratio = median(ratios);
+  console.log(`\n### Express, cookie-authenticated GET /me, 50 connections, ${SECONDS} s x ${ROUNDS} paired runs (median)\n`);
   table(['server', 'req/s', 'p99 ms'], Object.keys(runs).map((v) => [v, Math.round(rps(v)).toLocaleString('en-US'), String(results.http[v].p99)]));
-  console.log(`\nlatchkey on postgresStore / express-session + connect-pg-simple: **${results.http.ratio.toFixed(2)}x**`);
+  console.log(`\nlatchkey on postgresStore / express-session + connect-pg-simple: **${results.http.ratio.toFixed(2)}x** (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`);
+}
+
+if (ONLY.includes('store')) {
+  // The same comparison without HTTP: what each side asks of PostgreSQL per cookie-authenticated request, in
+  // one process, 20 in flight. latchkey: auth.authenticate (one read). express-session with connect-pg-simple:
+  // get, then the touch express-session sends at the end of every request (a committed UPDATE).
+  const pool = new pg.Pool({ ...server.config, max: 10 });
+  const store = postgresStore({ pool, createTable: true, table: 'store_bench', listen: false });
+  await store.ready();
+  const auth = createAuth({ store });
+  const signed = await auth.signIn({ userId: 'u1' });
+  const req = { method: 'GET', headers: { cookie: `${auth.cookies.session}=${signed.sessionToken}` } };
+  const { default: session } = await import('express-session');
+  const peer = new ((await import('connect-pg-simple')).default(session))({ pool, createTableIfMissing: true });
+  const call = (m, ...a) => new Promise((res, rej) => peer[m](...a, (e, v) => (e ? rej(e) : res(v))));
+  await call('set', 'sid-1', { cookie: { originalMaxAge: 86_400_000, expires: new Date(Date.now() + 86_400_000) }, userId: 'u1' });
+  const rate = async (fn) => {
+    const t0 = performance.now();
+    let n = 0;
+    await Promise.all(Array.from({ length: 20 }, async () => {
+      while (performance.now() - t0 < 3000) {
+        await fn();
+        n++;
+      }
+    }));
+    return n / 3;
+  };
+  const pairs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const ours = await rate(() => auth.authenticate(req));
+    const theirs = await rate(async () => call('touch', 'sid-1', await call('get', 'sid-1')));
+    pairs.push({ ours, theirs, ratio: ours / theirs });
+  }
+  peer.close();
+  await pool.end();
+  results.store = { pairs, ratio: median(pairs.map((p) => p.ratio)) };
+  console.log(`\n### Cookie authentication without HTTP (one process, 20 in flight, 3 s x ${ROUNDS} paired runs)\n`);
+  table(['round', 'latchkey auth.authenticate /s', 'connect-pg-simple get + touch /s', 'ratio'], pairs.map((p, i) => [String(i + 1), fmtOps(p.ours), fmtOps(p.theirs), `${p.ratio.toFixed(2)}x`]));
 }
 
 /** A pool whose clients count the statements they run (each one round trip; `BEGIN; SELECT …` is one simple query). */

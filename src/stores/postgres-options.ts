@@ -25,6 +25,11 @@ export interface PostgresStoreOptions {
   listen?: false | ClientConfig;
   /** How often the listener checks its connection with a heartbeat. Default `'500ms'`. */
   heartbeatInterval?: Duration;
+  /**
+   * Named prepared statements: PostgreSQL parses and plans each statement once per connection. Default `true`.
+   * Turn off behind PgBouncer older than 1.21 in transaction mode (or with `max_prepared_statements = 0`).
+   */
+  preparedStatements?: boolean;
   /** Expired rows deleted at most per write (a session created). Default `16`; `0` turns it off (then run `prune()`). */
   pruneBatch?: number;
 }
@@ -40,9 +45,10 @@ export interface ResolvedPostgresOptions {
   listen: false | ClientConfig;
   heartbeat: number;
   pruneBatch: number;
+  prepared: boolean;
 }
 
-const KNOWN = ['pool', 'schema', 'table', 'createTable', 'commandTimeout', 'channel', 'listen', 'heartbeatInterval', 'pruneBatch'];
+const KNOWN = ['pool', 'schema', 'table', 'createTable', 'commandTimeout', 'channel', 'listen', 'heartbeatInterval', 'pruneBatch', 'preparedStatements'];
 
 function fail(message: string): never {
   throw new TypeError(`latchkey: postgresStore ${message}`);
@@ -68,6 +74,7 @@ export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedP
     fail('needs { pool }: a pg.Pool, e.g. new pg.Pool({ connectionString: process.env.DATABASE_URL }).');
   }
   if (options.createTable !== undefined && typeof options.createTable !== 'boolean') fail('createTable must be true or false.');
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') fail('preparedStatements must be true or false.');
   const timeout = parseDuration(options.commandTimeout ?? '1s', 'postgresStore commandTimeout');
   if (timeout <= 0) fail('commandTimeout must be greater than zero.');
   const heartbeat = parseDuration(options.heartbeatInterval ?? '500ms', 'postgresStore heartbeatInterval');
@@ -87,5 +94,6 @@ export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedP
     listen,
     heartbeat,
     pruneBatch,
+    prepared: options.preparedStatements ?? true,
   };
 }

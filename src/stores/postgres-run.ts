@@ -3,6 +3,7 @@
 // cancelled on the server (so a write we reported as failed cannot land later), and its connection is
 // destroyed rather than returned to the pool mid-statement. A connection that arrives after the deadline
 // goes straight back to the pool unused: an exhausted pool costs a caller the timeout, never minutes.
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { AuthError } from 'latchkey';
@@ -68,8 +69,21 @@ function answeredByServer(error: unknown): boolean {
   return typeof code === 'string' && SQLSTATE.test(code);
 }
 
-/** Makes a runner over `pool` with a deadline of `timeout` ms per call. */
-export function createRunner(pool: Pool, timeout: number): Runner {
+/**
+ * Makes a runner over `pool` with a deadline of `timeout` ms per call. With `prepared`, each statement with
+ * parameters is a named prepared statement (named by a hash of its text): PostgreSQL parses and plans it once
+ * per connection instead of on every call.
+ */
+export function createRunner(pool: Pool, timeout: number, prepared = false): Runner {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `latchkey_${createHash('sha256').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
   function withClient<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -126,7 +140,7 @@ export function createRunner(pool: Pool, timeout: number): Runner {
   }
 
   const rows = async <R extends QueryResultRow>(client: PoolClient, text: string, values: readonly unknown[] = []): Promise<R[]> =>
-    (await client.query<R>(text, values as unknown[])).rows;
+    (await client.query<R>(prepared && values.length > 0 ? { name: nameOf(text), text, values: values as unknown[] } : { text, values: values as unknown[] })).rows;
 
   return {
     query(text, values) {

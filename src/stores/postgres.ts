@@ -79,7 +79,7 @@ export function lockKey(text: string): string {
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const o = resolvePostgresOptions(options);
-  const run = createRunner(o.pool, o.timeout);
+  const run = createRunner(o.pool, o.timeout, o.prepared);
   const sql = statements(o, o.pruneBatch);
   const channel = o.channel;
   const qualified = `${o.schema}.${o.table}`;

@@ -202,6 +202,20 @@ describe.skipIf(!postgresAvailable)('postgres store on a real server', () => {
     expect(s.broadcastLag!()).toBe(Infinity);
   });
 
+  it('preparedStatements: false (PgBouncer before 1.21) runs every operation the same, as unnamed statements', async () => {
+    const s = make({ table: 'unprepared', preparedStatements: false });
+    const userId = randomUUID();
+    const r = record(userId, { refresh: { generation: 0, rotatedAt: Date.now(), expiresAt: Date.now() + HOUR } });
+    await s.create(r);
+    expect(await s.update({ ...r, version: 2, data: { n: 2 } }, 1)).toBe(true);
+    const t = Date.now() + 1;
+    expect((await s.advanceRefresh!(r.id, { from: 0, at: t, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR }))?.advanced).toBe(true);
+    await s.touch(r.id, { lastSeenAt: t + 5, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    expect(await s.get(r.id)).toMatchObject({ version: 3, data: { n: 2 }, lastSeenAt: t + 5, refresh: { generation: 1 } });
+    expect((await s.create(record(userId), { maxPerUser: 1 }))?.evicted).toEqual([r.id]);
+    expect(await s.deleteByUser(userId)).toBe(1);
+  });
+
   it('listen: false opens no connection and offers no broadcast', async () => {
     const s = make({ table: 'no_listen', listen: false });
     expect(s.subscribe).toBeUndefined();
