@@ -40,4 +40,9 @@ if (variant === 'latchkey-pg') {
     res.json({ userId: req.session.userId });
   });
 }
+// CPU this process has used (µs), so the bench can compute CPU per request whatever else shares the machine.
+app.get('/cpu', (req, res) => {
+  const { user, system } = process.cpuUsage();
+  res.json({ cpu: user + system });
+});
 app.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));

@@ -9,6 +9,7 @@
 // Usage: npx tsup && node bench/postgres.mjs   (env BENCH_HTTP_SECONDS=5, BENCH_PG_ROWS=100000, BENCH_PG_ONLY=http,rt,size,prune)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { fmtOps, freePort, median, requireBuild, ROOT, saveJSON, table } from './lib.mjs';
 import { startPostgres } from './postgres-lib.mjs';
@@ -52,6 +53,22 @@ function spawnRun(argv, onOut) {
   return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err }))) };
 }
 
+/** CPU time (µs) PostgreSQL has used: the postmaster, its reaped children, and every live backend. */
+function postgresCPU() {
+  const tick = 1e6 / 100; // USER_HZ
+  const stat = (pid) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const own = stat(server.pid);
+  let total = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * tick;
+  const children = execFileSync('pgrep', ['-P', String(server.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  for (const pid of children) {
+    try {
+      const f = stat(pid);
+      total += (Number(f[11]) + Number(f[12])) * tick;
+    } catch {}
+  }
+  return total;
+}
+
 async function http(variant) {
   const port = await freePort();
   let ready;
@@ -70,12 +87,19 @@ async function http(variant) {
       if (attempt === 3) throw new Error(`${variant}: GET /me answered ${check.status}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    const load = spawnRun([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `http://127.0.0.1:${port}/me`, headers, connections: 50, pipelining: 1, warmup: 1, duration: SECONDS })]);
+    for (let i = 0; i < 300; i++) await fetch(`http://127.0.0.1:${port}/me`, { headers }); // warm-up (JIT, pool, plans)
+    const cpuBefore = { node: (await (await fetch(`http://127.0.0.1:${port}/cpu`)).json()).cpu, pg: postgresCPU() };
+    const load = spawnRun([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `http://127.0.0.1:${port}/me`, headers, connections: 50, pipelining: 1, warmup: 0, duration: SECONDS })]);
     const { out, err, code } = await load.done;
     if (code !== 0) throw new Error(err);
     const r = JSON.parse(out.trim().split('\n').pop());
     if (r.non2xx || r.errors) throw new Error(`${variant}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    return r;
+    // CPU per request, the node server's and PostgreSQL's (every backend): what the machine spends on one
+    // request, however many other processes share the cores. Requests counted include autocannon's last
+    // in-flight ones, within 1%.
+    const nodeCPU = (await (await fetch(`http://127.0.0.1:${port}/cpu`)).json()).cpu - cpuBefore.node;
+    const pgCPU = postgresCPU() - cpuBefore.pg;
+    return { ...r, nodeUs: nodeCPU / r.requests, pgUs: pgCPU / r.requests };
   } finally {
     srv.child.kill('SIGTERM');
     await srv.done;
@@ -92,13 +116,19 @@ if (ONLY.includes('http')) {
     ratios.push(runs['latchkey-pg'][round].rps / runs['express-session-pg'][round].rps);
     process.stderr.write(`  round ${round + 1}: ${runs['latchkey-pg'][round].rps.toFixed(0)} vs ${runs['express-session-pg'][round].rps.toFixed(0)} req/s = ${ratios[round].toFixed(2)}x\n`);
   }
-  const rps = (v) => median(runs[v].map((r) => r.rps));
-  results.http = Object.fromEntries(Object.keys(runs).map((v) => [v, { rps: rps(v), p99: median(runs[v].map((r) => r.p99)) }]));
+  const med = (v, k) => median(runs[v].map((r) => r[k]));
+  results.http = Object.fromEntries(Object.keys(runs).map((v) => [v, { rps: med(v, 'rps'), p99: med(v, 'p99'), nodeUs: med(v, 'nodeUs'), pgUs: med(v, 'pgUs') }]));
   results.http.ratios = ratios;
   results.http.ratio = median(ratios);
+  const cpu = (v) => results.http[v].nodeUs + results.http[v].pgUs;
+  results.http.cpuRatio = cpu('express-session-pg') / cpu('latchkey-pg');
   console.log(`\n### Express, cookie-authenticated GET /me, 50 connections, ${SECONDS} s x ${ROUNDS} paired runs (median)\n`);
-  table(['server', 'req/s', 'p99 ms'], Object.keys(runs).map((v) => [v, Math.round(rps(v)).toLocaleString('en-US'), String(results.http[v].p99)]));
-  console.log(`\nlatchkey on postgresStore / express-session + connect-pg-simple: **${results.http.ratio.toFixed(2)}x** (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`);
+  table(
+    ['server', 'req/s', 'p99 ms', 'node CPU µs/request', 'PostgreSQL CPU µs/request', 'total CPU µs/request'],
+    Object.keys(runs).map((v) => [v, Math.round(med(v, 'rps')).toLocaleString('en-US'), String(results.http[v].p99), results.http[v].nodeUs.toFixed(0), results.http[v].pgUs.toFixed(0), cpu(v).toFixed(0)]),
+  );
+  console.log(`\nreq/s, latchkey on postgresStore / express-session + connect-pg-simple: **${results.http.ratio.toFixed(2)}x** (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`);
+  console.log(`CPU per request, express-session + connect-pg-simple / latchkey: **${results.http.cpuRatio.toFixed(2)}x** (requests per CPU-second)`);
 }
 
 if (ONLY.includes('store')) {
@@ -240,18 +270,21 @@ if (ONLY.includes('size')) {
   await pool.query('VACUUM ANALYZE size_text');
   await pool.query('VACUUM ANALYZE size_jsonb');
   const rows = [];
+  // Reads by id, the two tables interleaved (so neither is measured colder), 5000 each.
+  const times = { size_text: [], size_jsonb: [] };
+  const ids = Object.fromEntries(await Promise.all(Object.keys(times).map(async (tbl) => [tbl, (await pool.query(`SELECT id FROM ${tbl} ORDER BY random() LIMIT 5000`)).rows.map((r) => r.id)])));
+  for (let i = 0; i < 5000; i++) {
+    for (const tbl of i % 2 ? ['size_jsonb', 'size_text'] : ['size_text', 'size_jsonb']) {
+      const t0 = performance.now();
+      await pool.query({ name: `get_${tbl}`, text: `SELECT doc::text, user_id, version, last_seen_at, idle_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at FROM ${tbl} WHERE id = $1 AND expires_at > $2`, values: [ids[tbl][i], Date.now()] });
+      times[tbl].push(performance.now() - t0);
+    }
+  }
   for (const tbl of ['size_text', 'size_jsonb']) {
     const { rows: [s] } = await pool.query(`SELECT pg_table_size($1) AS heap, pg_indexes_size($1) AS idx, pg_total_relation_size($1) AS total`, [tbl]);
-    const ids = (await pool.query(`SELECT id FROM ${tbl} LIMIT 5000`)).rows.map((r) => r.id);
-    const times = [];
-    for (const id of ids) {
-      const t0 = performance.now();
-      await pool.query(`SELECT doc::text, user_id, version, last_seen_at, idle_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at FROM ${tbl} WHERE id = $1 AND expires_at > $2`, [id, Date.now()]);
-      times.push(performance.now() - t0);
-    }
     const per = Number(s.total) / ROWS;
-    rows.push([tbl.replace('size_', 'doc '), String(Math.round(Number(s.heap) / ROWS)), String(Math.round(Number(s.idx) / ROWS)), String(Math.round(per)), `${((per * 1e6) / 2 ** 20).toFixed(0)} MiB`, `${(median(times) * 1000).toFixed(0)} µs`]);
-    results[tbl] = { heapPerRow: Number(s.heap) / ROWS, indexPerRow: Number(s.idx) / ROWS, totalPer1M: per * 1e6, getMedianMs: median(times) };
+    rows.push([tbl.replace('size_', 'doc '), String(Math.round(Number(s.heap) / ROWS)), String(Math.round(Number(s.idx) / ROWS)), String(Math.round(per)), `${((per * 1e6) / 2 ** 20).toFixed(0)} MiB`, `${(median(times[tbl]) * 1000).toFixed(0)} µs`]);
+    results[tbl] = { heapPerRow: Number(s.heap) / ROWS, indexPerRow: Number(s.idx) / ROWS, totalPer1M: per * 1e6, getMedianMs: median(times[tbl]) };
   }
   console.log(`\n### Table size, ${ROWS.toLocaleString('en-US')} sessions (extrapolated linearly to 1M), and a read by id\n`);
   table(['record column', 'heap B/session', 'indexes B/session', 'total B/session', 'per 1M sessions', 'get by id (median)'], rows);
