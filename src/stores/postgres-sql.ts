@@ -5,8 +5,8 @@
 // inside session data is just the six characters `\u0000` of JSON, where jsonb would refuse it). Beside it,
 // plain bigint/int columns hold what statements compare or move (like the Redis store's hash fields):
 // `version` for compare-and-set, the activity times `touch` moves, the refresh state `advanceRefresh`
-// rotates, `expires_at` which every read checks. A read lays those columns over the JSON, so `touch` and
-// `advanceRefresh` never rewrite `doc`. Measured against a jsonb record (bench/postgres.mjs): jsonb takes
+// rotates (with the session's own `idle_timeout` it measures idleness by), `expires_at` which every read
+// checks. A read lays those columns over the JSON, so `touch` and `advanceRefresh` never rewrite `doc`. Measured against a jsonb record (bench/postgres.mjs): jsonb takes
 // 9% more space per session (906 against 831 bytes, indexes included) and reads a row by id no faster.
 // Indexes: `user_id` (list, end everywhere, the per-user cap) and `expires_at` (pruning in bounded batches).
 // Times are milliseconds since the epoch, as in the record.
@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS ${t} (
   refresh_generation  integer,
   refresh_rotated_at  bigint,
   refresh_expires_at  bigint,
-  doc                 text    NOT NULL
+  doc                 text    NOT NULL,
+  idle_timeout        bigint
 );
 CREATE INDEX IF NOT EXISTS ${idx('user_id')} ON ${t} (user_id);
 CREATE INDEX IF NOT EXISTS ${idx('expires_at')} ON ${t} (expires_at);
@@ -75,9 +76,9 @@ export interface Statements {
   countByUser: string;
 }
 
-// Inserted columns and their parameters ($2…$13) for both inserts (cast: an INSERT … SELECT infers no types).
-const INSERT_COLUMNS = 'id, user_id, version, created_at, last_seen_at, idle_expires_at, absolute_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at, doc';
-const INSERT_VALUES = '$2::text, $3::text, $4::int, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::int, $11::bigint, $12::bigint, $13::text';
+// Inserted columns and their parameters ($2…$14) for both inserts (cast: an INSERT … SELECT infers no types).
+const INSERT_COLUMNS = 'id, user_id, version, created_at, last_seen_at, idle_expires_at, absolute_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at, doc, idle_timeout';
+const INSERT_VALUES = '$2::text, $3::text, $4::int, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::int, $11::bigint, $12::bigint, $13::text, $14::bigint';
 
 /** Builds the statements for one table. Statements that delete or rewrite a record also `pg_notify` its id. */
 export function statements(names: PostgresNames, pruneBatch: number): Statements {
@@ -92,23 +93,23 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
   return {
     // ARGS: now, ...record columns. One statement: prune a batch, insert (a duplicate id is a unique violation).
     insert: `WITH ${pruneOnWrite} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`,
-    // ARGS: now, ...record columns, maxPerUser ($14), refuse ($15), channel ($16). Runs after the user's advisory
+    // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17). Runs after the user's advisory
     // lock, in its own statement, so the count sees every committed row of the user. Rule "per-user cap"
     // (kit.pickEvictions): evict the soonest to expire, then the oldest, then by id; with refuse, write nothing at the cap.
     insertCapped: `WITH ${pruneOnWrite},
     live AS (SELECT id, expires_at, created_at FROM ${t} WHERE user_id = $3 AND expires_at > $1),
     excess AS (SELECT id FROM live ORDER BY expires_at, created_at, id COLLATE "C"
-               LIMIT CASE WHEN $15::boolean THEN 0 ELSE GREATEST((SELECT count(*) FROM live) + 1 - $14::int, 0) END),
+               LIMIT CASE WHEN $16::boolean THEN 0 ELSE GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) END),
     evicted AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM excess) RETURNING id),
     inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${INSERT_VALUES}
-                 WHERE NOT $15::boolean OR (SELECT count(*) FROM live) < $14::int RETURNING id),
-    notified AS (${notify('r', 'evicted', '$16::text')})
+                 WHERE NOT $16::boolean OR (SELECT count(*) FROM live) < $15::int RETURNING id),
+    notified AS (${notify('r', 'evicted', '$17::text')})
     SELECT (SELECT count(*) FROM inserted)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted, (SELECT count(*) FROM notified)::int AS sent`,
     // ARGS: now, id
     get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = $2 AND expires_at > $1`,
-    // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel.
+    // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel, idleTimeout.
     // Compare-and-set; rule "activity never moves backwards" (kit.mergeActivity): a later stored lastSeenAt keeps the stored activity.
-    update: `WITH moved AS (UPDATE ${t} SET version = $4, doc = $12, absolute_expires_at = $8,
+    update: `WITH moved AS (UPDATE ${t} SET version = $4, doc = $12, absolute_expires_at = $8, idle_timeout = $15,
       refresh_generation = $9, refresh_rotated_at = $10, refresh_expires_at = $11,
       idle_expires_at = CASE WHEN last_seen_at > $5 THEN idle_expires_at ELSE $6 END,
       expires_at = CASE WHEN last_seen_at > $5 THEN expires_at ELSE $7 END,
@@ -117,10 +118,11 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     SELECT pg_notify($14, 'c:' || id) FROM moved`,
     // ARGS: now, id, from, at, refreshExpiresAt, idleExpiresAt, channel. Rule "refresh step" (kit.applyRefreshStep):
     // the UPDATE's row lock serialises rotations; a loser re-reads the row in a new statement (a fresh snapshot).
+    // A session with its own idle timeout (signIn lifetime) measures idleness by it, not by the step's default.
     advanceRefresh: `WITH moved AS (UPDATE ${t} SET version = version + 1,
         refresh_generation = $3 + 1, refresh_rotated_at = $4, refresh_expires_at = LEAST($5, absolute_expires_at),
-        idle_expires_at = CASE WHEN $4 > last_seen_at THEN LEAST($6, absolute_expires_at) ELSE idle_expires_at END,
-        expires_at = CASE WHEN $4 > last_seen_at THEN LEAST($6, absolute_expires_at) ELSE expires_at END,
+        idle_expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE idle_expires_at END,
+        expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE expires_at END,
         last_seen_at = GREATEST(last_seen_at, $4)
       WHERE id = $2 AND expires_at > $1 AND refresh_generation = $3
         AND refresh_expires_at > $4 AND absolute_expires_at > $4 AND expires_at > $4

@@ -43,7 +43,8 @@ function revive(row: Row): SessionRecord {
   record.idleExpiresAt = Number(row.idle_expires_at);
   record.expiresAt = Number(row.expires_at);
   if (row.refresh_generation !== null) {
-    record.refresh = { generation: row.refresh_generation, rotatedAt: Number(row.refresh_rotated_at), expiresAt: Number(row.refresh_expires_at) };
+    // other refresh fields (firstGeneration) come from the JSON; a rotation never changes them
+    record.refresh = { ...record.refresh, generation: row.refresh_generation, rotatedAt: Number(row.refresh_rotated_at), expiresAt: Number(row.refresh_expires_at) };
   }
   return record;
 }
@@ -55,10 +56,11 @@ function checkUserId(userId: string): void {
   }
 }
 
-/** The record's columns in statement order ($2…$13). */
+/** The record's columns in statement order ($2…$14). */
 function columns(r: SessionRecord): unknown[] {
   const f = r.refresh;
-  return [r.id, r.userId, r.version, r.createdAt, r.lastSeenAt, r.idleExpiresAt, r.absoluteExpiresAt, r.expiresAt, f ? f.generation : null, f ? f.rotatedAt : null, f ? f.expiresAt : null, JSON.stringify(r)];
+  const idle = typeof r.idleTimeout === 'number' ? r.idleTimeout : null;
+  return [r.id, r.userId, r.version, r.createdAt, r.lastSeenAt, r.idleExpiresAt, r.absoluteExpiresAt, r.expiresAt, f ? f.generation : null, f ? f.rotatedAt : null, f ? f.expiresAt : null, JSON.stringify(r), idle];
 }
 
 /** A 64-bit advisory-lock key for `text`, as a decimal literal (safe to inline: digits and a sign only). */
@@ -146,7 +148,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async update(record, expectedVersion) {
       if (!isSessionId(record.id) || typeof record.userId !== 'string' || record.userId.includes('\u0000')) return false;
       const c = columns(record);
-      const values = [Date.now(), record.id, record.userId, record.version, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, c[8], c[9], c[10], c[11], expectedVersion, channel];
+      const values = [Date.now(), record.id, record.userId, record.version, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, c[8], c[9], c[10], c[11], expectedVersion, channel, c[12]];
       return (await query(sql.update, values)).length === 1;
     },
 
