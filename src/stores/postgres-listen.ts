@@ -3,6 +3,8 @@
 // the first subscriber. Health: a heartbeat NOTIFY on a channel only this instance listens to, sent every
 // `heartbeat` ms through the same connection and seen coming back; `lag()` is the time since the last one
 // that came back (Infinity while not listening), so a silently dead connection turns the cache off by itself.
+// Heartbeats carry and compare the monotonic clock (performance.now()): a wall-clock step cannot make a dead
+// broadcast look fresh. Only this process listens on its heartbeat channel, so no other clock is involved.
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientConfig, Notification } from 'pg';
 import type { StoreBroadcast } from 'latchkey/store';
@@ -112,11 +114,11 @@ export function createListener(options: ListenOptions): Listener {
     if (!c || !live) return;
     if (beating) {
       // the last heartbeat has not even been acknowledged: a frozen server or a dead link
-      if (Date.now() - beatSentAt > Math.max(5 * options.heartbeat, 2000)) lost(c);
+      if (performance.now() - beatSentAt > Math.max(5 * options.heartbeat, 2000)) lost(c);
       return;
     }
     beating = true;
-    beatSentAt = Date.now();
+    beatSentAt = performance.now();
     c.query('SELECT pg_notify($1, $2)', [beat, String(beatSentAt)]).then(
       () => {
         if (client === c) beating = false;
@@ -152,7 +154,7 @@ export function createListener(options: ListenOptions): Listener {
       };
     },
     lag() {
-      return live ? Math.max(0, Date.now() - confirmedAt) : Infinity;
+      return live ? Math.max(0, performance.now() - confirmedAt) : Infinity;
     },
     async close() {
       listeners.clear();
