@@ -24,7 +24,7 @@ export interface PostgresStoreOptions {
    */
   listen?: false | ClientConfig;
   /** How often the listener checks its connection with a heartbeat. Default `'500ms'`. */
-  heartbeatInterval?: Duration;
+  heartbeat?: Duration;
   /**
    * Named prepared statements: PostgreSQL parses and plans each statement once per connection. Default `true`.
    * Turn off behind PgBouncer older than 1.21 in transaction mode (or with `max_prepared_statements = 0`).
@@ -48,7 +48,7 @@ export interface ResolvedPostgresOptions {
   prepared: boolean;
 }
 
-const KNOWN = ['pool', 'schema', 'table', 'createTable', 'commandTimeout', 'channel', 'listen', 'heartbeatInterval', 'pruneBatch', 'preparedStatements'];
+const KNOWN = ['pool', 'schema', 'table', 'createTable', 'commandTimeout', 'channel', 'listen', 'heartbeat', 'pruneBatch', 'preparedStatements'];
 
 function fail(message: string): never {
   throw new TypeError(`latchkey: postgresStore ${message}`);
@@ -77,8 +77,8 @@ export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedP
   if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') fail('preparedStatements must be true or false.');
   const timeout = parseDuration(options.commandTimeout ?? '1s', 'postgresStore commandTimeout');
   if (timeout <= 0) fail('commandTimeout must be greater than zero.');
-  const heartbeat = parseDuration(options.heartbeatInterval ?? '500ms', 'postgresStore heartbeatInterval');
-  if (heartbeat < 10) fail('heartbeatInterval must be at least 10ms.');
+  const heartbeat = parseDuration(options.heartbeat ?? '500ms', 'postgresStore heartbeat');
+  if (heartbeat < 10) fail('heartbeat must be at least 10ms.');
   const listen = options.listen ?? (pool.options as ClientConfig);
   if (listen !== false && (typeof listen !== 'object' || listen === null)) fail('listen must be false or a pg client config such as { connectionString }.');
   const pruneBatch = options.pruneBatch ?? 16;

@@ -50,7 +50,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL faults', () => {
 
   it('a crash under load fails calls closed within the timeout; after restart every committed session authenticates', async () => {
     const key = await generateKey('EdDSA');
-    const store = postgresStore({ pool: newPool(), createTable: true, table: 'crash', commandTimeout: `${TIMEOUT}ms`, heartbeatInterval: '100ms' });
+    const store = postgresStore({ pool: newPool(), createTable: true, table: 'crash', commandTimeout: `${TIMEOUT}ms`, heartbeat: '100ms' });
     const auth = createAuth({ keys: [key], issuer: 'https://api.example.com', audience: 'web', store, accessToken: { checkSession: true } });
     const heard: unknown[] = [];
     const unsubscribe = store.subscribe!((m) => heard.push(m));
@@ -106,7 +106,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL faults', () => {
 
   it('a LISTEN connection whose backend freezes stops confirming: broadcastLag grows, then the store reconnects', async () => {
     const pool = newPool();
-    const store = postgresStore({ pool, createTable: true, table: 'frozen', heartbeatInterval: '100ms' });
+    const store = postgresStore({ pool, createTable: true, table: 'frozen', heartbeat: '100ms' });
     const unsubscribe = store.subscribe!(() => {});
     const upBy = Date.now() + 5000;
     while (store.broadcastLag!() > 300 && Date.now() < upBy) await sleep(20);

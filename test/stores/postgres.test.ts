@@ -182,7 +182,7 @@ describe.skipIf(!postgresAvailable)('postgres store on a real server', () => {
   });
 
   it('broadcastLag is Infinity until the listener is confirmed, then stays within a heartbeat', async () => {
-    const s = make({ table: 'lag', channel: 'lag_test', heartbeatInterval: '100ms' });
+    const s = make({ table: 'lag', channel: 'lag_test', heartbeat: '100ms' });
     expect(s.broadcastLag!()).toBe(Infinity);
     const heard: (StoreBroadcast | null)[] = [];
     const unsubscribe = s.subscribe!((m) => heard.push(m));
