@@ -24,6 +24,16 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** A string literal for DDL text (names only; values always travel as parameters). */
+function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** The qualified name of the table's capped-create function. */
+export function createFunction(names: PostgresNames): string {
+  return `${quoteIdent(names.schema)}.${quoteIdent(`${names.table}_create`)}`;
+}
+
 /** The columns a read returns, in the order `revive` expects them. */
 export const READ_COLUMNS = 'doc, user_id, version, last_seen_at, idle_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at';
 
@@ -58,6 +68,17 @@ CREATE TABLE IF NOT EXISTS ${t} (
 );
 CREATE INDEX IF NOT EXISTS ${idx('user_id')} ON ${t} (user_id);
 CREATE INDEX IF NOT EXISTS ${idx('expires_at')} ON ${t} (expires_at);
+-- A sign-in under the per-user cap, in one round trip: the user's advisory lock, then the count, the
+-- evictions and the insert in a statement of their own, whose snapshot sees every committed row of the user.
+CREATE OR REPLACE FUNCTION ${createFunction(names)}(
+  bigint, text, text, integer, bigint, bigint, bigint, bigint, bigint, integer, bigint, bigint, text, bigint, integer, boolean, text, integer
+) RETURNS TABLE (inserted integer, evicted text[]) LANGUAGE plpgsql AS $latchkey$
+#variable_conflict use_column
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtextextended(${quoteLiteral(`latchkey:user:${names.schema}.${names.table}:`)} || $3, 0));
+  RETURN QUERY ${statements(names, 0).insertCapped};
+END
+$latchkey$;
 `;
 }
 
@@ -65,6 +86,7 @@ CREATE INDEX IF NOT EXISTS ${idx('expires_at')} ON ${t} (expires_at);
 export interface Statements {
   insert: string;
   insertCapped: string;
+  createCapped: string;
   get: string;
   update: string;
   advanceRefresh: string;
@@ -85,18 +107,18 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
   const t = `${quoteIdent(names.schema)}.${quoteIdent(names.table)}`;
   // Bounded pruning piggy-backed on a write: at most `pruneBatch` expired rows, skipping rows another
   // transaction holds (never waits), plus the user's own expired rows (so a user's rows stay bounded).
-  const pruneOnWrite = `pruned AS (DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${pruneBatch} FOR UPDATE SKIP LOCKED))),
+  const pruneOnWrite = (limit: string): string => `pruned AS (DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED))),
     pruned_user AS (DELETE FROM ${t} WHERE user_id = $3 AND expires_at <= $1)`;
   // Sends ids as `<kind>:<id>,<id>…` in payloads under PostgreSQL's 8000-byte limit (300 ids of 22 characters).
   const notify = (kind: 'r' | 'c', rows: string, channel: string): string =>
     `SELECT pg_notify(${channel}, '${kind}:' || string_agg(id, ',')) FROM (SELECT id, (row_number() OVER ()) / 300 AS chunk FROM ${rows}) c GROUP BY chunk`;
   return {
     // ARGS: now, ...record columns. One statement: prune a batch, insert (a duplicate id is a unique violation).
-    insert: `WITH ${pruneOnWrite} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`,
-    // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17). Runs after the user's advisory
+    insert: `WITH ${pruneOnWrite(String(pruneBatch))} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`,
+    // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17), pruneBatch ($18). Runs after the user's advisory
     // lock, in its own statement, so the count sees every committed row of the user. Rule "per-user cap"
     // (kit.pickEvictions): evict the soonest to expire, then the oldest, then by id; with refuse, write nothing at the cap.
-    insertCapped: `WITH ${pruneOnWrite},
+    insertCapped: `WITH ${pruneOnWrite('$18::int')},
     live AS (SELECT id, expires_at, created_at FROM ${t} WHERE user_id = $3 AND expires_at > $1),
     excess AS (SELECT id FROM live ORDER BY expires_at, created_at, id COLLATE "C"
                LIMIT CASE WHEN $16::boolean THEN 0 ELSE GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) END),
@@ -104,7 +126,9 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${INSERT_VALUES}
                  WHERE NOT $16::boolean OR (SELECT count(*) FROM live) < $15::int RETURNING id),
     notified AS (${notify('r', 'evicted', '$17::text')})
-    SELECT (SELECT count(*) FROM inserted)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted, (SELECT count(*) FROM notified)::int AS sent`,
+    SELECT (SELECT count(*) FROM inserted)::int + 0 * (SELECT count(*) FROM notified)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted`,
+    // ARGS: as insertCapped. One round trip: the schema's function takes the user's lock, then runs insertCapped.
+    createCapped: `SELECT inserted, evicted FROM ${createFunction(names)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
     // ARGS: now, id
     get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = $2 AND expires_at > $1`,
     // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel, idleTimeout.

@@ -127,10 +127,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           await query(sql.insert, [now, ...columns(record)]);
           return;
         }
-        if (o.createTable) await ready();
+        // one round trip: the schema's function takes the user's advisory lock, then counts, evicts and inserts
         const refuse = opts.overLimit === 'refuse';
-        const lock = `BEGIN; SELECT pg_advisory_xact_lock(${lockKey(`latchkey:user:${qualified}:${record.userId}`)})`;
-        const [row] = await run.transaction(lock, (q) => q<{ inserted: number; evicted: string[] }>(sql.insertCapped, [now, ...columns(record), opts.maxPerUser, refuse, channel]));
+        const [row] = await query<{ inserted: number; evicted: string[] }>(sql.createCapped, [now, ...columns(record), opts.maxPerUser, refuse, channel, o.pruneBatch]);
         return { evicted: row?.evicted ?? [], refused: row?.inserted !== 1 };
       } catch (error) {
         const code = ((error as Error).cause as { code?: unknown } | undefined)?.code;
