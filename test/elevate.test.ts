@@ -1,21 +1,12 @@
 // elevate is all-or-nothing: it loses to a concurrent sign-out of the old session, and a store failure
 // leaves no orphan behind. Run on the memory store and on a real Redis.
 import { Redis } from 'ioredis';
-import { createAuth, generateKey, isAuthError, memoryStore, type SessionStore } from 'latchkey';
+import { createAuth, generateKey, memoryStore, type SessionStore } from 'latchkey';
 import { redisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from './support/redis.js';
 import { AUDIENCE, ISSUER } from './support/core.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (isAuthError(error)) return error.code;
-    throw error;
-  }
-}
+import { codeOf } from './support/outcome.js';
 
 /** A claims hook that waits at a gate while `hold` is set, so a test can run a sign-out inside an elevate. */
 function gate() {

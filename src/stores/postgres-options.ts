@@ -7,9 +7,9 @@ import { parseDuration, type Duration } from 'latchkey';
 export interface PostgresStoreOptions {
   /** A node-postgres `Pool` (pg 8). The store borrows a connection per call and never ends the pool. */
   pool: Pool;
-  /** Schema of the table. Default `'public'`. Quoted: any name works, case-sensitive. */
+  /** Schema of the table. Default `'public'`. Quoted, so every name works (case-sensitive). */
   schema?: string;
-  /** Table name. Default `'latchkey_sessions'`. Quoted: any name works, case-sensitive. */
+  /** Table name. Default `'latchkey_sessions'`. Quoted, so every name works (case-sensitive). */
   table?: string;
   /** Run the DDL (`CREATE … IF NOT EXISTS`, under an advisory lock) before the first call. Default `false`. */
   createTable?: boolean;

@@ -6,22 +6,12 @@ import { redisStore, type RedisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToExit } from '../support/child.js';
 import { redisAvailable, startCluster, type RedisCluster } from '../support/redis.js';
+import { codeOf, sleep } from '../support/outcome.js';
 
 const ISSUER = 'https://api.example.com';
 const AUDIENCE = 'web';
 const MAX_DELAY = 1000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const bearer = (token: string): { method: string; headers: Record<string, string> } => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } });
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (isAuthError(error)) return error.code;
-    throw error;
-  }
-}
 
 describe.skipIf(!redisAvailable)('Redis Cluster 3 + 3 under faults', () => {
   let cluster: RedisCluster;

@@ -2,24 +2,13 @@
 // held by another transaction, an exhausted pool. Every call ends in store_unavailable (503) within the
 // timeout, nothing crashes, no promise is left unhandled, and service resumes with every committed session.
 import pg from 'pg';
-import { createAuth, generateKey, isAuthError, type Auth, type SignInResult } from 'latchkey';
+import { createAuth, generateKey, type Auth, type SignInResult } from 'latchkey';
 import { postgresStore } from 'latchkey/postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { outcome, sleep } from '../support/outcome.js';
 
 const TIMEOUT = 400;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function outcome(call: () => Promise<unknown>): Promise<{ code: string; status: number; ms: number }> {
-  const started = performance.now();
-  try {
-    await call();
-    return { code: 'ok', status: 200, ms: performance.now() - started };
-  } catch (error) {
-    if (!isAuthError(error)) throw error;
-    return { code: error.code, status: error.status, ms: performance.now() - started };
-  }
-}
 
 const cookie = (auth: Pick<Auth, 'cookies'>, token: string) => ({ method: 'GET', headers: { cookie: `${auth.cookies.session}=${token}` } });
 

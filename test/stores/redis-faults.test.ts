@@ -2,26 +2,14 @@
 // command timeout, the process stays up, and after a restart with AOF the same sessions work again.
 import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
-import { createAuth, generateKey, isAuthError, type Auth, type SignInResult } from 'latchkey';
+import { createAuth, generateKey, type Auth, type SignInResult } from 'latchkey';
 import { redisStore } from 'latchkey/redis';
 import type { StoreBroadcast } from 'latchkey/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
+import { outcome, sleep } from '../support/outcome.js';
 
 const COMMAND_TIMEOUT = 300;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** What a call ended in, and how long it took. */
-async function outcome(call: () => Promise<unknown>): Promise<{ code: string; status: number; ms: number }> {
-  const started = performance.now();
-  try {
-    await call();
-    return { code: 'ok', status: 200, ms: performance.now() - started };
-  } catch (error) {
-    if (!isAuthError(error)) throw error;
-    return { code: error.code, status: error.status, ms: performance.now() - started };
-  }
-}
 
 const cookieRequest = (auth: Auth, token: string): { method: string; headers: Record<string, string> } => ({
   method: 'GET',

@@ -3,24 +3,14 @@
 // nothing half-written) while reads, refresh and sign-out keep working, and the store says which policy
 // it found.
 import { Redis } from 'ioredis';
-import { createAuth, generateKey, isAuthError, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, type Auth, type SigningKey } from 'latchkey';
 import { redisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
+import { codeOf, sleep } from '../support/outcome.js';
 
 const ISSUER = 'https://api.example.com';
 const AUDIENCE = 'web';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (isAuthError(error)) return error.code;
-    throw error;
-  }
-}
 
 const cookie = (auth: Auth, token: string): { method: string; headers: Record<string, string> } => ({ method: 'GET', headers: { cookie: `${auth.cookies.session}=${token}` } });
 const bearer = (token: string): { method: string; headers: Record<string, string> } => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } });

@@ -5,18 +5,7 @@ import { createAuth, generateKey, isAuthError, type Auth, type AuthEvent } from 
 import { redisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (isAuthError(error)) return error.code;
-    throw error;
-  }
-}
+import { codeOf, sleep } from '../support/outcome.js';
 
 describe.skipIf(!redisAvailable)('refresh retries after a frozen Redis', () => {
   let server: RedisServer;

@@ -2,29 +2,19 @@
 // that stops forwarding), a SUBSCRIBE denied by ACL, a frozen server (SIGSTOP), updates that must reach the
 // other instance, a store shared by two Auth objects, and the connections a store opens (or must not).
 import { Redis, type RedisOptions } from 'ioredis';
-import { createAuth, generateKey, isAuthError, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, type Auth, type SigningKey } from 'latchkey';
 import { redisStore, type RedisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToExit } from '../support/child.js';
 import { startProxy } from '../support/proxy.js';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
+import { codeOf, sleep } from '../support/outcome.js';
 
 const ISSUER = 'https://api.example.com';
 const AUDIENCE = 'web';
 const MAX_DELAY = 1000;
 const SLACK = 400; // timer and scheduling slack on a shared 2-core machine
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CLIENT: RedisOptions = { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (n) => Math.min(50 * n, 200) };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (isAuthError(error)) return error.code;
-    throw error;
-  }
-}
 
 const bearer = (token: string): { method: string; headers: Record<string, string> } => ({ method: 'GET', headers: { authorization: `Bearer ${token}` } });
 

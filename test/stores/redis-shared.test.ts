@@ -1,24 +1,14 @@
 // Two createAuth instances, each on its own ioredis connection, sharing one Redis: what an app behind a
 // load balancer sees. Single node and a 3-master Cluster.
 import { Cluster, Redis } from 'ioredis';
-import { createAuth, generateKey, isAuthError, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, type Auth, type SigningKey } from 'latchkey';
 import { redisStore } from 'latchkey/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startCluster, startRedis, type RedisCluster, type RedisServer } from '../support/redis.js';
+import { codeOf, sleep } from '../support/outcome.js';
 
 const ISSUER = 'https://api.example.com';
 const AUDIENCE = 'web';
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (isAuthError(error)) return error.code;
-    throw error;
-  }
-}
 
 function cookieRequest(auth: Auth, sessionToken: string): { method: string; headers: Record<string, string> } {
   return { method: 'GET', headers: { cookie: `${auth.cookies.session}=${sessionToken}` } };
