@@ -103,6 +103,19 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     };
   }
 
+  /** Waits until a subscription is live: deletes throwaway records until one is heard in `heard`. */
+  async function untilLive(s: SessionStore, userId: string, heard: ReadonlySet<string>): Promise<void> {
+    const warmUntil = Date.now() + 5000;
+    for (;;) {
+      const probe = record(s, userId);
+      await s.create(probe);
+      await s.delete(probe.id);
+      await sleep(25);
+      if (heard.has(probe.id)) return;
+      if (Date.now() > warmUntil) throw new Error('the subscription never went live');
+    }
+  }
+
   /** A record that expires `shortTtl` from now. */
   function shortLived(s: SessionStore, userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
     const t = now();
@@ -571,16 +584,7 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
       for (const id of message?.revoked ?? []) seen.add(id);
     });
     try {
-      // Wait until the subscription is live: delete throwaway records until one is heard.
-      const warmUntil = Date.now() + 5000;
-      for (;;) {
-        const probe = record(s, userId);
-        await s.create(probe);
-        await s.delete(probe.id);
-        await sleep(25);
-        if (seen.has(probe.id)) break;
-        if (Date.now() > warmUntil) throw new Error('the subscription never went live');
-      }
+      await untilLive(s, userId, seen);
       const one = record(s, userId);
       const many = [record(s, userId), record(s, userId)];
       for (const r of [one, ...many]) await s.create(r);
@@ -653,15 +657,7 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
       for (const u of message?.users ?? []) users.add(u);
     });
     try {
-      const warmUntil = Date.now() + 5000;
-      for (;;) {
-        const probe = record(s, userId);
-        await s.create(probe);
-        await s.delete(probe.id);
-        await sleep(25);
-        if (revoked.has(probe.id)) break;
-        if (Date.now() > warmUntil) throw new Error('the subscription never went live');
-      }
+      await untilLive(s, userId, revoked);
       const r = record(s, userId);
       await s.create(r);
       expect(await s.update({ ...r, version: 2, data: { role: 'user' } }, 1)).toBe(true);
