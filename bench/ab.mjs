@@ -3,7 +3,8 @@
 // process, measured in interleaved slices so that a neighbour stealing the CPU hits both sides alike.
 // Prints, per path, the median µs/op of each build and the median of the per-slice ratios (B / A speed-up).
 // Usage: node bench/ab.mjs <distA> [distB]   (distB defaults to ./dist; env BENCH_AB_SLICES=20,
-//        BENCH_AB_MS=150, BENCH_AB_PATHS=cookie-memory,cookie-redis,bearer)
+//        BENCH_AB_MS=150, BENCH_AB_PATHS=cookie-memory,cookie-redis,cookie-redis-64,bearer; "-64": 64 calls
+//        in flight, so the client's CPU per call shows rather than the round-trip time)
 // Example: cp -r dist /tmp/base-dist; (change code; npx tsup); node bench/ab.mjs /tmp/base-dist
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,7 +21,7 @@ const PATHS = (process.env.BENCH_AB_PATHS ?? 'cookie-memory,cookie-redis,bearer'
 const meta = { userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', ip: '203.0.113.7' };
 const { default: Redis } = await import('ioredis');
 
-const redis = PATHS.includes('cookie-redis') ? await startRedis() : null;
+const redis = PATHS.some((p) => p.startsWith('cookie-redis')) ? await startRedis() : null;
 const clients = [];
 const auths = [];
 
@@ -33,7 +34,7 @@ async function side(dist) {
   const calls = {};
   for (const path of PATHS) {
     let store;
-    if (path === 'cookie-redis') {
+    if (path.startsWith('cookie-redis')) {
       const { redisStore } = await import(url('redis.js'));
       const client = new Redis(redis.url, { enableAutoPipelining: true });
       clients.push(client);
@@ -47,7 +48,8 @@ async function side(dist) {
     const request = { method: 'GET', headers: { accept: 'application/json', 'user-agent': meta.userAgent, ...headers } };
     const check = await auth.authenticate(request);
     if (check?.userId !== 'user-1') throw new Error(`${dist}: ${path} did not authenticate`);
-    calls[path] = () => auth.authenticate(request);
+    const batch = path.endsWith('-64') ? Array.from({ length: 64 }) : null;
+    calls[path] = batch ? () => Promise.all(batch.map(() => auth.authenticate(request))) : () => auth.authenticate(request);
   }
   return calls;
 }
@@ -75,7 +77,8 @@ try {
     const sorted = [...ratios].sort((p, q) => p - q);
     const q1 = sorted[Math.floor(sorted.length / 4)];
     const q3 = sorted[Math.floor((sorted.length * 3) / 4)];
-    rows.push([path, (1e6 / median(opsA)).toFixed(2), (1e6 / median(opsB)).toFixed(2), `${median(ratios).toFixed(2)}x`, `${q1.toFixed(2)}–${q3.toFixed(2)}x`]);
+    const per = path.endsWith('-64') ? 64 : 1;
+    rows.push([path, (1e6 / per / median(opsA)).toFixed(2), (1e6 / per / median(opsB)).toFixed(2), `${median(ratios).toFixed(2)}x`, `${q1.toFixed(2)}–${q3.toFixed(2)}x`]);
   }
   console.log(`\nA = ${distA}\nB = ${distB}\n${SLICES} interleaved slices of ${MS} ms; ratio = B speed / A speed per slice\n`);
   table(['path', 'A µs/op', 'B µs/op', 'B/A (median)', 'B/A (quartiles)'], rows);
