@@ -54,10 +54,13 @@ export async function authenticate(ctx: Context, tk: TokenContext | null, reques
   return { via: 'cookie', userId: record.userId, sessionId: record.id, data: thaw(record.data), authTime: record.authTime, ...(record.amr ? { amr: [...record.amr] } : {}) };
 }
 
+/** The Set-Cookie lines of a request that was authenticated or anonymous: none (one shared, frozen list). */
+const NO_COOKIES: readonly string[] = Object.freeze([]);
+
 /** Like `authenticate`, but a refused credential (401) becomes `auth: null` with the error; 403 and 503 still throw. */
 export async function resolve(ctx: Context, tk: TokenContext | null, request: AuthRequest): Promise<Resolution> {
   try {
-    return { auth: await authenticate(ctx, tk, request), error: null, setCookies: [], at: ctx.now() };
+    return { auth: await authenticate(ctx, tk, request), error: null, setCookies: NO_COOKIES, at: ctx.now() };
   } catch (error) {
     if (isAuthError(error) && error.status === 401) return { auth: null, error, setCookies: error.setCookies, at: ctx.now() };
     throw error;
