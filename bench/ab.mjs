@@ -45,11 +45,19 @@ async function side(dist) {
     auths.push(auth);
     const signedIn = await auth.signIn({ userId: 'user-1', data: { role: 'admin' }, meta });
     const headers = path === 'bearer' ? { authorization: `Bearer ${signedIn.accessToken}` } : { cookie: `${auth.cookies.session}=${signedIn.sessionToken}` };
-    const request = { method: 'GET', headers: { accept: 'application/json', 'user-agent': meta.userAgent, ...headers } };
+    // 1024 requests whose header strings are distinct copies, as each HTTP request brings fresh strings
+    // (V8 caches a string's hash on the string: one reused string would make every Map lookup free)
+    const fresh = (value) => Buffer.from(value).toString();
+    const requests = Array.from({ length: 1024 }, () => ({
+      method: 'GET',
+      headers: Object.fromEntries(Object.entries({ accept: 'application/json', 'user-agent': meta.userAgent, ...headers }).map(([k, v]) => [k, fresh(v)])),
+    }));
+    let next = 0;
+    const request = requests[0];
     const check = await auth.authenticate(request);
     if (check?.userId !== 'user-1') throw new Error(`${dist}: ${path} did not authenticate`);
     const batch = path.endsWith('-64') ? Array.from({ length: 64 }) : null;
-    calls[path] = batch ? () => Promise.all(batch.map(() => auth.authenticate(request))) : () => auth.authenticate(request);
+    calls[path] = batch ? () => Promise.all(batch.map(() => auth.authenticate(requests[next++ & 1023]))) : () => auth.authenticate(requests[next++ & 1023]);
   }
   return calls;
 }

@@ -37,3 +37,14 @@ describe('safeEqual', () => {
     expect(safeEqual('abd', 'abc')).toBe(false);
   });
 });
+
+describe('safeEqual on long secrets', () => {
+  it('compares tokens up to the longest accepted (8192 characters) and beyond', () => {
+    const token = 'e'.repeat(8192);
+    expect(safeEqual(token, 'e'.repeat(8192))).toBe(true);
+    expect(safeEqual(token, `${'e'.repeat(8191)}f`)).toBe(false);
+    expect(safeEqual(`${token}x`, `${token}x`)).toBe(true);
+    expect(safeEqual(`${token}x`, `${token}y`)).toBe(false);
+    expect(safeEqual('€'.repeat(8192), '€'.repeat(8192))).toBe(true); // 24,576 UTF-8 bytes
+  });
+});
