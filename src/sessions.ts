@@ -81,8 +81,8 @@ export function isStaleCopy(error: unknown): boolean {
   return typeof error === 'object' && error !== null && staleCopies.has(error);
 }
 
-/** The store's read-only read: no copy, no promise; a failure becomes `store_unavailable` (fail closed). */
-function readWithoutCopy(store: SharedReads, id: string): SharedRecord | null {
+/** The store's read-only read (no copy; the memory store's needs no promise); a failure becomes `store_unavailable`. */
+function readWithoutCopy(store: SharedReads, id: string): SharedRecord | null | Promise<SharedRecord | null> {
   try {
     return store[readShared](id);
   } catch (error) {
@@ -98,7 +98,13 @@ export async function checkSessionToken(ctx: BaseContext, value: string): Promis
   if (value.length !== 66 || !SESSION_TOKEN.test(value)) throw new AuthError('session_invalid');
   const id = value.slice(0, 22);
   const shared = sharedReads(ctx.store);
-  const record = shared ? readWithoutCopy(shared, id) : await ctx.io((s) => s.get(id));
+  let record: SharedRecord | null;
+  if (!shared) {
+    record = await ctx.io((s) => s.get(id));
+  } else {
+    const read = readWithoutCopy(shared, id);
+    record = read instanceof Promise ? await ctx.io(() => read) : read;
+  }
   if (!record) throw new AuthError('session_invalid');
   if (!isLive(record, ctx.now())) {
     await ctx.io((s) => s.delete(id)).catch(() => {});

@@ -1,6 +1,7 @@
 // An internal, optional store method for the per-request cookie check: the record as stored, read-only,
-// without the copy `get` makes for callers that may change it. The memory store implements it (its
-// records are frozen, so a caller cannot change them by mistake); other stores fall back to `get`.
+// without the copy `get` makes for callers that may change it. The memory store answers synchronously
+// with its own frozen record; the Redis store reads Redis as `get` does and reuses its last parse of the
+// same JSON (shared-decode.ts). Other stores fall back to `get`.
 import type { SessionRecord } from '../types.js';
 import type { SessionStore } from './store.js';
 
@@ -12,7 +13,7 @@ export const readShared = Symbol.for('latchkey.store.readShared');
 
 /** A store that can hand out a live record read-only; `null` when absent or expired, like `get`. */
 export interface SharedReads {
-  [readShared](id: string): SharedRecord | null;
+  [readShared](id: string): SharedRecord | null | Promise<SharedRecord | null>;
 }
 
 /** The store's read-only read, when it has one. */
