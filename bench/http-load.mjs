@@ -6,6 +6,7 @@ const { url, headers = {}, connections = 100, pipelining = 10, warmup = 1, durat
 const run = (seconds) => autocannon({ url, headers, connections, pipelining, duration: seconds });
 
 if (warmup > 0) await run(warmup);
+process.stdout.write('measuring\n'); // bench/http.mjs samples the server's CPU time here and when we exit
 const result = await run(duration);
 process.stdout.write(
   `${JSON.stringify({

@@ -3,8 +3,8 @@
 // Prints "ready" on stdout once listening. Variants:
 //   bare | latchkey-bearer | latchkey-cookie | latchkey-cookie-redis          (every framework)
 //   express-session-memory | express-session-redis                           (express)
-//   fastify-jwt | fastify-jwt-cache                                          (fastify)
-//   koa-session                                                              (koa)
+//   fastify-jwt | fastify-jwt-cache | fastify-session-redis                  (fastify)
+//   koa-session | koa-session-redis                                          (koa)
 //   hono-jwt                                                                 (hono, on @hono/node-server)
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -86,6 +86,27 @@ async function fastify() {
       return { accessToken };
     });
     app.get('/me', { preHandler: app.requireAuth() }, async (request) => ({ userId: request.auth.userId }));
+  } else if (variant === 'fastify-session-redis') {
+    // @fastify/session on a Redis store (connect-redis, which it accepts), settings as for express-session
+    // below, and rolling: false so that a request inside the session's lifetime is one GET and no write.
+    const { default: fastifyCookie } = await import('@fastify/cookie');
+    const { default: fastifySession } = await import('@fastify/session');
+    const { RedisStore } = await import('connect-redis');
+    const { createClient } = await import('redis');
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    await app.register(fastifyCookie);
+    await app.register(fastifySession, { secret: 'bench-secret-bench-secret-bench-secret', cookie: { secure: false }, saveUninitialized: false, rolling: false, store: new RedisStore({ client }) });
+    app.post('/login', async (request) => {
+      request.session.set('userId', USER.userId);
+      request.session.set('data', USER.data);
+      return { ok: true };
+    });
+    app.get('/me', async (request, reply) => {
+      const userId = request.session.get('userId');
+      if (!userId) return reply.code(401).send({ error: 'credentials_missing' });
+      return { userId };
+    });
   } else {
     const { default: fastifyJwt } = await import('@fastify/jwt');
     const { privateKey, publicKey } = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -120,7 +141,13 @@ async function koa() {
   } else {
     const { default: session } = require('koa-session');
     app.keys = ['bench-secret-bench-secret-bench-secret'];
-    app.use(session({ signed: true }, app)); // koa-session's default: the session lives in a signed cookie
+    if (variant === 'koa-session-redis') {
+      // koa-session with an external store, koa-redis (on ioredis): a signed cookie holds the id, Redis the session
+      const redisStore = require('koa-redis');
+      app.use(session({ signed: true, store: redisStore({ url: redisUrl }) }, app));
+    } else {
+      app.use(session({ signed: true }, app)); // koa-session's default: the session lives in a signed cookie
+    }
     route('POST', '/login', (ctx) => {
       ctx.session.userId = USER.userId;
       ctx.session.data = USER.data;

@@ -6,11 +6,15 @@
 // the bare framework measured just before and just after it (paired), in the same run.
 // autocannon runs 100 connections x 10 pipelined requests (as fastify's own benchmarks do), so that the
 // server core, not the one-core load generator, is the bottleneck and the ratios measure the server.
+// Besides req/s, every run records the server's own CPU time per request (all its threads, from
+// /proc/<pid>/task/*/schedstat, over the measured seconds): on a machine shared with other work,
+// throughput swings with the neighbours' load, while CPU µs per request moves much less, and its
+// ratio (bare µs / variant µs) is the throughput ratio the server would have on a core of its own.
 // Usage: node bench/http.mjs   (env BENCH_HTTP_SECONDS=3, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
 //                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify,hono,
 //                               BENCH_HTTP_VARIANTS=latchkey-bearer,latchkey-cookie)
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtRatio, freePort, median, requireBuild, ROOT, saveJSON, startRedis, table } from './lib.mjs';
 
@@ -23,8 +27,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
 const PLAN = {
   express: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
-  fastify: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache'],
-  koa: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session'],
+  fastify: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache', 'fastify-session-redis'],
+  koa: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session', 'koa-session-redis'],
   hono: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'hono-jwt'],
 };
 const LABEL = {
@@ -38,6 +42,8 @@ const LABEL = {
   'fastify-jwt-cache': '@fastify/jwt (EdDSA, cache: true)',
   'koa-session': 'koa-session (signed cookie)',
   'hono-jwt': 'hono/jwt (EdDSA)',
+  'fastify-session-redis': '@fastify/session + connect-redis',
+  'koa-session-redis': 'koa-session + koa-redis',
 };
 const only = process.env.BENCH_HTTP_ONLY?.split(',');
 const onlyVariants = process.env.BENCH_HTTP_VARIANTS?.split(',');
@@ -65,6 +71,17 @@ function run(argv, { onLine } = {}) {
   return { child, done };
 }
 
+/** CPU time (ns) the process has used so far, all threads; `NaN` where /proc is not available. */
+function cpuNanos(pid) {
+  try {
+    let total = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    return total;
+  } catch {
+    return NaN;
+  }
+}
+
 async function startServer(framework, variant, redisUrl) {
   const port = await freePort();
   let ready;
@@ -77,7 +94,7 @@ async function startServer(framework, variant, redisUrl) {
   });
   await Promise.race([started, exited]);
   exited.catch(() => {});
-  return { url: `http://127.0.0.1:${port}`, stop: () => (server.child.kill('SIGTERM'), server.done) };
+  return { url: `http://127.0.0.1:${port}`, pid: server.child.pid, stop: () => (server.child.kill('SIGTERM'), server.done) };
 }
 
 /** Signs in through POST /login and returns the headers a signed-in client sends on GET /me. */
@@ -103,10 +120,15 @@ async function measure(framework, variant, redisUrl) {
     const body = await check.json();
     const expected = variant === 'bare' ? 'anonymous' : 'user-1';
     if (check.status !== 200 || body.userId !== expected) throw new Error(`GET /me answered ${check.status} ${JSON.stringify(body)}`);
-    const load = run([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `${server.url}/me`, headers, connections: CONNECTIONS, pipelining: PIPELINING, warmup: WARMUP, duration: SECONDS })]);
+    let cpuStart = NaN;
+    const load = run([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `${server.url}/me`, headers, connections: CONNECTIONS, pipelining: PIPELINING, warmup: WARMUP, duration: SECONDS })], {
+      onLine: (out) => Number.isNaN(cpuStart) && out.includes('measuring') && (cpuStart = cpuNanos(server.pid)),
+    });
     const { code, out, err } = await load.done;
+    const cpu = cpuNanos(server.pid) - cpuStart;
     if (code !== 0) throw new Error(`load generator failed: ${err.slice(0, 500)}`);
     const result = JSON.parse(out.trim().split('\n').pop());
+    result.cpuMicros = cpu / 1000 / result.requests;
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
     return result;
   } finally {
@@ -129,14 +151,16 @@ try {
       // Paired: bare runs before and after every variant, and the variant is compared with the mean of
       // those two, so a neighbour process that steals the core for a while skews one pair, not a column.
       const bareKey = `${framework}/bare`;
-      const bareSamples = (samples[bareKey] ??= { rps: [], p99: [], ratio: [] });
+      const bareSamples = (samples[bareKey] ??= { rps: [], p99: [], ratio: [], cpu: [], cpuRatio: [] });
       const runBare = async () => {
         const r = await measure(framework, 'bare', redis.url);
         bareSamples.rps.push(r.rps);
         bareSamples.p99.push(r.p99);
         bareSamples.ratio.push(1);
-        process.stderr.write(`  ${bareKey}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms\n`);
-        return r.rps;
+        bareSamples.cpu.push(r.cpuMicros);
+        bareSamples.cpuRatio.push(1);
+        process.stderr.write(`  ${bareKey}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${r.cpuMicros.toFixed(1)} µs CPU/req\n`);
+        return r;
       };
       let before = await runBare();
       for (const variant of variants.filter((v) => v !== 'bare' && (!onlyVariants || onlyVariants.includes(v)))) {
@@ -145,16 +169,19 @@ try {
           continue;
         }
         const key = `${framework}/${variant}`;
-        const s = (samples[key] ??= { rps: [], p99: [], ratio: [] });
+        const s = (samples[key] ??= { rps: [], p99: [], ratio: [], cpu: [], cpuRatio: [] });
         try {
           const r = await measure(framework, variant, redis.url);
           const after = await runBare();
           s.rps.push(r.rps);
           s.p99.push(r.p99);
-          const ratio = r.rps / ((before + after) / 2);
+          const ratio = r.rps / ((before.rps + after.rps) / 2);
           s.ratio.push(ratio);
+          s.cpu.push(r.cpuMicros);
+          const cpuRatio = (before.cpuMicros + after.cpuMicros) / 2 / r.cpuMicros;
+          s.cpuRatio.push(cpuRatio);
           before = after;
-          process.stderr.write(`  ${key}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${ratio.toFixed(2)}x bare\n`);
+          process.stderr.write(`  ${key}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${ratio.toFixed(2)}x bare; ${r.cpuMicros.toFixed(1)} µs CPU/req, ${cpuRatio.toFixed(2)}x bare\n`);
         } catch (error) {
           s.error = error.message;
           process.stderr.write(`  ${key}: FAILED ${error.message}\n`);
@@ -168,7 +195,10 @@ try {
 
 const results = {};
 for (const [key, s] of Object.entries(samples)) {
-  results[key] = s.rps.length ? { rps: median(s.rps), p99: median(s.p99), vsBare: median(s.ratio) } : { error: s.error };
+  const spread = (values) => (values.length > 1 ? [Math.min(...values), Math.max(...values)] : null);
+  results[key] = s.rps.length
+    ? { rps: median(s.rps), p99: median(s.p99), vsBare: median(s.ratio), vsBareRange: spread(s.ratio), cpuMicros: median(s.cpu), cpuVsBare: median(s.cpuRatio), cpuVsBareRange: spread(s.cpuRatio) }
+    : { error: s.error };
 }
 
 console.log(`\n### HTTP GET /me, ${CONNECTIONS} connections x ${PIPELINING} pipelined, ${SECONDS} s after ${WARMUP} s warmup, median of ${ROUNDS} round(s); server on core 0, autocannon on core 1; "vs bare" = paired with the bare runs just before and after\n`);
@@ -177,25 +207,32 @@ for (const [framework, variants] of Object.entries(PLAN)) {
     .filter((v) => results[`${framework}/${v}`])
     .map((v) => {
       const r = results[`${framework}/${v}`];
-      return r.error ? [LABEL[v], `failed: ${r.error}`, '', ''] : [LABEL[v], Math.round(r.rps).toLocaleString('en-US'), String(r.p99), fmtRatio(r.vsBare)];
+      const range = (pair) => (pair ? ` (${pair[0].toFixed(2)}–${pair[1].toFixed(2)})` : '');
+      return r.error
+        ? [LABEL[v], `failed: ${r.error}`, '', '', '', '']
+        : [LABEL[v], Math.round(r.rps).toLocaleString('en-US'), String(r.p99), fmtRatio(r.vsBare) + range(r.vsBareRange), r.cpuMicros.toFixed(1), fmtRatio(r.cpuVsBare) + range(r.cpuVsBareRange)];
     });
   if (rows.length === 0) continue;
   console.log(`\n**${framework}**\n`);
-  table(['server', 'req/s', 'p99 ms', 'vs bare'], rows);
+  table(['server', 'req/s', 'p99 ms', 'req/s vs bare', 'server CPU µs/req', 'CPU vs bare (bare µs / µs)'], rows);
 }
 // Head to head through each side's paired ratio to bare (the two ran minutes apart).
 const ratio = (a, b) => (results[a]?.vsBare && results[b]?.vsBare ? results[a].vsBare / results[b].vsBare : NaN);
-console.log('\n**head to head (same run)**\n');
+const cpuRatio = (a, b) => (results[a]?.cpuMicros && results[b]?.cpuMicros ? results[b].cpuMicros / results[a].cpuMicros : NaN);
+const pairs = [
+  ['latchkey bearer / @fastify/jwt (fastify)', 'fastify/latchkey-bearer', 'fastify/fastify-jwt'],
+  ['latchkey bearer / @fastify/jwt with cache (fastify)', 'fastify/latchkey-bearer', 'fastify/fastify-jwt-cache'],
+  ['latchkey cookie on Redis / express-session + connect-redis (express)', 'express/latchkey-cookie-redis', 'express/express-session-redis'],
+  ['latchkey cookie on Redis / @fastify/session + connect-redis (fastify)', 'fastify/latchkey-cookie-redis', 'fastify/fastify-session-redis'],
+  ['latchkey cookie on Redis / koa-session + koa-redis (koa)', 'koa/latchkey-cookie-redis', 'koa/koa-session-redis'],
+  ['latchkey cookie on memory / express-session MemoryStore (express)', 'express/latchkey-cookie', 'express/express-session-memory'],
+  ['latchkey cookie on memory / koa-session (koa)', 'koa/latchkey-cookie', 'koa/koa-session'],
+  ['latchkey bearer / hono/jwt (hono)', 'hono/latchkey-bearer', 'hono/hono-jwt'],
+].filter(([, a, b]) => results[a] && results[b]);
+console.log('\n**head to head (same run; req/s through each side\'s paired ratio to bare, CPU as the other side\'s µs / ours)**\n');
 table(
-  ['comparison', 'ratio'],
-  [
-    ['latchkey bearer / @fastify/jwt (fastify)', fmtRatio(ratio('fastify/latchkey-bearer', 'fastify/fastify-jwt'))],
-    ['latchkey bearer / @fastify/jwt with cache (fastify)', fmtRatio(ratio('fastify/latchkey-bearer', 'fastify/fastify-jwt-cache'))],
-    ['latchkey cookie on Redis / express-session + connect-redis (express)', fmtRatio(ratio('express/latchkey-cookie-redis', 'express/express-session-redis'))],
-    ['latchkey cookie on memory / express-session MemoryStore (express)', fmtRatio(ratio('express/latchkey-cookie', 'express/express-session-memory'))],
-    ['latchkey cookie on memory / koa-session (koa)', fmtRatio(ratio('koa/latchkey-cookie', 'koa/koa-session'))],
-    ['latchkey bearer / hono/jwt (hono)', fmtRatio(ratio('hono/latchkey-bearer', 'hono/hono-jwt'))],
-  ],
+  ['comparison', 'req/s ratio', 'CPU ratio'],
+  pairs.map(([label, a, b]) => [label, fmtRatio(ratio(a, b)), fmtRatio(cpuRatio(a, b))]),
 );
 for (const note of notes) console.log(`\n> ${note}`);
 saveJSON('http', { connections: CONNECTIONS, pipelining: PIPELINING, seconds: SECONDS, rounds: ROUNDS, results, notes });

@@ -1,13 +1,14 @@
 import type { BaseContext } from './context.js';
-import { AuthError } from './errors.js';
+import { AuthError, toStoreError } from './errors.js';
 import { randomToken, safeEqual, sha256 } from './lib/crypto.js';
 import { idleOf } from './lifetime.js';
+import { readShared, sharedReads, type SharedReads, type SharedRecord } from './stores/fast-read.js';
 import { isLive, isSessionId } from './stores/kit.js';
 import type { SessionStore } from './stores/store.js';
 import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
 
 /** `<sessionId>.<secret>`: a 128-bit id and a 256-bit secret, both base64url. */
-const SESSION_TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+const SESSION_TOKEN = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/;
 const META_LIMIT = 512;
 
 /** A fresh session id: from the store's `newId` hook when it has one (checked for shape), else 128 random bits. */
@@ -80,12 +81,36 @@ export function isStaleCopy(error: unknown): boolean {
   return typeof error === 'object' && error !== null && staleCopies.has(error);
 }
 
-/** Validates a session cookie value (`id.secret`, secret compared in constant time against its stored hash). */
-export async function checkSessionToken(ctx: BaseContext, value: string): Promise<SessionRecord> {
-  const match = SESSION_TOKEN.exec(value);
-  if (!match) throw new AuthError('session_invalid');
-  const record = await loadLive(ctx, match[1]!);
-  const presented = sha256(match[2]!);
+/** The store's read-only read (no copy; the memory store's needs no promise); a failure becomes `store_unavailable`. */
+function readWithoutCopy(store: SharedReads, id: string): SharedRecord | null | Promise<SharedRecord | null> {
+  try {
+    return store[readShared](id);
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}
+
+/**
+ * Validates a session cookie value (`id.secret`, secret compared in constant time against its stored hash)
+ * and returns the live record read-only: it may be the store's own frozen object, so never change it.
+ */
+export async function checkSessionToken(ctx: BaseContext, value: string): Promise<SharedRecord> {
+  if (value.length !== 66 || !SESSION_TOKEN.test(value)) throw new AuthError('session_invalid');
+  const id = value.slice(0, 22);
+  const shared = sharedReads(ctx.store);
+  let record: SharedRecord | null;
+  if (!shared) {
+    record = await ctx.io((s) => s.get(id));
+  } else {
+    const read = readWithoutCopy(shared, id);
+    record = read instanceof Promise ? await ctx.io(() => read) : read;
+  }
+  if (!record) throw new AuthError('session_invalid');
+  if (!isLive(record, ctx.now())) {
+    await ctx.io((s) => s.delete(id)).catch(() => {});
+    throw new AuthError('session_expired');
+  }
+  const presented = sha256(value.slice(23));
   if (!safeEqual(presented, record.secretHash)) {
     const error = new AuthError('session_invalid');
     if (record.previousSecretHash !== undefined && safeEqual(presented, record.previousSecretHash)) staleCopies.add(error);
@@ -94,11 +119,13 @@ export async function checkSessionToken(ctx: BaseContext, value: string): Promis
   return record;
 }
 
-/** Records activity at most once per `touchEvery`: reads stay reads. A failed touch never fails the request. */
-export async function touch(ctx: BaseContext, record: SessionRecord): Promise<void> {
+/**
+ * Records activity at most once per `touchEvery`: reads stay reads (`null`: nothing to write). A failed
+ * touch never fails the request.
+ */
+export function touch(ctx: BaseContext, record: SharedRecord): Promise<void> | null {
   const now = ctx.now();
-  if (now - record.lastSeenAt < ctx.options.touchEvery) return;
+  if (now - record.lastSeenAt < ctx.options.touchEvery) return null;
   const activity = activityAt(ctx, now, record);
-  Object.assign(record, activity);
-  await ctx.io((s) => s.touch(record.id, activity)).catch(() => {});
+  return ctx.io((s) => s.touch(record.id, activity)).catch(() => {});
 }

@@ -247,6 +247,18 @@ describe('expiry and clock tolerance', () => {
     expect(await refusedWith(auth.verifyAccessToken(accessToken))).toBe('token_expired');
   });
 
+  it('a token carrying a cached token\'s signature over other claims is refused, never answered from the cache', async () => {
+    const { auth } = await build();
+    const { accessToken } = await auth.signIn({ userId: 'u1' });
+    const other = (await auth.signIn({ userId: 'u2' })).accessToken;
+    await auth.verifyAccessToken(accessToken); // cached now, keyed on its signature
+    const [header, , signature] = accessToken.split('.');
+    const forged = `${header}.${other.split('.')[1]}.${signature}`;
+    expect(await refusedWith(auth.verifyAccessToken(forged))).toBe('token_invalid');
+    expect(await refusedWith(auth.authenticate(bearerRequest(forged)))).toBe('token_invalid');
+    await expect(auth.verifyAccessToken(accessToken)).resolves.toMatchObject({ sub: 'u1' });
+  });
+
   it('with the cache off, expiry is still enforced', async () => {
     const clock = testClock();
     const auth = createAuth({ keys: [await generateKey('ES256')], issuer: ISSUER, audience: AUDIENCE, now: clock.now, accessToken: { cacheSize: 0 } });

@@ -97,13 +97,20 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
     if (fresh.length > 0) binding.appendCookies(carrier, fresh);
   }
 
+  // The slot holds the pending resolution, then the resolution itself once settled, so a second middleware
+  // of the request (requireAuth after the global hook) decides without waiting on a promise again.
   function resolve(carrier: C): Promise<Resolution> {
     const slot = slotOf(carrier);
-    return ((slot[slotKey] as Promise<Resolution> | null | undefined) ??= auth.resolve(binding.request(carrier)).then((resolution) => {
+    const held = slot[slotKey] as Promise<Resolution> | Resolution | null | undefined;
+    if (held) return held instanceof Promise ? held : Promise.resolve(held);
+    const pending = auth.resolve(binding.request(carrier)).then((resolution) => {
       binding.setAuth(carrier, resolution.auth);
       appendCookies(carrier, resolution.setCookies);
+      slot[slotKey] = resolution;
       return resolution;
-    }));
+    });
+    slot[slotKey] = pending;
+    return pending;
   }
 
   /** The answer for a failed step (an AuthError), with its cookies appended; other errors reject. */
@@ -126,7 +133,15 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
     authenticate: (carrier) => resolve(carrier).then(goOn, (error: unknown) => failed(carrier, error)),
     requireAuth(options = {}) {
       const checked = requireAuthOptions(options);
-      return (carrier) => resolve(carrier).then((resolution) => requireContext(resolution, checked)).then(goOn, (error: unknown) => failed(carrier, error));
+      // Without options a signed-in request is admitted at once; any option (or none signed in) goes through requireContext.
+      const plain = Object.values(checked).every((value) => value === undefined);
+      const admit = (carrier: C, resolution: Resolution): Answer | null | Promise<Answer | null> =>
+        plain && resolution.auth ? null : requireContext(resolution, checked).then(goOn, (error: unknown) => failed(carrier, error));
+      return (carrier) => {
+        const held = slotOf(carrier)[slotKey] as Promise<Resolution> | Resolution | null | undefined;
+        if (held && !(held instanceof Promise)) return Promise.resolve(admit(carrier, held));
+        return resolve(carrier).then((resolution) => admit(carrier, resolution), (error: unknown) => failed(carrier, error));
+      };
     },
     async signIn(carrier, input) {
       const request = binding.request(carrier);

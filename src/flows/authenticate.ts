@@ -4,9 +4,11 @@ import type { Context, TokenContext } from '../context.js';
 import { clearingCookies, readCookie } from '../cookies.js';
 import { checkCsrf } from '../csrf.js';
 import { isAuthError } from '../errors.js';
+import { thaw } from '../lib/json.js';
 import { header } from '../lib/request.js';
 import { checkSessionToken, isStaleCopy, touch } from '../sessions.js';
-import type { AccessTokenClaims, AuthContext, AuthRequest, SessionRecord } from '../types.js';
+import type { SharedRecord } from '../stores/fast-read.js';
+import type { AccessTokenClaims, AuthContext, AuthRequest } from '../types.js';
 
 /** The token of an `Authorization: Bearer` header; `''` for a bare scheme, `undefined` when none or another scheme. */
 export function bearerToken(request: AuthRequest): string | undefined {
@@ -39,21 +41,26 @@ export async function authenticate(ctx: Context, tk: TokenContext | null, reques
   const cookie = readCookie(request, ctx.options.cookies.sessionName);
   if (cookie === undefined) return null;
   checkCsrf(request, ctx.options);
-  let record: SessionRecord;
+  let record: SharedRecord;
   try {
     record = await checkSessionToken(ctx, cookie);
   } catch (error) {
     if (isAuthError(error) && error.status === 401 && !isStaleCopy(error)) throw error.withCookies(clearingCookies(ctx.options.cookies));
     throw error;
   }
-  await touch(ctx, record);
-  return { via: 'cookie', userId: record.userId, sessionId: record.id, data: record.data, authTime: record.authTime, ...(record.amr ? { amr: record.amr } : {}) };
+  const touched = touch(ctx, record);
+  if (touched) await touched;
+  // the record may be the store's own frozen object: the app gets its own copies of data and amr
+  return { via: 'cookie', userId: record.userId, sessionId: record.id, data: thaw(record.data), authTime: record.authTime, ...(record.amr ? { amr: [...record.amr] } : {}) };
 }
+
+/** The Set-Cookie lines of a request that was authenticated or anonymous: none (one shared, frozen list). */
+const NO_COOKIES: readonly string[] = Object.freeze([]);
 
 /** Like `authenticate`, but a refused credential (401) becomes `auth: null` with the error; 403 and 503 still throw. */
 export async function resolve(ctx: Context, tk: TokenContext | null, request: AuthRequest): Promise<Resolution> {
   try {
-    return { auth: await authenticate(ctx, tk, request), error: null, setCookies: [], at: ctx.now() };
+    return { auth: await authenticate(ctx, tk, request), error: null, setCookies: NO_COOKIES, at: ctx.now() };
   } catch (error) {
     if (isAuthError(error) && error.status === 401) return { auth: null, error, setCookies: error.setCookies, at: ctx.now() };
     throw error;

@@ -1,5 +1,7 @@
 import { fail, positive, type Duration } from '../duration.js';
+import { frozenCopy, thaw, type Frozen } from '../lib/json.js';
 import type { SessionRecord } from '../types.js';
+import { readShared, type SharedReads } from './fast-read.js';
 import { applyRefreshStep, mergeActivity, pickEvictions, touchApplies } from './kit.js';
 import type { SessionActivity, SessionStore } from './store.js';
 
@@ -14,7 +16,7 @@ export interface MemoryStoreOptions {
 }
 
 /** A memory store with its clock exposed, so `createAuth` can share its injected clock. */
-export interface MemoryStore extends SessionStore {
+export interface MemoryStore extends SessionStore, SharedReads {
   /** Number of records held (expired ones may linger until the next sweep). */
   readonly size: number;
   /** Uses this clock from now on (createAuth calls it with its `now` when it creates the default store). */
@@ -22,11 +24,8 @@ export interface MemoryStore extends SessionStore {
   close(): Promise<void>;
 }
 
-interface Entry {
-  json: string;
-  userId: string;
-  expiresAt: number;
-}
+/** A stored record: a detached JSON copy, frozen, so it can be handed out read-only without a copy. */
+type Entry = Frozen<SessionRecord>;
 
 const OPTION_NAMES = ['maxEntries', 'sweepInterval', 'now'];
 
@@ -61,16 +60,8 @@ function yieldToOthers(): Promise<void> {
 }
 
 /**
- * JSON.stringify returns a rope of string parts (~200 bytes of overhead on a typical record); reading one
- * character flattens it into a single string, so a stored record costs its length and no more.
- */
-function flat(json: string): string {
-  json.charCodeAt(0);
-  return json;
-}
-
-/**
- * An in-process store: serialised copies, TTL expiry, bounded by LRU, per-user index.
+ * An in-process store: detached frozen copies (every caller but the per-request check gets its own mutable
+ * copy), TTL expiry, bounded by LRU, per-user index.
  * Good for one process and for tests; use `redisStore` when the app runs on more than one.
  * @example
  * const auth = createAuth({ store: memoryStore({ maxEntries: 50_000 }) });
@@ -125,15 +116,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     return entry;
   }
 
-  function put(record: SessionRecord): void {
-    const entry: Entry = { json: flat(JSON.stringify(record)), userId: record.userId, expiresAt: record.expiresAt };
-    records.delete(record.id);
-    records.set(record.id, entry);
-    index(record.id, record.userId);
+  /** Stores a record the caller handed in: as a detached, frozen JSON copy. */
+  function put(record: SessionRecord): Entry {
+    return keep(frozenCopy(record));
+  }
+
+  /** Stores an entry that is already a frozen JSON copy (a touch shares the unchanged parts). */
+  function keep(entry: Entry): Entry {
+    records.delete(entry.id);
+    records.set(entry.id, entry);
+    index(entry.id, entry.userId);
     while (records.size > maxEntries) {
       const [oldest, oldEntry] = records.entries().next().value as [string, Entry];
       remove(oldest, oldEntry);
     }
+    return entry;
+  }
+
+  /** A live record, read-only (the stored frozen object itself); marks it recently used. */
+  function read(id: string): SessionRecord | null {
+    const entry = live(id);
+    if (!entry) return null;
+    records.delete(id);
+    records.set(id, entry);
+    return entry as SessionRecord;
   }
 
   function sweep(): void {
@@ -159,7 +165,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         const mine = idsOf(record.userId).filter((id) => id !== record.id && live(id) !== undefined);
         if (mine.length + 1 > max) {
           if (opts.overLimit === 'refuse') return { evicted, refused: true };
-          for (const victim of pickEvictions(mine.map((id) => JSON.parse(records.get(id)!.json) as SessionRecord), max)) {
+          for (const victim of pickEvictions(mine.map((id) => records.get(id)!), max)) {
             remove(victim.id, records.get(victim.id)!);
             evicted.push(victim.id);
           }
@@ -168,36 +174,30 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       put(record);
       return { evicted, refused: false };
     },
+    [readShared]: read,
     async get(id) {
-      const entry = live(id);
-      if (!entry) return null;
-      records.delete(id);
-      records.set(id, entry);
-      return JSON.parse(entry.json) as SessionRecord;
+      const entry = read(id);
+      return entry && thaw(entry);
     },
     async update(record, expectedVersion) {
-      const entry = live(record.id);
-      if (!entry) return false;
-      const stored = JSON.parse(entry.json) as SessionRecord;
+      const stored = live(record.id) as SessionRecord | undefined;
+      if (!stored) return false;
       if (stored.version !== expectedVersion || stored.userId !== record.userId) return false;
       put(mergeActivity(stored, record));
       return true;
     },
     async advanceRefresh(id, step) {
-      const entry = live(id);
-      if (!entry) return null;
-      const stored = JSON.parse(entry.json) as SessionRecord;
+      const stored = live(id) as SessionRecord | undefined;
+      if (!stored) return null;
       const next = applyRefreshStep(stored, step);
-      if (!next) return { advanced: false, record: stored };
-      put(next);
-      return { advanced: true, record: JSON.parse(JSON.stringify(next)) as SessionRecord };
+      if (!next) return { advanced: false, record: thaw(stored) };
+      return { advanced: true, record: thaw<SessionRecord>(put(next)) };
     },
     async touch(id, activity: SessionActivity) {
-      const entry = live(id);
-      if (!entry) return;
-      const stored = JSON.parse(entry.json) as SessionRecord;
-      if (!touchApplies(stored, activity)) return;
-      put({ ...stored, lastSeenAt: activity.lastSeenAt, idleExpiresAt: activity.idleExpiresAt, expiresAt: activity.expiresAt });
+      const stored = live(id);
+      if (!stored || !touchApplies(stored, activity)) return;
+      // the unchanged parts (data, meta, refresh) are frozen already: shared, not copied
+      keep(Object.freeze({ ...stored, lastSeenAt: activity.lastSeenAt, idleExpiresAt: activity.idleExpiresAt, expiresAt: activity.expiresAt }));
     },
     async delete(id) {
       const entry = live(id);
@@ -212,7 +212,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         if (i > 0 && i % PAGE === 0) await yieldToOthers();
         const id = ids[i]!;
         const entry = live(id);
-        if (entry) list.push(JSON.parse(entry.json) as SessionRecord);
+        if (entry) list.push(thaw<SessionRecord>(entry));
       }
       return list.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
     },

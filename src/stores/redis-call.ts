@@ -3,6 +3,7 @@
 // first connection instead of failing (the offline queue may be off).
 import type { Cluster, Redis } from 'ioredis';
 import { AuthError } from 'latchkey';
+import { createDeadlines } from './deadline.js';
 import type { Script } from './redis-lua.js';
 
 /** What a store call may report as its cause: the error's name, message and command name, never its arguments. */
@@ -39,6 +40,8 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
   // Once the client has been connected, a call made while it is not (an outage) fails at once instead of
   // waiting in ioredis' offline queue, where it could still run after we reported it failed.
   let seenReady = false;
+  // one timer for every pending call (see deadline.ts), instead of a setTimeout and clearTimeout per call
+  const deadlines = createDeadlines(timeout);
 
   /** Before the first connection: wait for 'ready' (at most `ms`), connecting a lazy client. */
   function firstConnection(ms: number): Promise<void> {
@@ -57,7 +60,6 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
   }
 
   function bounded<T>(call: () => Promise<T>): Promise<T> {
-    const started = Date.now();
     let ready: Promise<void> | null = null;
     if (client.status === 'ready') seenReady = true;
     else if (seenReady) return Promise.reject(unavailable(new Error(`Redis connection is ${client.status}`)));
@@ -66,10 +68,10 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
       let settled = false;
       const fail = (error: unknown): void => {
         settled = true;
-        clearTimeout(timer);
+        deadlines.settle(deadline);
         reject(unavailable(error));
       };
-      const timer = setTimeout(() => fail(new Error(`Redis did not answer within ${timeout} ms`)), Math.max(1, timeout - (Date.now() - started)));
+      const deadline = deadlines.start(() => fail(new Error(`Redis did not answer within ${timeout} ms`)));
       const start = async (): Promise<T> => {
         if (ready) {
           await ready;
@@ -81,7 +83,7 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
       };
       start().then((value) => {
         settled = true;
-        clearTimeout(timer);
+        deadlines.settle(deadline);
         resolve(value);
       }, fail);
     });

@@ -201,10 +201,13 @@ if tonumber(f[1]) <= tonumber(ARGV[1]) then return 0 end
 return 1
 `);
 
-/** A record read back from its hash: the JSON with the fields that scripts keep beside it laid over it. */
-export function revive(fields: readonly (string | null | undefined)[]): SessionRecord {
+/**
+ * A record read back from its hash: the JSON with the fields that scripts keep beside it laid over it.
+ * `decode` turns the JSON into a fresh top-level object (default `JSON.parse`; see shared-decode.ts).
+ */
+export function revive(fields: readonly (string | null | undefined)[], decode: (json: string) => SessionRecord = parseRecord): SessionRecord {
   const [json, ls, ie, ex, v, rg, rt, re, rs, rp, ra] = fields;
-  const record = JSON.parse(json!) as SessionRecord;
+  const record = decode(json!);
   record.lastSeenAt = Number(ls);
   record.idleExpiresAt = Number(ie);
   record.expiresAt = Number(ex);
@@ -218,6 +221,10 @@ export function revive(fields: readonly (string | null | undefined)[]): SessionR
     if (ra === '1') record.refresh.unacknowledged = true;
   }
   return record;
+}
+
+function parseRecord(json: string): SessionRecord {
+  return JSON.parse(json) as SessionRecord;
 }
 
 /** The records of a flat reply of READ_FIELDS groups. */

@@ -2,11 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseDuration, type Duration, type SessionActivity, type SessionRecord, type SessionStore } from 'latchkey';
 import type { StoreBroadcast } from 'latchkey/store';
+import { readShared, type SharedReads } from './fast-read.js';
 import { redisCaller } from './redis-call.js';
 import { ADVANCE_REFRESH, CREATE, DELETE, GET, records, revive, TOUCH, UPDATE } from './redis-lua.js';
 import { DELETE_BY_USER, LIST, LIST_IDS } from './redis-lua-user.js';
 import { checkPolicy, type PolicyReport } from './redis-policy.js';
 import { redisBroadcast } from './redis-subscriber.js';
+import { sharedDecoder } from './shared-decode.js';
 
 export type { PolicyReport } from './redis-policy.js';
 
@@ -48,7 +50,7 @@ export interface RedisStoreOptions {
 }
 
 /** A Redis-backed session store: every method of `SessionStore`, including the optional ones. */
-export interface RedisStore extends SessionStore {
+export interface RedisStore extends SessionStore, SharedReads {
   newId(userId: string): string;
   subscribe(listener: (message: StoreBroadcast | null) => void): () => void;
   broadcastLag(): number;
@@ -101,6 +103,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const heartbeat = duration(options.heartbeat, '500ms', 'heartbeat');
   const channel = `${prefix}revoked`;
   const caller = redisCaller(client, timeout);
+  const decoder = sharedDecoder();
   const { bounded, run } = caller;
   const broadcast = redisBroadcast({ client, channel, heartbeat, publish: (message) => bounded(() => client.publish(channel, message)) });
 
@@ -161,6 +164,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       warnOnPolicy();
       const fields = (await run(GET, [recordKey(id)], [Date.now(), id])) as string[] | null;
       return fields ? revive(fields) : null;
+    },
+
+    // The per-request cookie check: the same read, decoding through the reused parse (read-only result).
+    async [readShared](id: string) {
+      if (!ID_SHAPE.test(id)) return null;
+      warnOnPolicy();
+      const fields = (await run(GET, [recordKey(id)], [Date.now(), id])) as string[] | null;
+      return fields ? revive(fields, (json) => decoder.decode(id, json)) : null;
     },
 
     async advanceRefresh(id, step) {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { memoryStore, type SessionRecord } from 'latchkey';
+import { createAuth, memoryStore, type SessionRecord } from 'latchkey';
 import { MINUTE, testClock, T0 } from '../support/core.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -201,5 +201,74 @@ describe('memoryStore', () => {
     });
     expect({ code, stdout: stdout.trim(), stderr }).toEqual({ code: 0, stdout: 'ready', stderr: expect.any(String) });
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+});
+
+describe('memoryStore: the per-request read', () => {
+  const readShared = Symbol.for('latchkey.store.readShared');
+
+  async function signedIn() {
+    const clock = testClock();
+    const store = memoryStore({ now: clock.now });
+    let touches = 0;
+    const touch = store.touch.bind(store);
+    store.touch = async (id, activity) => {
+      touches++;
+      return touch(id, activity);
+    };
+    const auth = createAuth({ store, now: clock.now, session: { idleTimeout: '10m', touchEvery: '1m' } });
+    const { sessionToken, session } = await auth.signIn({ userId: 'u1', data: { role: 'admin', tags: ['a'], nested: { n: 1 } } });
+    const request = { method: 'GET', headers: { cookie: `${auth.cookies.session}=${sessionToken}` } };
+    return { clock, store, auth, request, id: session.id, touches: () => touches };
+  }
+
+  it('authenticate gives the app data of its own: changing it changes neither the store nor the next request', async () => {
+    const { store, auth, request, id } = await signedIn();
+    const first = (await auth.authenticate(request))!;
+    const data = first.data as { role: string; tags: string[]; nested: { n: number } };
+    data.role = 'changed';
+    data.tags.push('b');
+    data.nested.n = 2;
+    const expected = { role: 'admin', tags: ['a'], nested: { n: 1 } };
+    expect((await auth.authenticate(request))!.data).toEqual(expected);
+    expect((await store.get(id))!.data).toEqual(expected);
+  });
+
+  it('the record handed to a request is frozen, so no caller can change a stored session by mistake', async () => {
+    const { store, id } = await signedIn();
+    const shared = (store as unknown as Record<symbol, (id: string) => SessionRecord | null>)[readShared]!(id)!;
+    expect(shared.userId).toBe('u1');
+    expect(Object.isFrozen(shared) && Object.isFrozen(shared.data) && Object.isFrozen(shared.meta)).toBe(true);
+    expect(() => {
+      (shared.data as Record<string, unknown>).role = 'root';
+    }).toThrow(TypeError);
+    expect(() => {
+      shared.expiresAt = Infinity;
+    }).toThrow(TypeError);
+    // get still hands out a mutable copy
+    const copy = (await store.get(id))!;
+    (copy.data as Record<string, unknown>).role = 'root';
+    expect((await store.get(id))!.data).toMatchObject({ role: 'admin' });
+  });
+
+  it('inside touchEvery a cookie request writes nothing; after it, one touch keeps the session alive', async () => {
+    const { clock, auth, request, touches } = await signedIn();
+    for (let i = 0; i < 50; i++) {
+      clock.advance(1000);
+      await auth.authenticate(request);
+    }
+    expect(touches()).toBe(0);
+    clock.advance(11 * 1000); // 61 s after sign-in
+    await auth.authenticate(request);
+    expect(touches()).toBe(1);
+    clock.advance(9 * 60 * 1000 + 30 * 1000); // 9.5 min after the touch, 10.5 after sign-in
+    await expect(auth.authenticate(request)).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('an idle-expired record is refused (401) on the per-request read and is gone from the store', async () => {
+    const { clock, store, auth, request, id } = await signedIn();
+    clock.advance(10 * 60 * 1000 + 1);
+    await expect(auth.authenticate(request)).rejects.toMatchObject({ status: 401 });
+    expect(await store.get(id)).toBeNull();
   });
 });
