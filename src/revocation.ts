@@ -1,5 +1,6 @@
 import type { BaseContext } from './context.js';
 import { AuthError } from './errors.js';
+import { thaw } from './lib/json.js';
 import { LRU } from './lib/lru.js';
 import { assertLive, loadLive } from './sessions.js';
 import type { StoreBroadcast } from './stores/store.js';
@@ -78,14 +79,14 @@ export function createSessionCheck(ctx: BaseContext): SessionCheck {
         const hit = known.get(sessionId);
         if (hit && now - hit.checkedAt < ctx.options.touchEvery) {
           assertLive(hit.record, now);
-          return hit.record.data;
+          return thaw(hit.record.data); // the app's own copy: a change to it never reaches the cache
         }
       } else if (known.size > 0) {
         known.clear(); // the broadcast may have missed a revocation: nothing cached can be trusted again
       }
       const record = await loadLive(ctx, sessionId);
       if (listening) known.set(sessionId, { record, checkedAt: now });
-      return record.data;
+      return thaw(record.data);
     },
     revoke(sessionIds) {
       ctx.markRevoked(sessionIds);
