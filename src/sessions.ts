@@ -95,20 +95,27 @@ function readWithoutCopy(store: SharedReads, id: string): SharedRecord | null | 
  * and returns the live record read-only: it may be the store's own frozen object, so never change it.
  */
 export async function checkSessionToken(ctx: BaseContext, value: string): Promise<SharedRecord> {
+  return checkSessionTokenNow(ctx, value);
+}
+
+/** `checkSessionToken` without a promise when the store answers synchronously (the memory store); throws synchronously then. */
+export function checkSessionTokenNow(ctx: BaseContext, value: string): SharedRecord | Promise<SharedRecord> {
   if (value.length !== 66 || !SESSION_TOKEN.test(value)) throw new AuthError('session_invalid');
   const id = value.slice(0, 22);
   const shared = sharedReads(ctx.store);
-  let record: SharedRecord | null;
-  if (!shared) {
-    record = await ctx.io((s) => s.get(id));
-  } else {
-    const read = readWithoutCopy(shared, id);
-    record = read instanceof Promise ? await ctx.io(() => read) : read;
-  }
+  if (!shared) return ctx.io((s) => s.get(id)).then((record) => checkRecord(ctx, value, record));
+  const read = readWithoutCopy(shared, id);
+  return read instanceof Promise ? ctx.io(() => read).then((record) => checkRecord(ctx, value, record)) : checkRecord(ctx, value, read);
+}
+
+/** The record of a cookie value once read: live, and its secret's hash matches (else the AuthError). */
+function checkRecord(ctx: BaseContext, value: string, record: SharedRecord | null): SharedRecord | Promise<never> {
   if (!record) throw new AuthError('session_invalid');
   if (!isLive(record, ctx.now())) {
-    await ctx.io((s) => s.delete(id)).catch(() => {});
-    throw new AuthError('session_expired');
+    const id = value.slice(0, 22);
+    return ctx.io((s) => s.delete(id)).catch(() => {}).then(() => {
+      throw new AuthError('session_expired');
+    });
   }
   const presented = sha256(value.slice(23));
   if (!safeEqual(presented, record.secretHash)) {

@@ -6,6 +6,7 @@
 // instance's middlewares it passes (the resolve-once slot below).
 import { isAuthError, type Auth, type AuthContext, type AuthRequest, type Resolution, type SignInInput, type SignInResult } from 'latchkey';
 import { header } from '../lib/request.js';
+import { settled, settledValue } from '../lib/settled.js';
 import { errorResponse, refreshResponse, requireAuthOptions, requireContext, signOutResponse, type ErrorResponse, type RequireAuthOptions, type SuccessResponse } from './http.js';
 
 /** What an adapter writes: status, headers and a JSON body (`null`: none). The kit has already added its Set-Cookie lines. */
@@ -70,6 +71,8 @@ export function answerError(error: unknown): ErrorResponse {
 
 type Slots = Record<symbol, unknown>;
 const goOn = (): null => null;
+/** The outcome of a step that lets the request go on at once: one shared promise, readable by `settledValue`. */
+const GO_ON: Promise<Answer | null> = settled(null);
 
 /**
  * Builds the verbs of one adapter instance over a framework binding; each instance has its own slot,
@@ -102,15 +105,24 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
   function resolve(carrier: C): Promise<Resolution> {
     const slot = slotOf(carrier);
     const held = slot[slotKey] as Promise<Resolution> | Resolution | null | undefined;
-    if (held) return held instanceof Promise ? held : Promise.resolve(held);
-    const pending = auth.resolve(binding.request(carrier)).then((resolution) => {
-      binding.setAuth(carrier, resolution.auth);
-      appendCookies(carrier, resolution.setCookies);
-      slot[slotKey] = resolution;
-      return resolution;
-    });
-    slot[slotKey] = pending;
-    return pending;
+    if (held) return held instanceof Promise ? held : settled(held);
+    const pending = auth.resolve(binding.request(carrier));
+    const now = settledValue(pending);
+    if (now !== undefined) {
+      // the core answered without waiting (a cookie on the memory store): no microtask before the app runs
+      settle(carrier, slot, now);
+      return pending;
+    }
+    slot[slotKey] = pending.then((resolution) => settle(carrier, slot, resolution));
+    return slot[slotKey] as Promise<Resolution>;
+  }
+
+  /** Makes a resolution the request's: its AuthContext set, its cookies appended, the slot settled. */
+  function settle(carrier: C, slot: Slots, resolution: Resolution): Resolution {
+    binding.setAuth(carrier, resolution.auth);
+    appendCookies(carrier, resolution.setCookies);
+    slot[slotKey] = resolution;
+    return resolution;
   }
 
   /** The answer for a failed step (an AuthError), with its cookies appended; other errors reject. */
@@ -130,7 +142,10 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
     slotKey,
     resolve,
     // Promise chains rather than async functions: the authenticate step runs on every request.
-    authenticate: (carrier) => resolve(carrier).then(goOn, (error: unknown) => failed(carrier, error)),
+    authenticate(carrier) {
+      const resolution = resolve(carrier);
+      return settledValue(resolution) ? GO_ON : resolution.then(goOn, (error: unknown) => failed(carrier, error));
+    },
     requireAuth(options = {}) {
       const checked = requireAuthOptions(options);
       // Without options a signed-in request is admitted at once; any option (or none signed in) goes through requireContext.
@@ -139,7 +154,10 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
         plain && resolution.auth ? null : requireContext(resolution, checked).then(goOn, (error: unknown) => failed(carrier, error));
       return (carrier) => {
         const held = slotOf(carrier)[slotKey] as Promise<Resolution> | Resolution | null | undefined;
-        if (held && !(held instanceof Promise)) return Promise.resolve(admit(carrier, held));
+        if (held && !(held instanceof Promise)) {
+          const answer = admit(carrier, held);
+          return answer === null ? GO_ON : Promise.resolve(answer);
+        }
         return resolve(carrier).then((resolution) => admit(carrier, resolution), (error: unknown) => failed(carrier, error));
       };
     },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Auth, AuthContext, RegisteredTokens, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
+import { adapterKit, settledValue, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
 
 /** Options for `app.register(latchkey, { auth })`: with `Register['tokens']` declared, an Auth that matches it. */
 export interface LatchkeyPluginOptions {
@@ -55,17 +55,13 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) 
   const kit = adapterKit(auth, binding);
   app.decorateRequest('auth', null);
   app.decorateRequest(kit.slotKey, null); // declared up front, so every request keeps one object shape
-  app.decorateReply('signIn', function signIn(this: FastifyReply, input: SignInInput) {
-    return kit.signIn(this, input);
-  });
-  app.decorateReply('signOut', function signOut(this: FastifyReply) {
-    return kit.endSession(this);
-  });
+  app.decorateReply('signIn', function signIn(this: FastifyReply, input: SignInInput) { return kit.signIn(this, input); });
+  app.decorateReply('signOut', function signOut(this: FastifyReply) { return kit.endSession(this); });
   app.decorate('requireAuth', function requireAuth(options: RequireAuthOptions = {}): preHandlerAsyncHookHandler {
     const step = kit.requireAuth(options);
-    return async function latchkeyRequireAuth(_request, reply) {
-      const answer = await step(reply);
-      if (answer !== null) return send(reply, answer);
+    return function latchkeyRequireAuth(_request, reply) {
+      const outcome = step(reply);
+      return settledValue(outcome) === null ? outcome : outcome.then((answer) => (answer === null ? undefined : send(reply, answer)));
     };
   });
   app.decorate('latchkey', {
@@ -73,9 +69,11 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) 
     refresh: (): RouteHandlerMethod => async (_request, reply) => send(reply, await kit.refresh(reply)),
     signOut: (): RouteHandlerMethod => async (_request, reply) => send(reply, await kit.signOut(reply)),
   });
-  // Registering the plugin mounts authenticate() for its scope. A callback hook: one promise per request (the resolution).
+  // Registering the plugin mounts authenticate() for its scope. A callback hook: it goes on at once when the step settled at once.
   app.addHook('onRequest', function latchkeyAuthenticate(_request, reply, done) {
-    kit.authenticate(reply).then((answer) => (answer === null ? done() : void send(reply, answer)), (error: unknown) => done(error as Error));
+    const outcome = kit.authenticate(reply);
+    if (settledValue(outcome) === null) return done();
+    outcome.then((answer) => (answer === null ? done() : void send(reply, answer)), (error: unknown) => done(error as Error));
   });
 };
 

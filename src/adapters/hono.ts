@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, webAnswer, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
+import { adapterKit, settledValue, webAnswer, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
 
 /** The Hono variables latchkey sets: `c.get('auth')`, typed by latchkey's `Register`. */
 export interface LatchkeyVariables {
@@ -53,7 +53,8 @@ function send(c: Context, answer: Answer): Response {
 /** Hono middleware over a kit step: answers, or awaits `next()`; other errors reach `app.onError`. */
 function middleware(step: Step<Context>): MiddlewareHandler<LatchkeyEnv> {
   return async function latchkeyMiddleware(c, next) {
-    const answer = await step(c);
+    const outcome = step(c);
+    const answer = settledValue(outcome) === null ? null : await outcome; // no await when it settled at once
     if (answer !== null) return send(c, answer);
     await next();
   };

@@ -6,7 +6,8 @@ import { checkCsrf } from '../csrf.js';
 import { isAuthError } from '../errors.js';
 import { thaw } from '../lib/json.js';
 import { header } from '../lib/request.js';
-import { checkSessionToken, isStaleCopy, touch } from '../sessions.js';
+import { settled } from '../lib/settled.js';
+import { checkSessionTokenNow, isStaleCopy, touch } from '../sessions.js';
 import type { SharedRecord } from '../stores/fast-read.js';
 import type { AccessTokenClaims, AuthContext, AuthRequest } from '../types.js';
 
@@ -31,38 +32,74 @@ export async function verifyAccessToken(tk: TokenContext, token: string): Promis
 
 /** Who made the request: by Bearer token first, else by session cookie; `null` when neither is presented. */
 export async function authenticate(ctx: Context, tk: TokenContext | null, request: AuthRequest): Promise<AuthContext | null> {
+  return authenticateNow(ctx, tk, request);
+}
+
+/** `authenticate` without a promise where nothing waits (a cookie on the memory store, inside `touchEvery`); throws synchronously then. */
+function authenticateNow(ctx: Context, tk: TokenContext | null, request: AuthRequest): AuthContext | null | Promise<AuthContext | null> {
   const bearer = tk ? bearerToken(request) : undefined;
-  if (tk && bearer !== undefined) {
-    const claims = await tk.tokens.verify(bearer);
-    const data = tk.tokenOptions.checkSession ? await tk.check.live(claims.sid) : null;
-    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0;
-    return { via: 'bearer', userId: claims.sub, sessionId: claims.sid, claims, data, authTime, ...(Array.isArray(claims.amr) ? { amr: claims.amr } : {}) };
-  }
+  if (tk && bearer !== undefined) return bearerContext(tk, bearer);
   const cookie = readCookie(request, ctx.options.cookies.sessionName);
   if (cookie === undefined) return null;
   checkCsrf(request, ctx.options);
-  let record: SharedRecord;
+  let checked: SharedRecord | Promise<SharedRecord>;
   try {
-    record = await checkSessionToken(ctx, cookie);
+    checked = checkSessionTokenNow(ctx, cookie);
   } catch (error) {
-    if (isAuthError(error) && error.status === 401 && !isStaleCopy(error)) throw error.withCookies(clearingCookies(ctx.options.cookies));
-    throw error;
+    throw refusedCookie(ctx, error);
   }
-  const touched = touch(ctx, record);
-  if (touched) await touched;
+  if (!(checked instanceof Promise)) return cookieContext(ctx, checked);
+  return checked.then(
+    (record) => cookieContext(ctx, record),
+    (error: unknown) => {
+      throw refusedCookie(ctx, error);
+    },
+  );
+}
+
+/** The AuthContext of a verified access token (and, with `checkSession`, its live session's data). */
+async function bearerContext(tk: TokenContext, bearer: string): Promise<AuthContext> {
+  const claims = await tk.tokens.verify(bearer);
+  const data = tk.tokenOptions.checkSession ? await tk.check.live(claims.sid) : null;
+  const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0;
+  return { via: 'bearer', userId: claims.sub, sessionId: claims.sid, claims, data, authTime, ...(Array.isArray(claims.amr) ? { amr: claims.amr } : {}) };
+}
+
+/** A refused session cookie: a 401 (not a stale copy) also clears the cookies. */
+function refusedCookie(ctx: Context, error: unknown): unknown {
+  return isAuthError(error) && error.status === 401 && !isStaleCopy(error) ? error.withCookies(clearingCookies(ctx.options.cookies)) : error;
+}
+
+/** The AuthContext of a checked session record, after its throttled touch (a promise only when it writes). */
+function cookieContext(ctx: Context, record: SharedRecord): AuthContext | Promise<AuthContext> {
   // the record may be the store's own frozen object: the app gets its own copies of data and amr
-  return { via: 'cookie', userId: record.userId, sessionId: record.id, data: thaw(record.data), authTime: record.authTime, ...(record.amr ? { amr: [...record.amr] } : {}) };
+  const context = (): AuthContext => ({ via: 'cookie', userId: record.userId, sessionId: record.id, data: thaw(record.data), authTime: record.authTime, ...(record.amr ? { amr: [...record.amr] } : {}) });
+  const touched = touch(ctx, record);
+  return touched ? touched.then(context) : context();
 }
 
 /** The Set-Cookie lines of a request that was authenticated or anonymous: none (one shared, frozen list). */
 const NO_COOKIES: readonly string[] = Object.freeze([]);
 
-/** Like `authenticate`, but a refused credential (401) becomes `auth: null` with the error; 403 and 503 still throw. */
-export async function resolve(ctx: Context, tk: TokenContext | null, request: AuthRequest): Promise<Resolution> {
+/** Like `authenticate`, but a refused credential (401) becomes `auth: null` with the error; 403 and 503 still throw. Settled at once when nothing waits (see lib/settled.ts). */
+export function resolve(ctx: Context, tk: TokenContext | null, request: AuthRequest): Promise<Resolution> {
+  let auth: AuthContext | null | Promise<AuthContext | null>;
   try {
-    return { auth: await authenticate(ctx, tk, request), error: null, setCookies: NO_COOKIES, at: ctx.now() };
+    auth = authenticateNow(ctx, tk, request);
   } catch (error) {
-    if (isAuthError(error) && error.status === 401) return { auth: null, error, setCookies: error.setCookies, at: ctx.now() };
-    throw error;
+    return refused(ctx, error);
   }
+  if (!(auth instanceof Promise)) return settled(resolution(ctx, auth));
+  return auth.then((value) => resolution(ctx, value), (error: unknown) => refused(ctx, error));
+}
+
+/** The resolution of an authenticated or anonymous request. */
+function resolution(ctx: Context, auth: AuthContext | null): Resolution {
+  return { auth, error: null, setCookies: NO_COOKIES, at: ctx.now() };
+}
+
+/** A refused credential (401) as a resolution; any other error rejects. */
+function refused(ctx: Context, error: unknown): Promise<Resolution> {
+  if (isAuthError(error) && error.status === 401) return Promise.resolve({ auth: null, error, setCookies: error.setCookies, at: ctx.now() });
+  return Promise.reject(error);
 }
