@@ -120,6 +120,11 @@ export class TokenService {
 
   /** Verifies an access token: signature with the key its kid names, alg pinned from that key, typ, iss, aud, exp, nbf. */
   async verify(token: unknown): Promise<AccessTokenClaims> {
+    return this.verifyNow(token);
+  }
+
+  /** `verify` without a promise for a token already verified (a cache hit); throws synchronously then. */
+  verifyNow(token: unknown): AccessTokenClaims | Promise<AccessTokenClaims> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new AuthError('token_invalid');
     const nowMs = this.#now();
     // Only tokens that passed every check below are cached, so a hit skips the shape test. `peek` keeps
@@ -130,6 +135,10 @@ export class TokenService {
       return cached.claims;
     }
     if (!COMPACT_JWS.test(token)) throw new AuthError('token_invalid');
+    return this.#verifyFresh(token, nowMs);
+  }
+
+  async #verifyFresh(token: string, nowMs: number): Promise<AccessTokenClaims> {
     const epoch = this.#keyEpoch;
     const claims = await this.#verifyAt(token, nowMs);
     // A rotation while we verified flushed the cache; caching now would revive a retired key's token.

@@ -35,7 +35,7 @@ export async function authenticate(ctx: Context, tk: TokenContext | null, reques
   return authenticateNow(ctx, tk, request);
 }
 
-/** `authenticate` without a promise where nothing waits (a cookie on the memory store, inside `touchEvery`); throws synchronously then. */
+/** `authenticate` without a promise where nothing waits (a cookie on the memory store inside `touchEvery`, a cached token); throws synchronously then. */
 function authenticateNow(ctx: Context, tk: TokenContext | null, request: AuthRequest): AuthContext | null | Promise<AuthContext | null> {
   const bearer = tk ? bearerToken(request) : undefined;
   if (tk && bearer !== undefined) return bearerContext(tk, bearer);
@@ -57,10 +57,21 @@ function authenticateNow(ctx: Context, tk: TokenContext | null, request: AuthReq
   );
 }
 
-/** The AuthContext of a verified access token (and, with `checkSession`, its live session's data). */
-async function bearerContext(tk: TokenContext, bearer: string): Promise<AuthContext> {
-  const claims = await tk.tokens.verify(bearer);
-  const data = tk.tokenOptions.checkSession ? await tk.check.live(claims.sid) : null;
+/** The AuthContext of an access token (and, with `checkSession`, its live session's data); no promise for a cached token without `checkSession`. */
+function bearerContext(tk: TokenContext, bearer: string): AuthContext | Promise<AuthContext> {
+  const claims = tk.tokens.verifyNow(bearer);
+  if (claims instanceof Promise) return claims.then((verified) => bearerClaims(tk, verified));
+  return bearerClaims(tk, claims);
+}
+
+/** The AuthContext of verified claims, after the session check when `checkSession` asks for one. */
+function bearerClaims(tk: TokenContext, claims: AccessTokenClaims): AuthContext | Promise<AuthContext> {
+  if (tk.tokenOptions.checkSession) return tk.check.live(claims.sid).then((data) => bearerOf(claims, data));
+  return bearerOf(claims, null);
+}
+
+/** The AuthContext of a bearer token's claims. */
+function bearerOf(claims: AccessTokenClaims, data: AuthContext['data'] | null): AuthContext {
   const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0;
   return { via: 'bearer', userId: claims.sub, sessionId: claims.sid, claims, data, authTime, ...(Array.isArray(claims.amr) ? { amr: claims.amr } : {}) };
 }

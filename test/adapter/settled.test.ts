@@ -1,7 +1,7 @@
 // A step that lets the request go on at once says so (settledValue), so adapters skip the microtask;
 // every other outcome is an ordinary promise, read as before.
 import { describe, expect, it } from 'vitest';
-import { createAuth, type AuthContext } from 'latchkey';
+import { createAuth, generateKey, type AuthContext } from 'latchkey';
 import { adapterKit, settledValue, type Binding } from 'latchkey/adapter';
 
 interface Exchange {
@@ -35,6 +35,19 @@ describe('settledValue on the kit steps', () => {
     const guarded = kit.requireAuth()(ex);
     expect(settledValue(guarded)).toBeUndefined();
     expect(await guarded).toMatchObject({ status: 401, body: { error: 'session_invalid' } });
+  });
+
+  it('a bearer token is verified through a promise the first time, and answered at once once cached', async () => {
+    const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.example.com', audience: 'web' });
+    const { accessToken } = await auth.signIn({ userId: 'u2' });
+    const kit = adapterKit(auth, binding);
+    const first: Exchange = { headers: { authorization: `Bearer ${accessToken}` } };
+    const outcome = kit.authenticate(first);
+    expect(settledValue(outcome)).toBeUndefined();
+    expect(await outcome).toBeNull();
+    const again: Exchange = { headers: { authorization: `Bearer ${accessToken}` } };
+    expect(settledValue(kit.authenticate(again))).toBeNull();
+    expect(again.user).toMatchObject({ userId: 'u2', via: 'bearer' });
   });
 
   it('any other promise has no settled value', () => {
