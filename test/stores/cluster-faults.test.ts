@@ -73,7 +73,9 @@ describe.skipIf(!redisAvailable)('Redis Cluster 3 + 3 under faults', () => {
       const started = performance.now();
       while ((await codeOf(b.authenticate(bearer(s.accessToken)))) === 'ok' && performance.now() - started < 5000) await sleep(5);
       windows.push(performance.now() - started);
-      expect(await codeOf(b.authenticate(bearer(s.accessToken)))).toBe('session_invalid');
+      let after = await codeOf(b.authenticate(bearer(s.accessToken)));
+    for (const until = Date.now() + 3000; after === 'store_unavailable' && Date.now() < until; await sleep(50)) after = await codeOf(b.authenticate(bearer(s.accessToken)));
+    expect(after).toBe('session_invalid');
     }
     console.log(`Cluster subscriber killed at sign-out: revoked token accepted for ${windows.map((w) => w.toFixed(0)).join(', ')} ms (bound ${MAX_DELAY} ms)`);
     expect(Math.max(...windows)).toBeLessThan(MAX_DELAY);
@@ -115,8 +117,14 @@ describe.skipIf(!redisAvailable)('Redis Cluster 3 + 3 under faults', () => {
       frozen.resume();
     }
     console.log(`Cluster, subscriber's node frozen: revoked token accepted for ${window.toFixed(0)} ms, then ${code} (bound ${MAX_DELAY} ms)`);
-    expect(code).toBe('session_invalid');
+    // Refused within the bound: 401, or 503 when ioredis sends the read through a slot refresh that waits on
+    // the frozen node (fail closed, seen once in five full runs under load). Either way it is never accepted.
+    expect(['session_invalid', 'store_unavailable']).toContain(code);
     expect(window).toBeLessThan(MAX_DELAY + 400);
+    // and the refusal is the revocation itself, not only the outage: once the node is back, B says session_invalid
+    let after = await codeOf(b.authenticate(bearer(s.accessToken)));
+    for (const until = Date.now() + 3000; after === 'store_unavailable' && Date.now() < until; await sleep(50)) after = await codeOf(b.authenticate(bearer(s.accessToken)));
+    expect(after).toBe('session_invalid');
     await Promise.all([a.close(), b.close(), storeB.close()]);
   });
 
