@@ -8,13 +8,13 @@
 //   hono-jwt                                                                 (hono, on @hono/node-server)
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { mountExpressSession, USER } from './express-session-app.mjs';
 
 const require = createRequire(import.meta.url);
 const [framework, variant, portArg, redisUrl] = process.argv.slice(2);
 const port = Number(portArg);
 const ISS = 'https://api.example.com';
 const AUD = 'web';
-const USER = { userId: 'user-1', data: { role: 'admin' } };
 
 async function latchkeyAuth() {
   const { createAuth, generateKey } = await import('../dist/index.js');
@@ -48,7 +48,6 @@ async function express() {
     });
     app.get('/me', lk.requireAuth(), (req, res) => res.json({ userId: req.auth.userId }));
   } else {
-    const { default: session } = await import('express-session');
     let store;
     if (variant === 'express-session-redis') {
       const { RedisStore } = await import('connect-redis');
@@ -57,17 +56,7 @@ async function express() {
       await client.connect();
       store = new RedisStore({ client });
     }
-    // The settings express-session's README recommends for a login session.
-    app.use(session({ secret: 'bench-secret-bench-secret-bench-secret', resave: false, saveUninitialized: false, ...(store ? { store } : {}) }));
-    app.post('/login', (req, res) => {
-      req.session.userId = USER.userId;
-      req.session.data = USER.data;
-      res.json({ ok: true });
-    });
-    app.get('/me', (req, res) => {
-      if (!req.session.userId) return res.status(401).json({ error: 'credentials_missing' });
-      res.json({ userId: req.session.userId });
-    });
+    await mountExpressSession(app, store);
   }
   return new Promise((resolve) => app.listen(port, '127.0.0.1', resolve));
 }

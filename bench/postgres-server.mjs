@@ -3,10 +3,10 @@
 //   latchkey-pg        latchkey cookie session on postgresStore (pg.Pool, max 10)
 //   express-session-pg express-session + connect-pg-simple (pg.Pool, max 10), their recommended settings
 import pg from 'pg';
+import { mountExpressSession, USER } from './express-session-app.mjs';
 
 const [variant, portArg, url] = process.argv.slice(2);
 const port = Number(portArg);
-const USER = { userId: 'user-1', data: { role: 'admin' } };
 const pool = new pg.Pool({ connectionString: url, max: 10 });
 const { default: createApp } = await import('express');
 const app = createApp();
@@ -28,17 +28,7 @@ if (variant === 'latchkey-pg') {
   const { default: session } = await import('express-session');
   const { default: pgSession } = await import('connect-pg-simple');
   const PGStore = pgSession(session);
-  const store = new PGStore({ pool, createTableIfMissing: true });
-  app.use(session({ secret: 'bench-secret-bench-secret-bench-secret', resave: false, saveUninitialized: false, store }));
-  app.post('/login', (req, res) => {
-    req.session.userId = USER.userId;
-    req.session.data = USER.data;
-    res.json({ ok: true });
-  });
-  app.get('/me', (req, res) => {
-    if (!req.session.userId) return res.status(401).json({ error: 'credentials_missing' });
-    res.json({ userId: req.session.userId });
-  });
+  await mountExpressSession(app, new PGStore({ pool, createTableIfMissing: true }));
 }
 // CPU this process has used (µs), so the bench can compute CPU per request whatever else shares the machine.
 app.get('/cpu', (req, res) => {
