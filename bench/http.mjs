@@ -10,7 +10,7 @@
 // /proc/<pid>/task/*/schedstat, over the measured seconds): on a machine shared with other work,
 // throughput swings with the neighbours' load, while CPU µs per request moves much less, and its
 // ratio (bare µs / variant µs) is the throughput ratio the server would have on a core of its own.
-// Usage: node bench/http.mjs   (env BENCH_HTTP_SECONDS=3, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
+// Usage: node bench/http.mjs   (env BENCH_HTTP_LOAD=autocannon|wrk, BENCH_HTTP_SECONDS=3, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
 //                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify,hono,
 //                               BENCH_HTTP_VARIANTS=latchkey-bearer,latchkey-cookie)
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,10 +19,14 @@ import { join } from 'node:path';
 import { fmtRatio, freePort, median, requireBuild, ROOT, saveJSON, startRedis, table } from './lib.mjs';
 
 requireBuild();
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
+// BENCH_HTTP_LOAD=wrk: wrk instead of autocannon (the set-up of issue 17's measurements: wrk, 50 connections,
+// no pipelining, 5 s); the connection, pipelining and duration defaults follow the tool.
+const TOOL = process.env.BENCH_HTTP_LOAD ?? 'autocannon';
+const WRK = TOOL === 'wrk';
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? (WRK ? 5 : 3));
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 1);
-const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 100);
-const PIPELINING = Number(process.env.BENCH_HTTP_PIPELINING ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? (WRK ? 50 : 100));
+const PIPELINING = Number(process.env.BENCH_HTTP_PIPELINING ?? (WRK ? 1 : 10));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
 const PLAN = {
@@ -121,7 +125,7 @@ async function measure(framework, variant, redisUrl) {
     const expected = variant === 'bare' ? 'anonymous' : 'user-1';
     if (check.status !== 200 || body.userId !== expected) throw new Error(`GET /me answered ${check.status} ${JSON.stringify(body)}`);
     let cpuStart = NaN;
-    const load = run([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `${server.url}/me`, headers, connections: CONNECTIONS, pipelining: PIPELINING, warmup: WARMUP, duration: SECONDS })], {
+    const load = run([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `${server.url}/me`, headers, connections: CONNECTIONS, pipelining: PIPELINING, warmup: WARMUP, duration: SECONDS, tool: TOOL })], {
       onLine: (out) => Number.isNaN(cpuStart) && out.includes('measuring') && (cpuStart = cpuNanos(server.pid)),
     });
     const { code, out, err } = await load.done;
@@ -201,7 +205,7 @@ for (const [key, s] of Object.entries(samples)) {
     : { error: s.error };
 }
 
-console.log(`\n### HTTP GET /me, ${CONNECTIONS} connections x ${PIPELINING} pipelined, ${SECONDS} s after ${WARMUP} s warmup, median of ${ROUNDS} round(s); server on core 0, autocannon on core 1; "vs bare" = paired with the bare runs just before and after\n`);
+console.log(`\n### HTTP GET /me, ${CONNECTIONS} connections x ${PIPELINING} pipelined, ${SECONDS} s after ${WARMUP} s warmup, median of ${ROUNDS} round(s); server on core 0, ${TOOL} on core 1; "vs bare" = paired with the bare runs just before and after\n`);
 for (const [framework, variants] of Object.entries(PLAN)) {
   const rows = variants
     .filter((v) => results[`${framework}/${v}`])
@@ -235,4 +239,4 @@ table(
   pairs.map(([label, a, b]) => [label, fmtRatio(ratio(a, b)), fmtRatio(cpuRatio(a, b))]),
 );
 for (const note of notes) console.log(`\n> ${note}`);
-saveJSON('http', { connections: CONNECTIONS, pipelining: PIPELINING, seconds: SECONDS, rounds: ROUNDS, results, notes });
+saveJSON('http', { tool: TOOL, connections: CONNECTIONS, pipelining: PIPELINING, seconds: SECONDS, rounds: ROUNDS, results, notes });

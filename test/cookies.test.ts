@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuth, generateKey, type AuthOptions } from 'latchkey';
+import { parse } from 'cookie';
+import { cookieValue as scan } from '../src/cookies.js';
 import { AUDIENCE, cookieValue, DAY, ISSUER, MINUTE, testClock } from './support/core.js';
 
 function attributes(line: string): Map<string, string | true> {
@@ -129,5 +131,36 @@ describe('Cookie parsing', () => {
     const auth = createAuth();
     const { sessionToken } = await auth.signIn({ userId: 'u1' });
     await expect(auth.authenticate({ method: 'GET', headers: { cookie: `x__Host-latchkey.session=${sessionToken}` } })).resolves.toBeNull();
+  });
+});
+
+describe('cookieValue, the one-cookie scanner', () => {
+  // The per-request path reads one cookie without building an object of all of them; it must read exactly
+  // what `cookie`'s parse reads, or a header could authenticate differently than a framework's cookie parser.
+  const alphabet = ['a', 'b', 'sid', '__Host-sid', '=', '=', ';', ';', ' ', '\t', 'x', '"', '%20', 'é', ',', 'sid=', '; sid', ''];
+  const randomHeader = (random: () => number): string =>
+    Array.from({ length: Math.floor(random() * 14) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+
+  it('agrees with cookie.parse (no decoding) on 20,000 fuzzed headers and every name they hold', () => {
+    let seed = 42;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 20_000; i++) {
+      const raw = randomHeader(random);
+      const parsed = parse(raw, { decode: (value) => value });
+      for (const name of new Set([...Object.keys(parsed), 'sid', '__Host-sid', 'a', 'x'])) {
+        expect([raw, name, scan(raw, name)]).toEqual([raw, name, parsed[name]]);
+      }
+    }
+  });
+
+  it('reads the first of two cookies of one name, trims blanks, and keeps values verbatim', () => {
+    expect(scan('sid=one; sid=two', 'sid')).toBe('one');
+    expect(scan(' \tsid \t=  v a l \t; other=1', 'sid')).toBe('v a l');
+    expect(scan('xsid=1; sidx=2', 'sid')).toBeUndefined();
+    expect(scan('a=sid=3; sid=4', 'sid')).toBe('4');
+    expect(scan('junk; sid=5', 'sid')).toBe('5');
+    expect(scan('sid=%41"q"', 'sid')).toBe('%41"q"');
+    expect(scan('sid=', 'sid')).toBe('');
+    expect(scan('', 'sid')).toBeUndefined();
   });
 });
