@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
+import { adapterKit, settledValue, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -44,17 +44,15 @@ function send(res: Response, answer: Answer): void {
   else res.json(answer.body);
 }
 
-/** Express middleware over a kit step: writes its answer, or calls `next()`; other errors go to `next(err)`. */
+/**
+ * Express middleware over a kit step: writes its answer, or calls `next()`; other errors go to `next(err)`.
+ * A step that settled at once (a cookie on the memory store, a cached token) goes on without a promise turn.
+ */
 function middleware(step: Step<Response>): RequestHandler {
-  return async function latchkeyMiddleware(_req, res, next) {
-    let answer: Answer | null;
-    try {
-      answer = await step(res);
-    } catch (error) {
-      return next(error);
-    }
-    if (answer === null) next();
-    else send(res, answer);
+  return function latchkeyMiddleware(_req, res, next) {
+    const outcome = step(res);
+    if (settledValue(outcome) === null) return next();
+    return outcome.then((answer) => (answer === null ? next() : send(res, answer)), next);
   };
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler, preHandlerHookHandler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Auth, AuthContext, RegisteredTokens, SignInInput, SignInResult } from 'latchkey';
 import { adapterKit, settledValue, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
@@ -29,8 +29,12 @@ declare module 'fastify' {
     signOut(): Promise<{ sessionId: string | null }>;
   }
   interface FastifyInstance {
-    /** A preHandler that answers 401 when nobody is signed in, and 403 when `check` returns false. */
-    requireAuth(options?: RequireAuthOptions): preHandlerAsyncHookHandler;
+    /**
+     * A preHandler that answers 401 when nobody is signed in, and 403 when `check` returns false. Fastify calls it
+     * with `done`, and a request already resolved goes on through `done()` without a promise turn; called with
+     * `(request, reply)` alone it returns a promise, as an async hook does.
+     */
+    requireAuth(options?: RequireAuthOptions): preHandlerAsyncHookHandler & preHandlerHookHandler;
     latchkey: FastifyLatchkey;
   }
 }
@@ -57,12 +61,13 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) 
   app.decorateRequest(kit.slotKey, null); // declared up front, so every request keeps one object shape
   app.decorateReply('signIn', function signIn(this: FastifyReply, input: SignInInput) { return kit.signIn(this, input); });
   app.decorateReply('signOut', function signOut(this: FastifyReply) { return kit.endSession(this); });
-  app.decorate('requireAuth', function requireAuth(options: RequireAuthOptions = {}): preHandlerAsyncHookHandler {
+  app.decorate('requireAuth', function requireAuth(options: RequireAuthOptions = {}): preHandlerAsyncHookHandler & preHandlerHookHandler {
     const step = kit.requireAuth(options);
-    return function latchkeyRequireAuth(_request, reply) {
+    return function latchkeyRequireAuth(_request: FastifyRequest, reply: FastifyReply, done?: HookHandlerDoneFunction): Promise<unknown> | undefined {
       const outcome = step(reply);
-      return settledValue(outcome) === null ? outcome : outcome.then((answer) => (answer === null ? undefined : send(reply, answer)));
-    };
+      if (settledValue(outcome) === null) return done ? void done() : outcome;
+      return outcome.then((answer) => (answer === null ? undefined : send(reply, answer)));
+    } as preHandlerAsyncHookHandler & preHandlerHookHandler;
   });
   app.decorate('latchkey', {
     auth,

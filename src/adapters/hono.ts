@@ -52,11 +52,10 @@ function send(c: Context, answer: Answer): Response {
 
 /** Hono middleware over a kit step: answers, or awaits `next()`; other errors reach `app.onError`. */
 function middleware(step: Step<Context>): MiddlewareHandler<LatchkeyEnv> {
-  return async function latchkeyMiddleware(c, next) {
+  return function latchkeyMiddleware(c, next) {
     const outcome = step(c);
-    const answer = settledValue(outcome) === null ? null : await outcome; // no await when it settled at once
-    if (answer !== null) return send(c, answer);
-    await next();
+    if (settledValue(outcome) === null) return next(); // settled at once: no promise turn before the app
+    return outcome.then((answer): Promise<void | Response> | Response => (answer === null ? next() : send(c, answer)));
   };
 }
 

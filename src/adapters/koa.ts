@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
+import { adapterKit, settledValue, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
 
 declare module 'koa' {
   interface DefaultState {
@@ -33,12 +33,15 @@ const binding: Binding<Context> = {
 
 /** Koa middleware over a kit step: writes its answer, or awaits `next()`; other errors are rethrown to Koa. */
 function middleware(step: Step<Context>): Middleware {
-  return async function latchkeyMiddleware(ctx, next) {
-    const answer = await step(ctx);
-    if (answer === null) return next();
-    ctx.set(answer.headers);
-    ctx.status = answer.status;
-    ctx.body = answer.body;
+  return function latchkeyMiddleware(ctx, next) {
+    const outcome = step(ctx);
+    if (settledValue(outcome) === null) return next(); // settled at once: no promise turn before the app
+    return outcome.then((answer) => {
+      if (answer === null) return next();
+      ctx.set(answer.headers);
+      ctx.status = answer.status;
+      ctx.body = answer.body;
+    });
   };
 }
 

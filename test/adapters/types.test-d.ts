@@ -1,7 +1,7 @@
 // The typed request context of the adapters (Express, Fastify, Koa, Hono, fetch), without a Register augmentation (see
 // register.test.ts for a user's `declare module 'latchkey'` flowing into every adapter).
 import express from 'express';
-import Fastify, { type preHandlerAsyncHookHandler, type RouteHandlerMethod } from 'fastify';
+import Fastify, { type preHandlerAsyncHookHandler, type preHandlerHookHandler, type RouteHandlerMethod } from 'fastify';
 import Koa from 'koa';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { expectTypeOf, test } from 'vitest';
@@ -46,7 +46,7 @@ test('Express: req.auth is the AuthContext, signIn is typed by whether the Auth 
 test('Fastify: request.auth, reply.signIn / signOut, app.requireAuth and app.latchkey are typed', async () => {
   const app = Fastify();
   await app.register(fastifyLatchkey, { auth: tokenAuth });
-  expectTypeOf(app.requireAuth()).toEqualTypeOf<preHandlerAsyncHookHandler>();
+  expectTypeOf(app.requireAuth()).toEqualTypeOf<preHandlerAsyncHookHandler & preHandlerHookHandler>();
   expectTypeOf(app.latchkey.refresh()).toEqualTypeOf<RouteHandlerMethod>();
   app.get('/me', { preHandler: app.requireAuth() }, async (request) => {
     expectTypeOf(request.auth).toEqualTypeOf<AuthContext | null>();
