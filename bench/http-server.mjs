@@ -1,7 +1,9 @@
 // One HTTP server for bench/http.mjs: `node bench/http-server.mjs <framework> <variant> <port> [redisUrl]`.
 // Routes: POST /login (creates the credential), GET /me (protected; answers {"userId": ...}).
 // Prints "ready" on stdout once listening. Variants:
-//   bare | latchkey-bearer | latchkey-cookie | latchkey-cookie-redis          (every framework)
+//   bare | noop | latchkey-bearer | latchkey-cookie | latchkey-cookie-redis   (every framework)
+//   noop: bare plus one middleware that does nothing, mounted where latchkey's requireAuth goes (and, on
+//   Fastify, the onRequest hook the plugin adds): what the framework itself charges for any auth middleware.
 //   express-session-memory | express-session-redis                           (express)
 //   fastify-jwt | fastify-jwt-cache | fastify-session-redis                  (fastify)
 //   koa-session | koa-session-redis                                          (koa)
@@ -39,6 +41,9 @@ async function express() {
   if (variant === 'bare') {
     app.post('/login', (req, res) => res.json({ ok: true }));
     app.get('/me', (req, res) => res.json({ userId: 'anonymous' }));
+  } else if (variant === 'noop') {
+    app.post('/login', (req, res) => res.json({ ok: true }));
+    app.get('/me', (req, res, next) => next(), (req, res) => res.json({ userId: 'anonymous' }));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/express.js');
     const lk = latchkey(await latchkeyAuth());
@@ -67,6 +72,10 @@ async function fastify() {
   if (variant === 'bare') {
     app.post('/login', async () => ({ ok: true }));
     app.get('/me', async () => ({ userId: 'anonymous' }));
+  } else if (variant === 'noop') {
+    app.addHook('onRequest', (request, reply, done) => done());
+    app.post('/login', async () => ({ ok: true }));
+    app.get('/me', { preHandler: (request, reply, done) => done() }, async () => ({ userId: 'anonymous' }));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/fastify.js');
     await app.register(latchkey, { auth: await latchkeyAuth() });
@@ -118,6 +127,9 @@ async function koa() {
   if (variant === 'bare') {
     route('POST', '/login', (ctx) => (ctx.body = { ok: true }));
     route('GET', '/me', (ctx) => (ctx.body = { userId: 'anonymous' }));
+  } else if (variant === 'noop') {
+    route('POST', '/login', (ctx) => (ctx.body = { ok: true }));
+    route('GET', '/me', (ctx) => ((ctx2, next) => next())(ctx, async () => (ctx.body = { userId: 'anonymous' })));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/koa.js');
     const lk = latchkey(await latchkeyAuth());
@@ -160,6 +172,9 @@ async function hono() {
   if (variant === 'bare') {
     app.post('/login', (c) => c.json({ ok: true }));
     app.get('/me', (c) => c.json({ userId: 'anonymous' }));
+  } else if (variant === 'noop') {
+    app.post('/login', (c) => c.json({ ok: true }));
+    app.get('/me', (c, next) => next(), (c) => c.json({ userId: 'anonymous' }));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/hono.js');
     const lk = latchkey(await latchkeyAuth());

@@ -30,13 +30,14 @@ const PIPELINING = Number(process.env.BENCH_HTTP_PIPELINING ?? (WRK ? 1 : 10));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
 const PLAN = {
-  express: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
-  fastify: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache', 'fastify-session-redis'],
-  koa: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session', 'koa-session-redis'],
-  hono: ['bare', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'hono-jwt'],
+  express: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
+  fastify: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache', 'fastify-session-redis'],
+  koa: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session', 'koa-session-redis'],
+  hono: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'hono-jwt'],
 };
 const LABEL = {
   bare: 'bare',
+  noop: 'bare + one no-op middleware (the ceiling for any auth middleware)',
   'latchkey-bearer': 'latchkey bearer (EdDSA)',
   'latchkey-cookie': 'latchkey cookie, memoryStore',
   'latchkey-cookie-redis': 'latchkey cookie, redisStore',
@@ -107,7 +108,7 @@ async function credentials(url, variant) {
   if (res.status !== 200) throw new Error(`POST /login answered ${res.status}`);
   const body = await res.json();
   if (variant.endsWith('bearer') || variant.startsWith('fastify-jwt') || variant === 'hono-jwt') return { authorization: `Bearer ${body.accessToken}` };
-  if (variant === 'bare') return {};
+  if (variant === 'bare' || variant === 'noop') return {};
   // What a browser sends to /me: every cookie scoped to Path=/ (latchkey's refresh cookie is path-scoped).
   const pairs = res.headers
     .getSetCookie()
@@ -122,7 +123,7 @@ async function measure(framework, variant, redisUrl) {
     const headers = { accept: 'application/json', 'user-agent': 'latchkey-bench', ...(await credentials(server.url, variant)) };
     const check = await fetch(`${server.url}/me`, { headers });
     const body = await check.json();
-    const expected = variant === 'bare' ? 'anonymous' : 'user-1';
+    const expected = variant === 'bare' || variant === 'noop' ? 'anonymous' : 'user-1';
     if (check.status !== 200 || body.userId !== expected) throw new Error(`GET /me answered ${check.status} ${JSON.stringify(body)}`);
     let cpuStart = NaN;
     const load = run([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `${server.url}/me`, headers, connections: CONNECTIONS, pipelining: PIPELINING, warmup: WARMUP, duration: SECONDS, tool: TOOL })], {

@@ -111,7 +111,14 @@ export function checkSessionTokenNow(ctx: BaseContext, value: string): SharedRec
   const shared = sharedReads(ctx.store);
   if (!shared) return ctx.io((s) => s.get(id)).then((record) => checkRecord(ctx, value, record));
   const read = readWithoutCopy(shared, id);
-  return read instanceof Promise ? ctx.io(() => read).then((record) => checkRecord(ctx, value, record)) : checkRecord(ctx, value, read);
+  if (!(read instanceof Promise)) return checkRecord(ctx, value, read);
+  // one promise for the read's outcome, failures mapped as ctx.io maps them
+  return read.then(
+    (record) => checkRecord(ctx, value, record),
+    (error: unknown) => {
+      throw toStoreError(error);
+    },
+  );
 }
 
 /** The record of a cookie value once read: live, and its secret's hash matches (else the AuthError). */

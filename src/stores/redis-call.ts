@@ -64,6 +64,7 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
     if (client.status === 'ready') seenReady = true;
     else if (seenReady) return Promise.reject(unavailable(new Error(`Redis connection is ${client.status}`)));
     else if (client.status !== 'end') ready = firstConnection(timeout);
+    // One promise and its two callbacks per call on the connected path (this runs on every cookie request).
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown): void => {
@@ -72,16 +73,15 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
         reject(unavailable(error));
       };
       const deadline = deadlines.start(() => fail(new Error(`Redis did not answer within ${timeout} ms`)));
-      const start = async (): Promise<T> => {
-        if (ready) {
-          await ready;
-          seenReady = true;
-          // too late: the caller was told it failed, so the command must not run now
-          if (settled) throw new Error('Redis connected after the call timed out');
-        }
-        return call();
-      };
-      start().then((value) => {
+      const started = ready
+        ? ready.then(() => {
+            seenReady = true;
+            // too late: the caller was told it failed, so the command must not run now
+            if (settled) throw new Error('Redis connected after the call timed out');
+            return call();
+          })
+        : call();
+      started.then((value) => {
         settled = true;
         deadlines.settle(deadline);
         resolve(value);
@@ -90,14 +90,12 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
   }
 
   function run(lua: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return bounded(async () => {
-      try {
-        return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
-      } catch (error) {
+    return bounded(() =>
+      client.evalsha(lua.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
         if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return client.eval(lua.source, keys.length, ...keys, ...args);
         throw error;
-      }
-    });
+      }),
+    );
   }
 
   // Redis' clock minus ours, so a refresh script can tell that it runs after its caller gave up (it then marks

@@ -22,7 +22,7 @@ export function sharedDecoder(max = 10_000): SharedDecoder {
   const parsed = new LRU<string, { json: string; base: Frozen<SessionRecord> }>(max);
   return {
     decode(id, json) {
-      let hit = parsed.get(id);
+      let hit = parsed.peek(id); // insertion order: a session parsed long ago is parsed again once, when it falls out
       if (!hit || hit.json !== json) {
         hit = { json, base: deepFreeze(JSON.parse(json) as SessionRecord) };
         parsed.set(id, hit);
