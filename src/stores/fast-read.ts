@@ -5,8 +5,11 @@
 import type { SessionRecord } from '../types.js';
 import type { SessionStore } from './store.js';
 
-/** A record handed out without a copy: deeply frozen by the store; read it, never change it. */
-export type SharedRecord = Readonly<SessionRecord>;
+/**
+ * A record handed out without a copy: deeply frozen by the store; read it, never change it. Its version and
+ * refresh state are not part of it (the cookie check reads neither, and the Redis store does not fetch them).
+ */
+export type SharedRecord = Readonly<Omit<SessionRecord, 'version' | 'refresh'>>;
 
 /** The key of the read-only read (a registered symbol, so two copies of latchkey agree on it). */
 export const readShared = Symbol.for('latchkey.store.readShared');

@@ -4,7 +4,7 @@ import { parseDuration, type Duration, type SessionActivity, type SessionRecord,
 import type { StoreBroadcast } from 'latchkey/store';
 import { readShared, type SharedReads } from './fast-read.js';
 import { redisCaller } from './redis-call.js';
-import { ADVANCE_REFRESH, CREATE, DELETE, GET, records, revive, TOUCH, UPDATE } from './redis-lua.js';
+import { ADVANCE_REFRESH, CREATE, DELETE, GET, GET_SHARED, records, revive, reviveShared, TOUCH, UPDATE } from './redis-lua.js';
 import { DELETE_BY_USER, LIST, LIST_IDS } from './redis-lua-user.js';
 import { checkPolicy, type PolicyReport } from './redis-policy.js';
 import { redisBroadcast } from './redis-subscriber.js';
@@ -166,12 +166,13 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       return fields ? revive(fields) : null;
     },
 
-    // The per-request cookie check: the same read, decoding through the reused parse (read-only result).
+    // The per-request cookie check: the same read without version and refresh state, decoding through the
+    // reused parse (read-only result).
     // Not an async function: one promise fewer on every cookie request.
     [readShared](id: string) {
       if (!ID_SHAPE.test(id)) return Promise.resolve(null);
       warnOnPolicy();
-      return run(GET, [recordKey(id)], [Date.now(), id]).then((fields) => (fields ? revive(fields as string[], (json) => decoder.decode(id, json)) : null));
+      return run(GET_SHARED, [recordKey(id)], [Date.now(), id]).then((fields) => (fields ? reviveShared(fields as string[], (json) => decoder.decode(id, json)) : null));
     },
 
     async advanceRefresh(id, step) {
