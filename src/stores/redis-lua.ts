@@ -7,8 +7,6 @@
 // - Eviction (any maxmemory-policy): a record whose index entry is gone is refused and deleted when read,
 //   so a session can never be reachable but unlisted (and so missed by deleteByUser).
 import { createHash } from 'node:crypto';
-import type { SessionRecord } from 'latchkey';
-import type { SharedRecord } from './fast-read.js';
 
 /** A Lua script and its SHA-1, for EVALSHA. */
 export interface Script {
@@ -67,47 +65,6 @@ keepIndex(KEYS[2], now)
 local out = {1}
 for _, id in ipairs(victims) do out[#out + 1] = id end
 return out
-`);
-
-/**
- * Reads what the per-request cookie check needs of a live record: its JSON and activity, not its version or
- * refresh state (four bulk strings instead of eleven for Redis to write and the client to parse). The same
- * index check as GET. KEYS: record. ARGV: now, id. Returns nil, or j, ls, ie, ex.
- */
-export const GET_SHARED = script(`
-local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'ix')
-if not f[1] or not f[4] or tonumber(f[4]) <= tonumber(ARGV[1]) then return false end
-if not f[5] or not redis.call('ZSCORE', f[5], ARGV[2]) then
-  redis.call('DEL', KEYS[1])
-  return false
-end
-return {f[1], f[2], f[3], f[4]}
-`);
-
-/** The shared (read-only) record of a GET_SHARED reply: the decoded JSON with the activity the hash keeps. */
-export function reviveShared(fields: readonly string[], decode: (json: string) => SessionRecord): SharedRecord {
-  const record = decode(fields[0]!);
-  record.lastSeenAt = Number(fields[1]);
-  record.idleExpiresAt = Number(fields[2]);
-  record.expiresAt = Number(fields[3]);
-  return record;
-}
-
-/** The fields a read returns, in this order, for `revive` in redis.ts. */
-export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra'] as const;
-
-/**
- * Reads a live record; one whose index entry is missing (evicted) is deleted and reads as absent.
- * KEYS: record. ARGV: now, id. Returns nil, or the READ_FIELDS.
- */
-export const GET = script(`
-local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra', 'ix')
-if not f[1] or not f[4] or tonumber(f[4]) <= tonumber(ARGV[1]) then return false end
-if not f[12] or not redis.call('ZSCORE', f[12], ARGV[2]) then
-  redis.call('DEL', KEYS[1])
-  return false
-end
-return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '', f[10] or '', f[11] or ''}
 `);
 
 /**
@@ -225,36 +182,3 @@ redis.call('PUBLISH', ARGV[3], ARGV[2])
 if tonumber(f[1]) <= tonumber(ARGV[1]) then return 0 end
 return 1
 `);
-
-/**
- * A record read back from its hash: the JSON with the fields that scripts keep beside it laid over it.
- * `decode` turns the JSON into a fresh top-level object (default `JSON.parse`; see shared-decode.ts).
- */
-export function revive(fields: readonly (string | null | undefined)[], decode: (json: string) => SessionRecord = parseRecord): SessionRecord {
-  const [json, ls, ie, ex, v, rg, rt, re, rs, rp, ra] = fields;
-  const record = decode(json!);
-  record.lastSeenAt = Number(ls);
-  record.idleExpiresAt = Number(ie);
-  record.expiresAt = Number(ex);
-  if (v) record.version = Number(v);
-  if (record.refresh && rg && rt && re) {
-    // the JSON keeps other refresh fields (firstGeneration); the flags always come from the hash
-    const { retried: _r, previousRetried: _p, unacknowledged: _u, ...kept } = record.refresh;
-    record.refresh = { ...kept, generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
-    if (rs === '1') record.refresh.retried = true;
-    if (rp === '1') record.refresh.previousRetried = true;
-    if (ra === '1') record.refresh.unacknowledged = true;
-  }
-  return record;
-}
-
-function parseRecord(json: string): SessionRecord {
-  return JSON.parse(json) as SessionRecord;
-}
-
-/** The records of a flat reply of READ_FIELDS groups. */
-export function records(flat: readonly string[]): SessionRecord[] {
-  const out: SessionRecord[] = [];
-  for (let i = 0; i + READ_FIELDS.length - 1 < flat.length; i += READ_FIELDS.length) out.push(revive(flat.slice(i, i + READ_FIELDS.length)));
-  return out;
-}

@@ -4,7 +4,8 @@ import { parseDuration, type Duration, type SessionActivity, type SessionRecord,
 import type { StoreBroadcast } from 'latchkey/store';
 import { readShared, type SharedReads } from './fast-read.js';
 import { redisCaller } from './redis-call.js';
-import { ADVANCE_REFRESH, CREATE, DELETE, GET, GET_SHARED, records, revive, reviveShared, TOUCH, UPDATE } from './redis-lua.js';
+import { ADVANCE_REFRESH, CREATE, DELETE, TOUCH, UPDATE } from './redis-lua.js';
+import { GET, GET_SHARED, records, revive, reviveShared } from './redis-lua-read.js';
 import { DELETE_BY_USER, LIST, LIST_IDS } from './redis-lua-user.js';
 import { checkPolicy, type PolicyReport } from './redis-policy.js';
 import { redisBroadcast } from './redis-subscriber.js';
