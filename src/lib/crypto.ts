@@ -25,9 +25,8 @@ export function hmacBytes(key: Uint8Array, message: string): Uint8Array {
 /**
  * Compares two secret strings in time that does not depend on where they differ: every UTF-16 unit is
  * XORed into one accumulator with no early exit (the lengths are not secret: hashes and HMACs have a fixed
- * size). Done in JavaScript rather than with
- * `crypto.timingSafeEqual` because that needs both sides as Buffers, and encoding them cost more than the
- * comparison on the per-request cookie check.
+ * size). Done in JavaScript rather than with `crypto.timingSafeEqual`, which needs both sides as Buffers:
+ * encoding them cost more than the comparison on the per-request cookie check.
  */
 export function safeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
