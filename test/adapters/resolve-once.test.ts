@@ -53,6 +53,21 @@ describe('a request is authenticated where latchkey is mounted, and at most once
     expect(resolves()).toBe(1);
   });
 
+  it("Express: res.locals stays the app's (no enumerable key added), and an app that replaces res.locals still gets req.auth", async () => {
+    const { auth, resolves, cookie } = await countedAuth();
+    const lk = expressLatchkey(auth);
+    const app = express();
+    app.use(lk.authenticate());
+    app.get('/keys', lk.requireAuth(), (req, res) => res.json({ keys: Object.keys(res.locals), userId: req.auth?.userId }));
+    app.get('/replaced', (req, res, next) => ((res.locals = { title: 'x' }), next()), lk.requireAuth({ check: isAdmin }), (req, res) => res.json({ userId: req.auth?.userId, title: res.locals.title }));
+    const base = await listen(app.listen(0, '127.0.0.1'));
+    expect(await (await fetch(`${base}/keys`, { headers: { cookie } })).json()).toEqual({ keys: [], userId: 'u1' });
+    expect(resolves()).toBe(1);
+    const replaced = await fetch(`${base}/replaced`, { headers: { cookie } });
+    expect(replaced.status).toBe(200);
+    expect(await replaced.json()).toEqual({ userId: 'u1', title: 'x' });
+  });
+
   it('Express: req.auth is undefined where no latchkey middleware ran and null where it ran for nobody, as its type says', async () => {
     const { auth } = await countedAuth();
     const lk = expressLatchkey(auth);
