@@ -43,12 +43,17 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
   // one timer for every pending call (see deadline.ts), instead of a setTimeout and clearTimeout per call
   const deadlines = createDeadlines(timeout);
 
-  /** Before the first connection: wait for 'ready' (at most `ms`), connecting a lazy client. */
+  /**
+   * Before the first connection: wait for 'ready' (at most `ms`), connecting a lazy client. Calls made while
+   * it connects share one wait (one 'ready' listener however many requests arrive before Redis answers).
+   */
+  let connecting: Promise<void> | null = null;
   function firstConnection(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
+    connecting ??= new Promise<void>((resolve, reject) => {
       const done = (error?: Error): void => {
         clearTimeout(timer);
         client.off('ready', onReady);
+        connecting = null;
         if (error) reject(error);
         else resolve();
       };
@@ -57,6 +62,7 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
       client.on('ready', onReady);
       if (client.status === 'wait') client.connect().catch(() => {});
     });
+    return connecting;
   }
 
   function bounded<T>(call: () => Promise<T>): Promise<T> {

@@ -214,6 +214,24 @@ describe.skipIf(!redisAvailable)('revocation under faults (single node)', () => 
     expect((await lazyAuth.signIn({ userId: 'early-2' })).session.userId).toBe('early-2');
   });
 
+  it('fifty requests that arrive before the first connection share one wait: no MaxListenersExceededWarning, all served', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const lazy = client(server.port, { enableOfflineQueue: false, lazyConnect: true });
+      const auth = createAuth({ store: redisStore({ client: lazy }) });
+      const pending = Array.from({ length: 50 }, (_, i) => auth.signIn({ userId: `boot-${i}` }));
+      expect(lazy.listenerCount('ready')).toBeLessThanOrEqual(2);
+      const signedIn = await Promise.all(pending);
+      expect(signedIn.map((s) => s.session.userId)).toEqual(Array.from({ length: 50 }, (_, i) => `boot-${i}`));
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a store_unavailable cause names the error and the command, never its arguments (a write to a read-only replica)', async () => {
     const admin = client(server.port, { enableOfflineQueue: true });
     const auth = createAuth({ store: redisStore({ client: client() }) });
