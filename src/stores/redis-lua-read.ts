@@ -19,6 +19,33 @@ end
 return {f[1], f[2], f[3], f[4]}
 `);
 
+/**
+ * GET_SHARED for several records in one call (single-node Redis only: the keys may lie in different slots).
+ * KEYS: records. ARGV: now, then the id of each key. Returns a flat list: per key `0` (absent, expired or
+ * evicted from its index, which is deleted as GET_SHARED deletes it), or `1` followed by j, ls, ie, ex.
+ */
+export const GET_SHARED_MANY = script(`
+local out = {}
+local now = tonumber(ARGV[1])
+for i = 1, #KEYS do
+  local f = redis.call('HMGET', KEYS[i], 'j', 'ls', 'ie', 'ex', 'ix')
+  local n = #out
+  if not f[1] or not f[4] or tonumber(f[4]) <= now then
+    out[n + 1] = 0
+  elseif not f[5] or not redis.call('ZSCORE', f[5], ARGV[i + 1]) then
+    redis.call('DEL', KEYS[i])
+    out[n + 1] = 0
+  else
+    out[n + 1] = 1
+    out[n + 2] = f[1]
+    out[n + 3] = f[2]
+    out[n + 4] = f[3]
+    out[n + 5] = f[4]
+  end
+end
+return out
+`);
+
 /** The shared (read-only) record of a GET_SHARED reply: the decoded JSON with the activity the hash keeps. */
 export function reviveShared(fields: readonly string[], decode: (json: string) => SessionRecord): SharedRecord {
   const record = decode(fields[0]!);
