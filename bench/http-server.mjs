@@ -4,11 +4,14 @@
 //   bare | noop | latchkey-bearer | latchkey-cookie | latchkey-cookie-redis   (every framework)
 //   noop: bare plus one middleware that does nothing, mounted where latchkey's requireAuth goes (and, on
 //   Fastify, the onRequest hook the plugin adds): what the framework itself charges for any auth middleware.
+//   hash-floor: bare plus one middleware that finds the session cookie and SHA-256-hashes its secret, then
+//   compares that with a stored hash (and a POST /login that sets a cookie of latchkey's name and shape):
+//   the least any check of a hashed-at-rest session secret does, with no store, no framework glue.
 //   express-session-memory | express-session-redis                           (express)
 //   fastify-jwt | fastify-jwt-cache | fastify-session-redis                  (fastify)
 //   koa-session | koa-session-redis                                          (koa)
 //   hono-jwt                                                                 (hono, on @hono/node-server)
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, hash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mountExpressSession, USER } from './express-session-app.mjs';
 
@@ -34,6 +37,19 @@ async function latchkeyAuth() {
 
 const isLatchkey = variant.startsWith('latchkey-');
 
+// hash-floor: a cookie of latchkey's name and shape (22-character id, '.', 43-character secret), its hash kept.
+const FLOOR_NAME = '__Host-latchkey.session';
+const FLOOR_VALUE = `${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
+const FLOOR_HASH = hash('sha256', FLOOR_VALUE.slice(23), 'base64url');
+const FLOOR_COOKIE = `${FLOOR_NAME}=${FLOOR_VALUE}; Max-Age=2592000; Path=/; HttpOnly; Secure; SameSite=Lax`;
+/** The floor's whole check: the cookie's value, the hash of its secret, one compare. */
+function floorCheck(cookieHeader) {
+  const at = typeof cookieHeader === 'string' ? cookieHeader.indexOf(`${FLOOR_NAME}=`) : -1;
+  if (at < 0) return false;
+  const value = cookieHeader.slice(at + FLOOR_NAME.length + 1, at + FLOOR_NAME.length + 67);
+  return hash('sha256', value.slice(23), 'base64url') === FLOOR_HASH;
+}
+
 async function express() {
   const { default: createApp } = await import('express');
   const app = createApp();
@@ -44,6 +60,9 @@ async function express() {
   } else if (variant === 'noop') {
     app.post('/login', (req, res) => res.json({ ok: true }));
     app.get('/me', (req, res, next) => next(), (req, res) => res.json({ userId: 'anonymous' }));
+  } else if (variant === 'hash-floor') {
+    app.post('/login', (req, res) => res.set('set-cookie', FLOOR_COOKIE).json({ ok: true }));
+    app.get('/me', (req, res, next) => (floorCheck(req.headers.cookie) ? next() : res.status(401).end()), (req, res) => res.json({ userId: 'user-1' }));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/express.js');
     const lk = latchkey(await latchkeyAuth());
@@ -76,6 +95,10 @@ async function fastify() {
     app.addHook('onRequest', (request, reply, done) => done());
     app.post('/login', async () => ({ ok: true }));
     app.get('/me', { preHandler: (request, reply, done) => done() }, async () => ({ userId: 'anonymous' }));
+  } else if (variant === 'hash-floor') {
+    app.addHook('onRequest', (request, reply, done) => done());
+    app.post('/login', async (request, reply) => (reply.header('set-cookie', FLOOR_COOKIE), { ok: true }));
+    app.get('/me', { preHandler: (request, reply, done) => (floorCheck(request.headers.cookie) ? done() : reply.code(401).send()) }, async () => ({ userId: 'user-1' }));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/fastify.js');
     await app.register(latchkey, { auth: await latchkeyAuth() });
@@ -130,6 +153,9 @@ async function koa() {
   } else if (variant === 'noop') {
     route('POST', '/login', (ctx) => (ctx.body = { ok: true }));
     route('GET', '/me', (ctx) => ((ctx2, next) => next())(ctx, async () => (ctx.body = { userId: 'anonymous' })));
+  } else if (variant === 'hash-floor') {
+    route('POST', '/login', (ctx) => (ctx.set('set-cookie', FLOOR_COOKIE), (ctx.body = { ok: true })));
+    route('GET', '/me', (ctx) => ((ctx2, next) => (floorCheck(ctx2.headers.cookie) ? next() : void (ctx2.status = 401)))(ctx, async () => (ctx.body = { userId: 'user-1' })));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/koa.js');
     const lk = latchkey(await latchkeyAuth());
@@ -175,6 +201,9 @@ async function hono() {
   } else if (variant === 'noop') {
     app.post('/login', (c) => c.json({ ok: true }));
     app.get('/me', (c, next) => next(), (c) => c.json({ userId: 'anonymous' }));
+  } else if (variant === 'hash-floor') {
+    app.post('/login', (c) => (c.header('set-cookie', FLOOR_COOKIE), c.json({ ok: true })));
+    app.get('/me', (c, next) => (floorCheck(c.env.incoming.headers.cookie) ? next() : c.body(null, 401)), (c) => c.json({ userId: 'user-1' }));
   } else if (isLatchkey) {
     const { latchkey } = await import('../dist/hono.js');
     const lk = latchkey(await latchkeyAuth());

@@ -30,14 +30,15 @@ const PIPELINING = Number(process.env.BENCH_HTTP_PIPELINING ?? (WRK ? 1 : 10));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
 const PLAN = {
-  express: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
-  fastify: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache', 'fastify-session-redis'],
-  koa: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session', 'koa-session-redis'],
-  hono: ['bare', 'noop', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'hono-jwt'],
+  express: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
+  fastify: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache', 'fastify-session-redis'],
+  koa: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session', 'koa-session-redis'],
+  hono: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'hono-jwt'],
 };
 const LABEL = {
   bare: 'bare',
   noop: 'bare + one no-op middleware (the ceiling for any auth middleware)',
+  'hash-floor': 'bare + one middleware that only hashes the cookie\'s secret (SHA-256) and compares: the floor for any hashed-at-rest check',
   'latchkey-bearer': 'latchkey bearer (EdDSA)',
   'latchkey-cookie': 'latchkey cookie, memoryStore',
   'latchkey-cookie-redis': 'latchkey cookie, redisStore',
