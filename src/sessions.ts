@@ -7,13 +7,6 @@ import { isLive, isSessionId } from './stores/kit.js';
 import type { SessionStore } from './stores/store.js';
 import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
 
-/**
- * The id of a session cookie value `<sessionId>.<secret>` (a 128-bit id and a 256-bit secret, both base64url).
- * Only the id reaches the store, so only the id is checked character by character: a secret of any other
- * characters can never hash to a stored hash.
- */
-const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
-
 const META_LIMIT = 512;
 
 /** A fresh session id: from the store's `newId` hook when it has one (checked for shape), else 128 random bits. */
@@ -106,8 +99,10 @@ export async function checkSessionToken(ctx: BaseContext, value: string): Promis
 /** `checkSessionToken` without a promise when the store answers synchronously (the memory store); throws synchronously then. */
 export function checkSessionTokenNow(ctx: BaseContext, value: string): SharedRecord | Promise<SharedRecord> {
   if (value.length !== 66 || value.charCodeAt(22) !== 0x2e) throw new AuthError('session_invalid');
+  // A cookie value is `<sessionId>.<secret>` (a 128-bit id and a 256-bit secret, both base64url). Only the id
+  // reaches the store, so only the id is checked character by character: no other secret hashes to the stored hash.
   const id = value.slice(0, 22);
-  if (!SESSION_ID.test(id)) throw new AuthError('session_invalid');
+  if (!isSessionId(id)) throw new AuthError('session_invalid');
   const shared = sharedReads(ctx.store);
   if (!shared) return ctx.io((s) => s.get(id)).then((record) => checkRecord(ctx, value, record));
   const read = readWithoutCopy(shared, id);
