@@ -216,7 +216,7 @@ for (const [framework, variants] of Object.entries(PLAN)) {
       const range = (pair) => (pair ? ` (${pair[0].toFixed(2)}–${pair[1].toFixed(2)})` : '');
       return r.error
         ? [LABEL[v], `failed: ${r.error}`, '', '', '', '']
-        : [LABEL[v], Math.round(r.rps).toLocaleString('en-US'), String(r.p99), fmtRatio(r.vsBare) + range(r.vsBareRange), r.cpuMicros.toFixed(1), fmtRatio(r.cpuVsBare) + range(r.cpuVsBareRange)];
+        : [LABEL[v], Math.round(r.rps).toLocaleString('en-US'), String(Math.round(r.p99 * 100) / 100), fmtRatio(r.vsBare) + range(r.vsBareRange), r.cpuMicros.toFixed(1), fmtRatio(r.cpuVsBare) + range(r.cpuVsBareRange)];
     });
   if (rows.length === 0) continue;
   console.log(`\n**${framework}**\n`);
