@@ -5,8 +5,9 @@
 // like any other call: the batch fails closed as a whole, and each reader gets its own record or `null`.
 // A read never waits for a later one: a batch is sent at the end of the turn it was asked in, or at once
 // when it is full. Reads only ever move later, so a read never sees older state than it would have alone.
+// With `max` 1 (a Cluster, whose keys lie in many slots) every read is sent at once, on its own.
 
-/** What a batched read answers: the four GET_SHARED fields (j, ls, ie, ex), or `null`. */
+/** What a read answers: the four fields of its GET_SHARED_MANY entry (j, ls, ie, ex), or `null`. */
 export type SharedFields = readonly [string, string, string, string];
 
 interface Waiter {
@@ -29,9 +30,13 @@ export function sharedBatcher(run: (keys: readonly string[], args: readonly (str
   let waiters: Waiter[] = [];
   let scheduled = false;
 
+  /** The end of the turn: sends what is queued (a full batch may already have gone). */
   function flush(): void {
     scheduled = false;
-    if (keys.length === 0) return;
+    if (keys.length > 0) send();
+  }
+
+  function send(): void {
     const batch = waiters;
     const sent = run(keys, [Date.now(), ...ids]);
     keys = [];
@@ -62,7 +67,7 @@ export function sharedBatcher(run: (keys: readonly string[], args: readonly (str
       keys.push(key);
       ids.push(id);
       waiters.push({ resolve, reject });
-      if (keys.length >= max) flush();
+      if (keys.length >= max) send();
       else if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

@@ -5,24 +5,11 @@ import type { SharedRecord } from './fast-read.js';
 import { script } from './redis-lua.js';
 
 /**
- * Reads what the per-request cookie check needs of a live record: its JSON and activity, not its version or
- * refresh state (four bulk strings instead of eleven for Redis to write and the client to parse). The same
- * index check as GET. KEYS: record. ARGV: now, id. Returns nil, or j, ls, ie, ex.
- */
-export const GET_SHARED = script(`
-local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'ix')
-if not f[1] or not f[4] or tonumber(f[4]) <= tonumber(ARGV[1]) then return false end
-if not f[5] or not redis.call('ZSCORE', f[5], ARGV[2]) then
-  redis.call('DEL', KEYS[1])
-  return false
-end
-return {f[1], f[2], f[3], f[4]}
-`);
-
-/**
- * GET_SHARED for several records in one call (single-node Redis only: the keys may lie in different slots).
- * KEYS: records. ARGV: now, then the id of each key. Returns a flat list: per key `0` (absent, expired or
- * evicted from its index, which is deleted as GET_SHARED deletes it), or `1` followed by j, ls, ie, ex.
+ * Reads what the per-request cookie check needs of live records: their JSON and activity, not version or
+ * refresh state (four bulk strings instead of eleven for Redis to write and the client to parse), with the
+ * same index check as GET. Several keys only on a single node (they may lie in different slots); a Cluster
+ * sends one. KEYS: records. ARGV: now, then the id of each key. Returns a flat list: per key `0` (absent,
+ * expired, or evicted from its index, which is then deleted), or `1` followed by j, ls, ie, ex.
  */
 export const GET_SHARED_MANY = script(`
 local out = {}
@@ -46,7 +33,7 @@ end
 return out
 `);
 
-/** The shared (read-only) record of a GET_SHARED reply: the decoded JSON with the activity the hash keeps. */
+/** The shared (read-only) record of one GET_SHARED_MANY entry: the decoded JSON with the activity the hash keeps. */
 export function reviveShared(fields: readonly string[], decode: (json: string) => SessionRecord): SharedRecord {
   const record = decode(fields[0]!);
   record.lastSeenAt = Number(fields[1]);

@@ -5,8 +5,8 @@ import type { StoreBroadcast } from 'latchkey/store';
 import { readShared, type SharedReads } from './fast-read.js';
 import { redisCaller } from './redis-call.js';
 import { ADVANCE_REFRESH, CREATE, DELETE, TOUCH, UPDATE } from './redis-lua.js';
-import { sharedBatcher } from './redis-batch.js';
-import { GET, GET_SHARED, GET_SHARED_MANY, records, revive, reviveShared } from './redis-lua-read.js';
+import { MAX_BATCH, sharedBatcher } from './redis-batch.js';
+import { GET, GET_SHARED_MANY, records, revive, reviveShared } from './redis-lua-read.js';
 import { DELETE_BY_USER, LIST, LIST_IDS } from './redis-lua-user.js';
 import { checkPolicy, type PolicyReport } from './redis-policy.js';
 import { redisBroadcast } from './redis-subscriber.js';
@@ -107,8 +107,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const caller = redisCaller(client, timeout);
   const decoder = sharedDecoder();
   const { bounded, run } = caller;
-  // One command per event-loop turn for the per-request reads on a single node (a Cluster's keys lie in many slots).
-  const batched = client.isCluster ? null : sharedBatcher((keys, args) => run(GET_SHARED_MANY, keys, args));
+  // The per-request reads: one command per event-loop turn on a single node; one per read on a Cluster, whose keys lie in many slots.
+  const readFields = sharedBatcher((keys, args) => run(GET_SHARED_MANY, keys, args), client.isCluster ? 1 : MAX_BATCH);
   const broadcast = redisBroadcast({ client, channel, heartbeat, publish: (message) => bounded(() => client.publish(channel, message)) });
 
   const recordPrefix = (tag: string): string => `${prefix}{${tag}}:s:`;
@@ -176,8 +176,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     [readShared](id: string) {
       if (!ID_SHAPE.test(id)) return Promise.resolve(null);
       warnOnPolicy();
-      const fields = batched ? batched(recordKey(id), id) : (run(GET_SHARED, [recordKey(id)], [Date.now(), id]) as Promise<string[] | null>);
-      return fields.then((read) => (read ? reviveShared(read, (json) => decoder.decode(id, json)) : null));
+      return readFields(recordKey(id), id).then((fields) => (fields ? reviveShared(fields, (json) => decoder.decode(id, json)) : null));
     },
 
     async advanceRefresh(id, step) {
