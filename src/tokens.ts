@@ -58,6 +58,11 @@ export class TokenService {
   /** Bumped on every key-set change; a verification that straddles one is not cached. */
   #keyEpoch = 0;
   readonly #cache: LRU<string, CachedToken> | null;
+  /**
+   * Verifications under way, by token: a page that fires 30 calls with a token just issued costs one signature
+   * check, not 30 (before it settles, every one of them misses the cache). Entries live only while a check runs.
+   */
+  readonly #inFlight = new Map<string, Promise<AccessTokenClaims>>();
 
   constructor(config: TokenConfig, now: () => number) {
     this.#config = config;
@@ -153,7 +158,23 @@ export class TokenService {
     return this.#verifyFresh(token, nowMs);
   }
 
-  async #verifyFresh(token: string, nowMs: number): Promise<AccessTokenClaims> {
+  #verifyFresh(token: string, nowMs: number): Promise<AccessTokenClaims> {
+    const running = this.#inFlight.get(token);
+    if (running) {
+      // Joined a check that started a moment ago: its outcome, with the times checked again as of now.
+      return running.then((claims) => {
+        this.#checkTimes(claims.exp, typeof claims.nbf === 'number' ? claims.nbf : undefined, this.#now());
+        return claims;
+      });
+    }
+    const verifying = this.#verifyAndCache(token, nowMs);
+    this.#inFlight.set(token, verifying);
+    const done = (): void => void this.#inFlight.delete(token);
+    verifying.then(done, done);
+    return verifying;
+  }
+
+  async #verifyAndCache(token: string, nowMs: number): Promise<AccessTokenClaims> {
     const epoch = this.#keyEpoch;
     const claims = await this.#verifyAt(token, nowMs);
     // A rotation while we verified flushed the cache; caching now would revive a retired key's token.

@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createAuth, generateKey, type SigningKey } from 'latchkey';
 import { AUDIENCE, authFailure, bearerRequest, ISSUER, MINUTE, SECOND, testClock, type TestClock } from './support/core.js';
 
@@ -257,6 +257,46 @@ describe('expiry and clock tolerance', () => {
     expect(await refusedWith(auth.verifyAccessToken(forged))).toBe('token_invalid');
     expect(await refusedWith(auth.authenticate(bearerRequest(forged)))).toBe('token_invalid');
     await expect(auth.verifyAccessToken(accessToken)).resolves.toMatchObject({ sub: 'u1' });
+  });
+
+  it('thirty concurrent checks of a token not seen before check its signature once, and all thirty pass', async () => {
+    const { auth } = await build();
+    const { accessToken } = await auth.signIn({ userId: 'u1' });
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const copies = Array.from({ length: 30 }, () => Buffer.from(accessToken).toString());
+      const results = await Promise.all(copies.map((token) => auth.verifyAccessToken(token)));
+      expect(results.map((claims) => claims.sub)).toEqual(Array(30).fill('u1'));
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('a forged token presented thirty times at once is refused thirty times, and checked afresh when presented again', async () => {
+    const { auth } = await build();
+    const { accessToken } = await auth.signIn({ userId: 'u1' });
+    const forged = `${accessToken.slice(0, -4)}${accessToken.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const codes = await Promise.all(Array.from({ length: 30 }, () => refusedWith(auth.verifyAccessToken(forged))));
+      expect(codes).toEqual(Array(30).fill('token_invalid'));
+      expect(verify).toHaveBeenCalledTimes(1);
+      expect(await refusedWith(auth.verifyAccessToken(forged))).toBe('token_invalid');
+      expect(verify).toHaveBeenCalledTimes(2); // a refusal is not remembered: nothing about it is cached
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('a check that joins one already running still applies its own clock: a token expired by then is refused', async () => {
+    const { auth, clock } = await build();
+    const { accessToken } = await auth.signIn({ userId: 'u1' });
+    const first = auth.verifyAccessToken(accessToken); // the signature check starts now, while the token is valid
+    clock.advance(16 * MINUTE); // past exp (15 minutes) and the 5 s tolerance
+    const joined = auth.verifyAccessToken(Buffer.from(accessToken).toString());
+    await expect(first).resolves.toMatchObject({ sub: 'u1' });
+    expect(await refusedWith(joined)).toBe('token_expired');
   });
 
   it('with the cache off, expiry is still enforced', async () => {
