@@ -15,7 +15,6 @@ export interface JSONWebKeySet {
 /** Claims latchkey owns; an app-claims hook may not set them. */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'typ', 'cnf', 'scope_internal', 'client_id', 'auth_time', 'amr']);
 
-/** Access tokens are compact JWS: three base64url parts. Anything else never reaches jose. */
 /**
  * The verified-token cache's key: the token's signature segment. V8 hashes a Map key over all its characters,
  * and an access token is 400-odd fresh characters on each request: hashing the whole of it was 80% of a cached
@@ -28,6 +27,7 @@ function splitForCache(token: string): { signature: string; signingInput: string
   return { signature: token.slice(dot + 1), signingInput: token.slice(0, Math.max(dot, 0)) };
 }
 
+/** Access tokens are compact JWS: three base64url parts. Anything else never reaches jose. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/;
 /** Longest access token accepted; larger input is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
