@@ -113,6 +113,28 @@ describe('key rotation', () => {
     expect(outcomes).toEqual(Array(10).fill('token_invalid'));
   });
 
+  test('a request presenting the token after setKeys retired its key is refused, also while the first verification still runs (10 of 10 runs)', async () => {
+    const time = clock();
+    const [oldKey, newKey] = [await generateKey('EdDSA'), await generateKey('EdDSA')];
+    const auth = await makeAuth([oldKey], time);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      await auth.setKeys([oldKey]);
+      const { accessToken } = await auth.signIn({ userId: `u${i}` });
+      const first = auth.verifyAccessToken(accessToken).catch(() => null);
+      await auth.setKeys([newKey]);
+      // the same token again (a copy, as the next request brings it): it may join the check still running
+      outcomes.push(
+        await auth.verifyAccessToken(Buffer.from(accessToken).toString()).then(
+          () => 'accepted',
+          (error: { code?: string }) => String(error.code),
+        ),
+      );
+      await first;
+    }
+    expect(outcomes).toEqual(Array(10).fill('token_invalid'));
+  });
+
   test('a verification in flight when setKeys keeps its key still succeeds', async () => {
     const time = clock();
     const [oldKey, newKey] = [await generateKey('EdDSA'), await generateKey('EdDSA')];
