@@ -2,9 +2,9 @@
 import { decodeJwt, errors, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { AuthError } from './errors.js';
 import { importKey, refreshKeyOf, sameKey, type KeyInput, type SigningKey } from './keys.js';
-import { LRU } from './lib/lru.js';
 import { randomToken } from './lib/crypto.js';
 import type { ResolvedOptions } from './options.js';
+import { VerifiedTokens } from './token-cache.js';
 import type { AccessTokenClaims, AppClaims } from './types.js';
 
 /** A JWKS document: the public keys that verify access tokens. */
@@ -15,32 +15,12 @@ export interface JSONWebKeySet {
 /** Claims latchkey owns; an app-claims hook may not set them. */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'typ', 'cnf', 'scope_internal', 'client_id', 'auth_time', 'amr']);
 
-/**
- * The verified-token cache's key: the token's signature segment. V8 hashes a Map key over all its characters,
- * and an access token is 400-odd fresh characters on each request: hashing the whole of it was 80% of a cached
- * bearer check, and the signature is a fifth of the token. A key match means the presenter holds a whole valid
- * signature; the entry then also needs the signing input (header and payload, which a JWT does not keep
- * confidential) to be equal, so a token is a hit only when all of it is the token that was verified.
- */
-function splitForCache(token: string): { signature: string; signingInput: string } {
-  const dot = token.lastIndexOf('.');
-  return { signature: token.slice(dot + 1), signingInput: token.slice(0, Math.max(dot, 0)) };
-}
-
 /** Access tokens are compact JWS: three base64url parts. Anything else never reaches jose. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/;
 /** Longest access token accepted; larger input is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
 
 type TokenConfig = NonNullable<ResolvedOptions['tokens']>;
-
-interface CachedToken {
-  /** The token's header and payload: a hit is a signature match and this equal to the presented one's. */
-  signingInput: string;
-  claims: AccessTokenClaims;
-  exp: number;
-  nbf: number | undefined;
-}
 
 /** A header value for a diagnostic message: JSON-quoted and cut to 64 characters (a kid or alg is public, never secret). */
 function quote(value: unknown): string {
@@ -57,7 +37,7 @@ export class TokenService {
   #algorithms: string[] = [];
   /** Bumped on every key-set change; a verification that straddles one is not cached. */
   #keyEpoch = 0;
-  readonly #cache: LRU<string, CachedToken> | null;
+  readonly #cache: VerifiedTokens | null;
   /**
    * Verifications under way, by token: a page that fires 30 calls with a token just issued costs one signature
    * check, not 30 (before it settles, every one of them misses the cache). Entries live only while a check runs.
@@ -67,7 +47,7 @@ export class TokenService {
   constructor(config: TokenConfig, now: () => number) {
     this.#config = config;
     this.#now = now;
-    this.#cache = config.cacheSize > 0 ? new LRU(config.cacheSize) : null;
+    this.#cache = config.cacheSize > 0 ? new VerifiedTokens(config.cacheSize) : null;
     this.#keys = this.#load(config.keys);
   }
 
@@ -146,11 +126,9 @@ export class TokenService {
   verifyNow(token: unknown): AccessTokenClaims | Promise<AccessTokenClaims> {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new AuthError('token_invalid');
     const nowMs = this.#now();
-    // Only tokens that passed every check below are cached, so a hit skips the shape test. `peek` keeps
-    // insertion order: the oldest entry expires first anyway, and a hit costs one Map lookup.
-    const parts = this.#cache ? splitForCache(token) : null;
-    const cached = parts ? this.#cache!.peek(parts.signature) : undefined;
-    if (cached && cached.signingInput === parts!.signingInput) {
+    // Only tokens that passed every check below are cached, so a hit skips the shape test.
+    const cached = this.#cache?.get(token);
+    if (cached) {
       this.#checkTimes(cached.exp, cached.nbf, nowMs);
       return cached.claims;
     }
@@ -178,10 +156,7 @@ export class TokenService {
     const epoch = this.#keyEpoch;
     const claims = await this.#verifyAt(token, nowMs);
     // A rotation while we verified flushed the cache; caching now would revive a retired key's token.
-    if (epoch === this.#keyEpoch && this.#cache) {
-      const { signature, signingInput } = splitForCache(token);
-      this.#cache.set(signature, { signingInput, claims, exp: claims.exp, nbf: typeof claims.nbf === 'number' ? claims.nbf : undefined });
-    }
+    if (epoch === this.#keyEpoch) this.#cache?.set(token, claims);
     return claims;
   }
 

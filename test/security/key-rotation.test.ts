@@ -7,6 +7,12 @@ import { describe, expect, test } from 'vitest';
 import { createAuth, generateKey, importKey, memoryStore, type Auth, type SigningKey } from 'latchkey';
 import { AUDIENCE, FRAMEWORKS, ISSUER, MINUTE, clock, login, send, startApp, type Clock } from './support.js';
 
+/** 'accepted', or the error code a verification ended with. */
+const outcomeOf = (verification: Promise<unknown>): Promise<string> => verification.then(
+  () => 'accepted',
+  (error: { code?: string }) => String(error.code),
+);
+
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid;
 
 async function makeAuth(keys: SigningKey[], time: Clock, refreshSecret?: string): Promise<Auth<true>> {
@@ -95,43 +101,33 @@ describe('key rotation', () => {
     }
   });
 
-  test('a verification in flight when setKeys retires its key fails (10 of 10 runs)', async () => {
-    const time = clock();
+  /** Ten rounds of: sign in under `oldKey`, start verifying the token, retire `oldKey`; `after` gives each round's outcome. */
+  async function retireDuringVerification(after: (auth: Auth<true>, token: string, inFlight: Promise<string>) => Promise<string>): Promise<string[]> {
     const [oldKey, newKey] = [await generateKey('EdDSA'), await generateKey('EdDSA')];
-    const auth = await makeAuth([oldKey], time);
+    const auth = await makeAuth([oldKey], clock());
     const outcomes: string[] = [];
     for (let i = 0; i < 10; i++) {
       await auth.setKeys([oldKey]);
       const { accessToken } = await auth.signIn({ userId: `u${i}` });
-      const inFlight = auth.verifyAccessToken(accessToken).then(
-        () => 'accepted',
-        (error: { code?: string }) => String(error.code),
-      );
+      const inFlight = outcomeOf(auth.verifyAccessToken(accessToken));
       await auth.setKeys([newKey]);
-      outcomes.push(await inFlight);
+      outcomes.push(await after(auth, accessToken, inFlight));
     }
+    return outcomes;
+  }
+
+  test('a verification in flight when setKeys retires its key fails (10 of 10 runs)', async () => {
+    const outcomes = await retireDuringVerification((_auth, _token, inFlight) => inFlight);
     expect(outcomes).toEqual(Array(10).fill('token_invalid'));
   });
 
   test('a request presenting the token after setKeys retired its key is refused, also while the first verification still runs (10 of 10 runs)', async () => {
-    const time = clock();
-    const [oldKey, newKey] = [await generateKey('EdDSA'), await generateKey('EdDSA')];
-    const auth = await makeAuth([oldKey], time);
-    const outcomes: string[] = [];
-    for (let i = 0; i < 10; i++) {
-      await auth.setKeys([oldKey]);
-      const { accessToken } = await auth.signIn({ userId: `u${i}` });
-      const first = auth.verifyAccessToken(accessToken).catch(() => null);
-      await auth.setKeys([newKey]);
-      // the same token again (a copy, as the next request brings it): it may join the check still running
-      outcomes.push(
-        await auth.verifyAccessToken(Buffer.from(accessToken).toString()).then(
-          () => 'accepted',
-          (error: { code?: string }) => String(error.code),
-        ),
-      );
-      await first;
-    }
+    // the same token again (a copy, as the next request brings it): it may join the check still running
+    const outcomes = await retireDuringVerification(async (auth, token, inFlight) => {
+      const again = await outcomeOf(auth.verifyAccessToken(Buffer.from(token).toString()));
+      await inFlight;
+      return again;
+    });
     expect(outcomes).toEqual(Array(10).fill('token_invalid'));
   });
 
