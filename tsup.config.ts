@@ -3,36 +3,37 @@ import { gzipSync } from 'node:zlib';
 import { defineConfig, type Options } from 'tsup';
 
 const allEntries = {
-  index: 'src/index.ts',
-  adapter: 'src/adapter/index.ts',
-  fetch: 'src/adapters/fetch.ts',
-  hono: 'src/adapters/hono.ts',
-  express: 'src/adapters/express.ts',
-  fastify: 'src/adapters/fastify.ts',
-  koa: 'src/adapters/koa.ts',
-  redis: 'src/stores/redis.ts',
-  postgres: 'src/postgres.ts',
-  store: 'src/store.ts',
-  testing: 'src/testing/store-conformance.ts',
+  index: 'src/entries/index.ts',
+  adapter: 'src/entries/adapter.ts',
+  fetch: 'src/entries/fetch.ts',
+  hono: 'src/entries/hono.ts',
+  express: 'src/entries/express.ts',
+  fastify: 'src/entries/fastify.ts',
+  koa: 'src/entries/koa.ts',
+  redis: 'src/entries/redis.ts',
+  postgres: 'src/entries/postgres.ts',
+  store: 'src/entries/store.ts',
+  testing: 'src/entries/testing.ts',
 };
 // Every subpath entry of package.json's exports map; built when its source exists.
 const entry = Object.fromEntries(Object.entries(allEntries).filter(([, file]) => existsSync(file)));
 
-// Subpath entries import the core as 'latchkey' and the adapter kit as 'latchkey/adapter' (the package
-// itself), so there is one copy of each at run time and one `Register` interface for declaration merging
-// in the .d.ts files. The root re-exports the kit's deprecated names from 'latchkey/adapter' (until 0.3).
+// Each entry in src/entries/ re-exports the modules below it by relative path. The ESM build splits what two
+// entries share into chunks, so a process holds one copy of the core however many subpaths it loads (one key
+// registry, one AuthError class), and the declarations share chunks the same way (one `Register` interface for
+// declaration merging). Only the CLI names the package (it loads the built library through self-reference).
 const shared: Options = {
   entry,
   target: 'node20',
   platform: 'node',
   sourcemap: true,
   dts: true,
-  external: ['latchkey', 'latchkey/adapter', 'latchkey/store', 'ioredis', 'pg', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', 'vitest'],
+  external: ['ioredis', 'pg', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', 'vitest'],
   treeshake: true,
 };
 
 const cli: Options = {
-  entry: { cli: 'src/cli.ts' },
+  entry: { cli: 'src/entries/cli.ts' },
   format: ['cjs'],
   target: 'node20',
   platform: 'node',
@@ -46,7 +47,7 @@ export const CLIENT_BUDGET = 2048;
 
 // The browser module: its own build for browsers, with no Node import and no dependency, minified (the
 // sourcemap keeps it readable). Its size is printed on every build, and a build over budget fails.
-const CLIENT_ENTRY = 'src/client/index.ts';
+const CLIENT_ENTRY = 'src/entries/client.ts';
 const client: Options = {
   entry: { client: CLIENT_ENTRY },
   format: ['esm', 'cjs'],
@@ -97,7 +98,7 @@ export default defineConfig((flags) => {
   return [
     { ...shared, format: ['esm'], onSuccess: async () => writeCommonJSEntries() },
     { ...shared, format: ['cjs'], dts: { only: true } },
-    ...(existsSync('src/cli.ts') ? [cli] : []),
+    ...(existsSync('src/entries/cli.ts') ? [cli] : []),
     ...(existsSync(CLIENT_ENTRY) ? [client] : []),
   ];
 });

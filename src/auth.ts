@@ -1,20 +1,20 @@
 // createAuth: validates the options, wires the store, the token service and the context, and returns
 // the Auth object whose methods are the flows in src/flows/.
-import type { Auth } from './auth-api.js';
-import { createContext, withTokens, type TokenContext } from './context.js';
-import { clearingCookies } from './cookies.js';
+import type { Auth } from './core/auth-api.js';
+import { createContext, withTokens, type TokenContext } from './core/context.js';
+import { clearingCookies } from './core/cookies.js';
 import { authenticate, resolve, verifyAccessToken } from './flows/authenticate.js';
 import { reauthenticate } from './flows/reauthenticate.js';
 import { refresh } from './flows/refresh.js';
 import { sessionsAPI } from './flows/sessions-api.js';
 import { elevate, signIn } from './flows/sign-in.js';
 import { signOut, signOutEverywhere, signOutRequest } from './flows/sign-out.js';
-import type { KeyInput } from './keys.js';
-import { resolveOptions, type AuthOptions } from './options.js';
-import { checkStore } from './stores/kit.js';
+import type { KeyInput } from './core/keys.js';
+import { resolveOptions, type AuthOptions } from './core/options.js';
+import { checkStore } from './stores/rules/kit.js';
 import { followClock, memoryStore } from './stores/memory.js';
-import type { SessionStore } from './stores/store.js';
-import { TokenService } from './tokens.js';
+import type { SessionStore } from './stores/contract.js';
+import { TokenService } from './core/tokens.js';
 
 /**
  * Creates the latchkey engine. Bad options throw here with a message that says what to change.

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { importJWK, jwtVerify, type JWK } from 'jose';
-import { createAuth, importKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from 'latchkey';
+import { createAuth, importKey, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../src/entries/index.js';
 import pg from 'pg';
-import { postgresStore } from 'latchkey/postgres';
+import { postgresStore } from '../src/entries/postgres.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, startPostgres, type PostgresServer } from './support/postgres.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, type AuthOptions } from 'latchkey';
+import { createAuth, generateKey, type AuthOptions } from '../src/entries/index.js';
 import { parse } from 'cookie';
-import { cookieValue as scan } from '../src/cookies.js';
+import { cookieValue as scan } from '../src/core/cookies.js';
 import { AUDIENCE, cookieValue, DAY, ISSUER, MINUTE, testClock } from './support/core.js';
 
 function attributes(line: string): Map<string, string | true> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth } from 'latchkey';
+import { createAuth } from '../src/entries/index.js';
 import { authFailure } from './support/core.js';
 
 const COOKIE = '__Host-latchkey.session';
@@ -81,7 +81,7 @@ describe('CSRF checks on cookie-authenticated requests', () => {
   });
 
   it('does not apply to bearer-token requests (no ambient credential)', async () => {
-    const { generateKey } = await import('latchkey');
+    const { generateKey } = await import('../src/entries/index.js');
     const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.example.com', audience: 'web' });
     const { accessToken } = await auth.signIn({ userId: 'u1' });
     await expect(auth.authenticate({ method: 'POST', headers: { authorization: `Bearer ${accessToken}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } })).resolves.toMatchObject({ via: 'bearer' });

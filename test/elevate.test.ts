@@ -1,8 +1,8 @@
 // elevate is all-or-nothing: it loses to a concurrent sign-out of the old session, and a store failure
 // leaves no orphan behind. Run on the memory store and on a real Redis.
 import { Redis } from 'ioredis';
-import { createAuth, generateKey, memoryStore, type SessionStore } from 'latchkey';
-import { redisStore } from 'latchkey/redis';
+import { createAuth, generateKey, memoryStore, type SessionStore } from '../src/entries/index.js';
+import { redisStore } from '../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from './support/redis.js';
 import { AUDIENCE, ISSUER } from './support/core.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, ERROR_STATUS, isAuthError, type AuthErrorCode } from 'latchkey';
+import { AuthError, ERROR_STATUS, isAuthError, type AuthErrorCode } from '../src/entries/index.js';
 
 describe('AuthError', () => {
   it('maps every code to the status DESIGN.md gives it', () => {

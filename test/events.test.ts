@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, type AuthEvent } from 'latchkey';
+import { createAuth, generateKey, type AuthEvent } from '../src/entries/index.js';
 import { AUDIENCE, ISSUER, SECOND, testClock, T0 } from './support/core.js';
 
 async function setup(onEvent?: (event: AuthEvent) => void | Promise<void>) {

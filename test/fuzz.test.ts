@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAuth, generateKey, isAuthError, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, isAuthError, type Auth, type SigningKey } from '../src/entries/index.js';
 import { AUDIENCE, ISSUER, testClock } from './support/core.js';
 
 const SESSION = '__Host-latchkey.session';

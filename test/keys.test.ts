@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createAuth, exportKey, generateKey, importKey, SIGNING_ALGORITHMS, type KeyInput } from 'latchkey';
+import { createAuth, exportKey, generateKey, importKey, SIGNING_ALGORITHMS, type KeyInput } from '../src/entries/index.js';
 import { AUDIENCE, authFailure, ISSUER, testClock } from './support/core.js';
 
 function tokenAuth(keys: readonly KeyInput[], now = testClock().now) {

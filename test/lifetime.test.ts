@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, memoryStore, type SessionStore } from 'latchkey';
+import { createAuth, generateKey, memoryStore, type SessionStore } from '../src/entries/index.js';
 import { AUDIENCE, authFailure, bearerRequest, cookieRequest, DAY, HOUR, ISSUER, MINUTE, spyStore, testClock } from './support/core.js';
 
 const SESSION_COOKIE = '__Host-latchkey.session';

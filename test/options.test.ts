@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, parseDuration, type AuthOptions } from 'latchkey';
+import { createAuth, generateKey, parseDuration, type AuthOptions } from '../src/entries/index.js';
 import { AUDIENCE, ISSUER } from './support/core.js';
 
 const secret = new TextEncoder().encode('a'.repeat(32));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, type AuthEvent, type Duration } from 'latchkey';
+import { createAuth, generateKey, type AuthEvent, type Duration } from '../src/entries/index.js';
 import { AUDIENCE, authFailure, cookieRequest, cookieValue, DAY, ISSUER, MINUTE, SECOND, spyStore, testClock } from './support/core.js';
 
 const REFRESH_COOKIE = '__Secure-latchkey.refresh';

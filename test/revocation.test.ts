@@ -1,6 +1,6 @@
 // The checkSession cache hands each request its own copy of the session data: an app that changes
 // `ctx.data` on one request never changes what the next request (or another route) sees.
-import { createAuth, generateKey, memoryStore, type SessionStore } from 'latchkey';
+import { createAuth, generateKey, memoryStore, type SessionStore } from '../src/entries/index.js';
 import { describe, expect, it } from 'vitest';
 
 /** A memory store that says it broadcasts (and that its broadcast is confirmed), so checkSession caches. */

@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createAuth, exportKey, generateKey, importKey, type AuthOptions, type KeyInput } from 'latchkey';
+import { createAuth, exportKey, generateKey, importKey, type AuthOptions, type KeyInput } from '../src/entries/index.js';
 import { AUDIENCE, authFailure, ISSUER, testClock } from './support/core.js';
 
 function tokenAuth(keys: readonly KeyInput[], accessToken: AuthOptions['accessToken'] = {}, audience: string | string[] = AUDIENCE) {

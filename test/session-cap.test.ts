@@ -1,5 +1,5 @@
 // session.maxPerUser: a per-user cap applied atomically by the store at sign-in (ASVS V7.1.2).
-import { createAuth, memoryStore, type AuthEvent } from 'latchkey';
+import { createAuth, memoryStore, type AuthEvent } from '../src/entries/index.js';
 import { describe, expect, it } from 'vitest';
 
 const cookie = (name: string, token: string): { method: string; headers: Record<string, string> } => ({ method: 'GET', headers: { cookie: `${name}=${token}` } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, memoryStore, type AuthEvent, type Duration } from 'latchkey';
+import { createAuth, generateKey, memoryStore, type AuthEvent, type Duration } from '../src/entries/index.js';
 import { AUDIENCE, authFailure, bearerRequest, cookieRequest, cookieValue, DAY, HOUR, ISSUER, MINUTE, SECOND, spyStore, testClock } from './support/core.js';
 
 const SESSION_COOKIE = '__Host-latchkey.session';

@@ -1,8 +1,8 @@
 import { decodeJwt } from 'jose';
 import { allowInsecureRequests, protectedResourceRequest, type WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, type AuthEvent, type SessionRecord } from 'latchkey';
-import { errorResponse, requireAuthOptions, requireContext } from 'latchkey/adapter';
+import { createAuth, generateKey, type AuthEvent, type SessionRecord } from '../src/entries/index.js';
+import { errorResponse, requireAuthOptions, requireContext } from '../src/entries/adapter.js';
 import { startExpress } from './adapters/apps/express.js';
 import { AUDIENCE, authFailure, bearerRequest, cookieRequest, cookieValue, DAY, HOUR, ISSUER, MINUTE, spyStore, testClock } from './support/core.js';
 

@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { createAuth, generateKey, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, type SigningKey } from '../src/entries/index.js';
 import { AUDIENCE, authFailure, bearerRequest, ISSUER, MINUTE, SECOND, testClock, type TestClock } from './support/core.js';
 
 async function build(options: { checkSession?: boolean; claims?: (s: { userId: string; data: Record<string, unknown> }) => Record<string, unknown>; key?: SigningKey } = {}) {
@@ -337,7 +337,7 @@ describe('checkSession', () => {
   it('with checkSession an access token dies when another instance sharing the store signs the session out', async () => {
     const clock = testClock();
     const key = await generateKey('EdDSA');
-    const { memoryStore } = await import('latchkey');
+    const { memoryStore } = await import('../src/entries/index.js');
     const store = memoryStore({ now: clock.now });
     const options = { keys: [key], issuer: ISSUER, audience: AUDIENCE, now: clock.now, store, accessToken: { checkSession: true } } as const;
     const a = createAuth(options);

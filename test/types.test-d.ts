@@ -16,7 +16,7 @@ import {
   type SessionData,
   type SessionInfo,
   type SignInResult,
-} from 'latchkey';
+} from '../src/entries/index.js';
 
 declare module 'latchkey' {
   interface Register {

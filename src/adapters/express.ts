@@ -1,6 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
-import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, settledValue, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
+import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
+import type { AuthContext } from '../core/types.js';
+import { adapterKit, type Answer, type Binding, type Step } from '../http/kit.js';
+import { settledValue } from '../lib/settled.js';
+import type { RequireAuthOptions } from '../http/answers.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

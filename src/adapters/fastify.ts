@@ -1,7 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler, preHandlerHookHandler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Auth, AuthContext, RegisteredTokens, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, settledValue, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
+import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
+import type { AuthContext, RegisteredTokens } from '../core/types.js';
+import { adapterKit, type Answer, type Binding } from '../http/kit.js';
+import { settledValue } from '../lib/settled.js';
+import type { RequireAuthOptions } from '../http/answers.js';
 
 /** Options for `app.register(latchkey, { auth })`: with `Register['tokens']` declared, an Auth that matches it. */
 export interface LatchkeyPluginOptions {

@@ -1,5 +1,8 @@
-import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, webAnswer, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
+import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
+import type { AuthContext } from '../core/types.js';
+import { adapterKit, type Answer, type Binding } from '../http/kit.js';
+import { webAnswer } from '../http/web.js';
+import type { RequireAuthOptions } from '../http/answers.js';
 
 /** Options for `latchkey(auth, options)` over Web `Request` / `Response`. */
 export interface FetchLatchkeyOptions {

@@ -1,7 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
-import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, settledValue, webAnswer, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
+import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
+import type { AuthContext } from '../core/types.js';
+import { adapterKit, type Answer, type Binding, type Step } from '../http/kit.js';
+import { settledValue } from '../lib/settled.js';
+import { webAnswer } from '../http/web.js';
+import type { RequireAuthOptions } from '../http/answers.js';
 
 /** The Hono variables latchkey sets: `c.get('auth')`, typed by latchkey's `Register`. */
 export interface LatchkeyVariables {

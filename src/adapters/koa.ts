@@ -1,6 +1,9 @@
 import type { Context, Middleware } from 'koa';
-import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, settledValue, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
+import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
+import type { AuthContext } from '../core/types.js';
+import { adapterKit, type Binding, type Step } from '../http/kit.js';
+import { settledValue } from '../lib/settled.js';
+import type { RequireAuthOptions } from '../http/answers.js';
 
 declare module 'koa' {
   interface DefaultState {

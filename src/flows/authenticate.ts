@@ -1,15 +1,15 @@
 // Authentication of a request: a Bearer access token, or the session cookie (CSRF-checked).
-import type { Resolution } from '../auth-api.js';
-import type { Context, TokenContext } from '../context.js';
-import { clearingCookies, readCookie } from '../cookies.js';
-import { checkCsrf } from '../csrf.js';
-import { isAuthError } from '../errors.js';
+import type { Resolution } from '../core/auth-api.js';
+import type { Context, TokenContext } from '../core/context.js';
+import { clearingCookies, readCookie } from '../core/cookies.js';
+import { checkCsrf } from '../core/csrf.js';
+import { isAuthError } from '../core/errors.js';
 import { thaw } from '../lib/json.js';
-import { header } from '../lib/request.js';
+import { header } from '../core/request.js';
 import { settled } from '../lib/settled.js';
-import { checkSessionTokenNow, isStaleCopy, touch } from '../sessions.js';
+import { checkSessionTokenNow, isStaleCopy, touch } from '../core/sessions.js';
 import type { SharedRecord } from '../stores/fast-read.js';
-import type { AccessTokenClaims, AuthContext, AuthRequest } from '../types.js';
+import type { AccessTokenClaims, AuthContext, AuthRequest } from '../core/types.js';
 
 /** The token of an `Authorization: Bearer` header; `''` for a bare scheme, `undefined` when none or another scheme. */
 export function bearerToken(request: AuthRequest): string | undefined {

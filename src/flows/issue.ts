@@ -1,14 +1,14 @@
 // Issuance: a new session record, and the credentials for it (session cookie, access token, refresh token).
-import type { SignInResult } from '../auth-api.js';
-import type { Context, TokenContext } from '../context.js';
-import { refreshCookie, sessionCookie } from '../cookies.js';
-import { AuthError } from '../errors.js';
-import { firstRefreshToken, newRefreshState } from '../refresh.js';
-import { absoluteOf, type RecordShape } from '../lifetime.js';
-import { activityAt, newSecret, newSessionId, toInfo } from '../sessions.js';
-import { RESERVED_CLAIMS } from '../tokens.js';
-import type { CreateOutcome } from '../stores/store.js';
-import type { AppClaims, SessionData, SessionMeta, SessionRecord } from '../types.js';
+import type { SignInResult } from '../core/auth-api.js';
+import type { Context, TokenContext } from '../core/context.js';
+import { refreshCookie, sessionCookie } from '../core/cookies.js';
+import { AuthError } from '../core/errors.js';
+import { firstRefreshToken, newRefreshState } from '../core/rotation.js';
+import { absoluteOf, type RecordShape } from '../core/lifetime.js';
+import { activityAt, newSecret, newSessionId, toInfo } from '../core/sessions.js';
+import { RESERVED_CLAIMS } from '../core/tokens.js';
+import type { CreateOutcome } from '../stores/contract.js';
+import type { AppClaims, SessionData, SessionMeta, SessionRecord } from '../core/types.js';
 
 /** The app's claims for a session from `accessToken.claims`, checked: an object without registered claims. */
 async function appClaims(tk: TokenContext, record: SessionRecord): Promise<AppClaims> {

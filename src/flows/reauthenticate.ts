@@ -1,12 +1,12 @@
 // Step-up: a fresh authentication recorded on the same session. The id, data and device stay; the proof
 // of sign-in moves: a new `authTime` (and `amr`), a new cookie secret, and a new refresh family.
-import type { ReauthenticateOptions, SignInResult } from '../auth-api.js';
-import type { Context, TokenContext } from '../context.js';
-import { AuthError } from '../errors.js';
-import { absoluteOf, checkAMR } from '../lifetime.js';
-import { activityAt, loadLive, newSecret } from '../sessions.js';
-import { isSessionId } from '../stores/kit.js';
-import type { RefreshState, SessionRecord } from '../types.js';
+import type { ReauthenticateOptions, SignInResult } from '../core/auth-api.js';
+import type { Context, TokenContext } from '../core/context.js';
+import { AuthError } from '../core/errors.js';
+import { absoluteOf, checkAMR } from '../core/lifetime.js';
+import { activityAt, loadLive, newSecret } from '../core/sessions.js';
+import { isSessionId } from '../stores/rules/kit.js';
+import type { RefreshState, SessionRecord } from '../core/types.js';
 import { issue } from './issue.js';
 
 const MAX_ATTEMPTS = 8;

@@ -1,12 +1,12 @@
 // The refresh flow: rotate the presented refresh token and issue a new access token.
-import type { RefreshResult } from '../auth-api.js';
-import type { TokenContext } from '../context.js';
-import { clearingCookies, readCookie } from '../cookies.js';
-import { checkCsrf } from '../csrf.js';
-import { AuthError, isAuthError, type AuthErrorCode } from '../errors.js';
-import { rotate } from '../refresh.js';
-import { toInfo } from '../sessions.js';
-import type { AuthRequest, SessionRecord } from '../types.js';
+import type { RefreshResult } from '../core/auth-api.js';
+import type { TokenContext } from '../core/context.js';
+import { clearingCookies, readCookie } from '../core/cookies.js';
+import { checkCsrf } from '../core/csrf.js';
+import { AuthError, isAuthError, type AuthErrorCode } from '../core/errors.js';
+import { rotate } from '../core/rotation.js';
+import { toInfo } from '../core/sessions.js';
+import type { AuthRequest, SessionRecord } from '../core/types.js';
 import { accessFor, refreshCookieFor } from './issue.js';
 
 /** Refusals after which the refresh cookie is useless, so the answer clears it. */

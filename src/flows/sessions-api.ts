@@ -1,11 +1,11 @@
 // The sessions API: list a user's live sessions, read one, update its data with compare-and-set.
-import type { SessionsAPI } from '../auth-api.js';
-import type { Context } from '../context.js';
-import { AuthError, isAuthError } from '../errors.js';
-import { checkData, checkUserId } from '../input.js';
-import { loadLive, toInfo } from '../sessions.js';
-import { isLive, isSessionId } from '../stores/kit.js';
-import type { SessionData, SessionRecord } from '../types.js';
+import type { SessionsAPI } from '../core/auth-api.js';
+import type { Context } from '../core/context.js';
+import { AuthError, isAuthError } from '../core/errors.js';
+import { checkData, checkUserId } from '../core/input.js';
+import { loadLive, toInfo } from '../core/sessions.js';
+import { isLive, isSessionId } from '../stores/rules/kit.js';
+import type { SessionData, SessionRecord } from '../core/types.js';
 
 /** Each lost compare-and-set means another writer won, so N concurrent writers need at most N attempts. */
 const MAX_UPDATE_ATTEMPTS = 64;

@@ -1,13 +1,13 @@
 // Sign-in and elevation: each creates a new session record (never reuses one).
-import type { SignInInput, SignInResult } from '../auth-api.js';
-import type { Context, TokenContext } from '../context.js';
-import { checkCsrf } from '../csrf.js';
-import { AuthError } from '../errors.js';
-import { checkData, checkUserId } from '../input.js';
-import { checkAMR, resolveLifetime, type RecordShape } from '../lifetime.js';
-import { cleanMeta, loadLive } from '../sessions.js';
-import { isSessionId } from '../stores/kit.js';
-import type { SessionData } from '../types.js';
+import type { SignInInput, SignInResult } from '../core/auth-api.js';
+import type { Context, TokenContext } from '../core/context.js';
+import { checkCsrf } from '../core/csrf.js';
+import { AuthError } from '../core/errors.js';
+import { checkData, checkUserId } from '../core/input.js';
+import { checkAMR, resolveLifetime, type RecordShape } from '../core/lifetime.js';
+import { cleanMeta, loadLive } from '../core/sessions.js';
+import { isSessionId } from '../stores/rules/kit.js';
+import type { SessionData } from '../core/types.js';
 import { createSession, storeSession } from './issue.js';
 
 /** Creates a new session for `input.userId` and issues its credentials (CSRF-checked when `input.request` is given); emits `sign_in`. */

@@ -1,13 +1,13 @@
 // Sign-out: one session by id, the session a request presents, or every session of a user.
-import type { Context, TokenContext } from '../context.js';
-import { clearingCookies, readCookie } from '../cookies.js';
-import { checkCsrf } from '../csrf.js';
-import { isAuthError } from '../errors.js';
-import { checkUserId } from '../input.js';
-import { verifyRefreshToken } from '../refresh.js';
-import { checkSessionToken } from '../sessions.js';
-import { isSessionId } from '../stores/kit.js';
-import type { AuthRequest } from '../types.js';
+import type { Context, TokenContext } from '../core/context.js';
+import { clearingCookies, readCookie } from '../core/cookies.js';
+import { checkCsrf } from '../core/csrf.js';
+import { isAuthError } from '../core/errors.js';
+import { checkUserId } from '../core/input.js';
+import { verifyRefreshToken } from '../core/rotation.js';
+import { checkSessionToken } from '../core/sessions.js';
+import { isSessionId } from '../stores/rules/kit.js';
+import type { AuthRequest } from '../core/types.js';
 import { bearerToken } from './authenticate.js';
 
 /** Ends one session; `true` if it existed. Emits `sign_out` (reading the record only when a hook listens). */

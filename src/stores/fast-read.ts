@@ -2,8 +2,8 @@
 // without the copy `get` makes for callers that may change it. The memory store answers synchronously
 // with its own frozen record; the Redis store reads Redis as `get` does and reuses its last parse of the
 // same JSON (shared-decode.ts). Other stores fall back to `get`.
-import type { SessionRecord } from '../types.js';
-import type { SessionStore } from './store.js';
+import type { SessionRecord } from '../core/types.js';
+import type { SessionStore } from './contract.js';
 
 /**
  * A record handed out without a copy: deeply frozen by the store; read it, never change it. Its version and

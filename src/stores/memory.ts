@@ -1,9 +1,9 @@
-import { fail, positive, type Duration } from '../duration.js';
+import { fail, positive, type Duration } from '../core/duration.js';
 import { frozenCopy, thaw, type Frozen } from '../lib/json.js';
-import type { SessionRecord } from '../types.js';
+import type { SessionRecord } from '../core/types.js';
 import { readShared, type SharedReads } from './fast-read.js';
-import { applyRefreshStep, mergeActivity, pickEvictions, touchApplies } from './kit.js';
-import type { SessionActivity, SessionStore } from './store.js';
+import { applyRefreshStep, mergeActivity, pickEvictions, touchApplies } from './rules/kit.js';
+import type { SessionActivity, SessionStore } from './contract.js';
 
 /** Options for `memoryStore`. */
 export interface MemoryStoreOptions {

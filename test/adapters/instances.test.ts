@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuth } from 'latchkey';
-import { latchkey as expressLatchkey } from 'latchkey/express';
-import { latchkey as koaLatchkey } from 'latchkey/koa';
+import { createAuth } from '../../src/entries/index.js';
+import { latchkey as expressLatchkey } from '../../src/entries/express.js';
+import { latchkey as koaLatchkey } from '../../src/entries/koa.js';
 
 const servers: Server[] = [];
 afterEach(() => {

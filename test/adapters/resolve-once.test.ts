@@ -10,12 +10,12 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAuth, type Auth } from 'latchkey';
-import { latchkey as expressLatchkey } from 'latchkey/express';
-import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
-import { latchkey as koaLatchkey } from 'latchkey/koa';
-import { latchkey as honoLatchkey } from 'latchkey/hono';
-import { latchkey as fetchLatchkey } from 'latchkey/fetch';
+import { createAuth, type Auth } from '../../src/entries/index.js';
+import { latchkey as expressLatchkey } from '../../src/entries/express.js';
+import { latchkey as fastifyLatchkey } from '../../src/entries/fastify.js';
+import { latchkey as koaLatchkey } from '../../src/entries/koa.js';
+import { latchkey as honoLatchkey } from '../../src/entries/hono.js';
+import { latchkey as fetchLatchkey } from '../../src/entries/fetch.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

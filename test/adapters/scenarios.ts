@@ -3,7 +3,7 @@
 // is recorded in a normalised form (random token values masked) so parity.test.ts can check that the
 // three frameworks answer the whole table identically. Not a test file itself.
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, memoryStore, type Auth, type AuthContext, type SessionRecord, type SessionStore, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, memoryStore, type Auth, type AuthContext, type SessionRecord, type SessionStore, type SigningKey } from '../../src/entries/index.js';
 
 /** A running test app: its base URL and how to stop it. */
 export interface TestServer {

@@ -5,12 +5,12 @@ import Fastify, { type preHandlerAsyncHookHandler, type preHandlerHookHandler, t
 import Koa from 'koa';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { expectTypeOf, test } from 'vitest';
-import type { Auth, AuthContext, RefreshResult, SignInResult } from 'latchkey';
-import { latchkey as expressLatchkey } from 'latchkey/express';
-import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
-import { latchkey as koaLatchkey } from 'latchkey/koa';
-import { latchkey as honoLatchkey, type LatchkeyEnv } from 'latchkey/hono';
-import { latchkey as fetchLatchkey } from 'latchkey/fetch';
+import type { Auth, AuthContext, RefreshResult, SignInResult } from '../../src/entries/index.js';
+import { latchkey as expressLatchkey } from '../../src/entries/express.js';
+import { latchkey as fastifyLatchkey } from '../../src/entries/fastify.js';
+import { latchkey as koaLatchkey } from '../../src/entries/koa.js';
+import { latchkey as honoLatchkey, type LatchkeyEnv } from '../../src/entries/hono.js';
+import { latchkey as fetchLatchkey } from '../../src/entries/fetch.js';
 
 declare const tokenAuth: Auth<true>;
 declare const cookieAuth: Auth<false>;

@@ -3,9 +3,9 @@
 // the handler; and Set-Cookie lines reach even a Response whose headers are immutable.
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, type Auth } from 'latchkey';
-import { latchkey as fetchLatchkey } from 'latchkey/fetch';
-import { latchkey as honoLatchkey } from 'latchkey/hono';
+import { createAuth, generateKey, type Auth } from '../../src/entries/index.js';
+import { latchkey as fetchLatchkey } from '../../src/entries/fetch.js';
+import { latchkey as honoLatchkey } from '../../src/entries/hono.js';
 
 async function tokenAuth(): Promise<Auth<true>> {
   return createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.test', audience: 'web' });

@@ -2,7 +2,7 @@
 // several clients here are several tabs coordinating through the fallback (claims over BroadcastChannel);
 // one block installs a minimal Web Locks API to run the locked path. Chromium runs the real thing (test/e2e).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createClient } from 'latchkey/client';
+import { createClient } from '../../src/entries/client.js';
 import { fakeAPI, installWebLocks, settle, type FakeAPI } from './fake-api.js';
 
 let api: FakeAPI;

@@ -1,7 +1,7 @@
 // A scripted API for the client's unit tests: it issues access tokens t1, t2, ... on refresh, accepts only the
 // newest one on /api/*, and records every request the client sends. Cross-tab tests create several clients
 // ("tabs") on one FakeAPI, which plays the server and the browser's shared cookie jar at once.
-import { createClient, type Client, type ClientOptions, type ClientState } from 'latchkey/client';
+import { createClient, type Client, type ClientOptions, type ClientState } from '../../src/entries/client.js';
 
 export interface Sent {
   method: string;

@@ -6,9 +6,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuth, generateKey, memoryStore, type Auth, type SessionStore } from 'latchkey';
-import { latchkey } from 'latchkey/express';
-import { createClient, type ClientState } from 'latchkey/client';
+import { createAuth, generateKey, memoryStore, type Auth, type SessionStore } from '../../src/entries/index.js';
+import { latchkey } from '../../src/entries/express.js';
+import { createClient, type ClientState } from '../../src/entries/client.js';
 import { testClock, type TestClock } from '../support/core.js';
 
 const SESSION = '__Host-latchkey.session';

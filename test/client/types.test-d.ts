@@ -1,6 +1,6 @@
 // latchkey/client's public types: only needs to compile (vitest typecheck).
 import { describe, expectTypeOf, it } from 'vitest';
-import { createClient, type Client, type ClientState } from 'latchkey/client';
+import { createClient, type Client, type ClientState } from '../../src/entries/client.js';
 
 describe('latchkey/client types', () => {
   it('createClient returns a Client whose fetch is fetch-compatible', () => {

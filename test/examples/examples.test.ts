@@ -2,7 +2,7 @@
 // a browser would (form posts, cookies, Fetch Metadata headers). With redis-server installed, two Express
 // instances share one Redis: a session started on one is known, and ended, on the other.
 import { readFileSync } from 'node:fs';
-import { exportKey, generateKey } from 'latchkey';
+import { exportKey, generateKey } from '../../src/entries/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createAuth, generateKey, type JSONWebKeySet, type SigningAlgorithm } from 'latchkey';
+import { createAuth, generateKey, type JSONWebKeySet, type SigningAlgorithm } from '../../src/entries/index.js';
 import { authlibPython } from '../support/authlib.js';
 
 const SCRIPT = fileURLToPath(new URL('./authlib_rfc9068.py', import.meta.url));

@@ -20,17 +20,17 @@ const tsc = join(repoModules, 'typescript/bin/tsc');
 
 /** Every subpath the package documents, with its source file and the optional peers it loads. */
 const SUBPATHS = {
-  adapter: { source: 'src/adapter/index.ts', exportName: 'adapterKit', peers: [] },
-  express: { source: 'src/adapters/express.ts', exportName: 'latchkey', peers: ['express', '@types/express'] },
-  fastify: { source: 'src/adapters/fastify.ts', exportName: 'latchkey', peers: ['fastify', 'fastify-plugin'] },
-  fetch: { source: 'src/adapters/fetch.ts', exportName: 'latchkey', peers: [] },
-  hono: { source: 'src/adapters/hono.ts', exportName: 'latchkey', peers: ['hono'] },
-  koa: { source: 'src/adapters/koa.ts', exportName: 'latchkey', peers: ['koa', '@types/koa'] },
-  redis: { source: 'src/stores/redis.ts', exportName: 'redisStore', peers: ['ioredis'] },
-  postgres: { source: 'src/postgres.ts', exportName: 'postgresStore', peers: ['pg', '@types/pg'] },
-  store: { source: 'src/store.ts', exportName: 'applyRefreshStep', peers: [] },
-  testing: { source: 'src/testing/store-conformance.ts', exportName: 'runStoreConformance', peers: ['vitest'] },
-  client: { source: 'src/client/index.ts', exportName: 'createClient', peers: [] },
+  adapter: { source: 'src/entries/adapter.ts', exportName: 'adapterKit', peers: [] },
+  express: { source: 'src/entries/express.ts', exportName: 'latchkey', peers: ['express', '@types/express'] },
+  fastify: { source: 'src/entries/fastify.ts', exportName: 'latchkey', peers: ['fastify', 'fastify-plugin'] },
+  fetch: { source: 'src/entries/fetch.ts', exportName: 'latchkey', peers: [] },
+  hono: { source: 'src/entries/hono.ts', exportName: 'latchkey', peers: ['hono'] },
+  koa: { source: 'src/entries/koa.ts', exportName: 'latchkey', peers: ['koa', '@types/koa'] },
+  redis: { source: 'src/entries/redis.ts', exportName: 'redisStore', peers: ['ioredis'] },
+  postgres: { source: 'src/entries/postgres.ts', exportName: 'postgresStore', peers: ['pg', '@types/pg'] },
+  store: { source: 'src/entries/store.ts', exportName: 'applyRefreshStep', peers: [] },
+  testing: { source: 'src/entries/testing.ts', exportName: 'runStoreConformance', peers: ['vitest'] },
+  client: { source: 'src/entries/client.ts', exportName: 'createClient', peers: [] },
 } as const;
 type Subpath = keyof typeof SUBPATHS;
 const ALL_SUBPATHS = Object.keys(SUBPATHS) as Subpath[];

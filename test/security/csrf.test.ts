@@ -2,7 +2,7 @@
 // POST /auth/refresh and POST /auth/logout carrying the session (or refresh) cookie.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { Auth } from 'latchkey';
+import type { Auth } from '../../src/entries/index.js';
 import { FRAMEWORKS, TRUSTED_ORIGIN, login, send, setup, startApp, type App, type Login } from './support.js';
 
 describe.each(FRAMEWORKS)('CSRF through %s', (framework) => {

@@ -6,7 +6,7 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Auth, SigningKey } from 'latchkey';
+import type { Auth, SigningKey } from '../../src/entries/index.js';
 import { AUDIENCE, FRAMEWORKS, ISSUER, TRUSTED_ORIGIN, cookieValue, login, send, setup, startApp, type App, type Framework, type Login, type Reply } from './support.js';
 
 /** Requests per batch (sent concurrently) and batches per property per framework. */

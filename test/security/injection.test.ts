@@ -1,7 +1,7 @@
 // Header and cookie-attribute injection: nothing an app or a client supplies (user id, session data,
 // device meta, cookie names) may reach a Set-Cookie line or any response header.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createAuth, generateKey, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, type Auth, type SigningKey } from '../../src/entries/index.js';
 import { AUDIENCE, FRAMEWORKS, ISSUER, login, send, setup, startApp, type App } from './support.js';
 
 const HOSTILE = [

@@ -4,7 +4,7 @@
 // refreshToken.secret.
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { describe, expect, test } from 'vitest';
-import { createAuth, generateKey, importKey, memoryStore, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, importKey, memoryStore, type Auth, type SigningKey } from '../../src/entries/index.js';
 import { AUDIENCE, FRAMEWORKS, ISSUER, MINUTE, clock, login, send, startApp, type Clock } from './support.js';
 
 /** 'accepted', or the error code a verification ended with. */

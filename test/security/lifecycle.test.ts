@@ -1,7 +1,7 @@
 // Session lifecycle guarantees a reviewer checks against OWASP / ASVS V3: cookie attributes and
 // prefixes, idle and absolute timeouts, sign-out invalidation, re-issue on privilege change.
 import { describe, expect, test } from 'vitest';
-import { createAuth } from 'latchkey';
+import { createAuth } from '../../src/entries/index.js';
 import { FRAMEWORKS, MINUTE, DAY, SECOND, login, send, setup, startApp } from './support.js';
 
 describe.each(FRAMEWORKS)('session lifecycle through %s', (framework) => {

@@ -2,7 +2,7 @@
 // route), never a 5xx or a dropped connection, and the signed-in user keeps working.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { Auth } from 'latchkey';
+import type { Auth } from '../../src/entries/index.js';
 import { FRAMEWORKS, login, send, setup, startApp, type App, type Login } from './support.js';
 
 const b64 = (value: string): string => Buffer.from(value).toString('base64url');

@@ -1,6 +1,6 @@
 // Refresh-token theft and replay, end to end: POST /auth/refresh with the refresh cookie.
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import type { Auth, AuthEvent } from 'latchkey';
+import type { Auth, AuthEvent } from '../../src/entries/index.js';
 import { FRAMEWORKS, SECOND, cookieValue, login, send, setup, startApp, type App, type Clock, type Login } from './support.js';
 
 describe.each(FRAMEWORKS)('refresh-token replay through %s', (framework) => {

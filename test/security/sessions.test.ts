@@ -1,6 +1,6 @@
 // Session-cookie attacks: tampering, fixation, a leaked store dump, guessing ids, and a store outage.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createAuth, generateKey, memoryStore, type Auth, type SessionRecord, type SessionStore } from 'latchkey';
+import { createAuth, generateKey, memoryStore, type Auth, type SessionRecord, type SessionStore } from '../../src/entries/index.js';
 import {
   AUDIENCE,
   FRAMEWORKS,

@@ -11,12 +11,12 @@ import Koa from 'koa';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { createAuth, generateKey, memoryStore, type Auth, type AuthEvent, type AuthOptions, type SessionStore, type SigningKey } from 'latchkey';
-import { latchkey as expressLatchkey } from 'latchkey/express';
-import { latchkey as fastifyLatchkey } from 'latchkey/fastify';
-import { latchkey as koaLatchkey } from 'latchkey/koa';
-import { latchkey as fetchLatchkey } from 'latchkey/fetch';
-import { latchkey as honoLatchkey } from 'latchkey/hono';
+import { createAuth, generateKey, memoryStore, type Auth, type AuthEvent, type AuthOptions, type SessionStore, type SigningKey } from '../../src/entries/index.js';
+import { latchkey as expressLatchkey } from '../../src/entries/express.js';
+import { latchkey as fastifyLatchkey } from '../../src/entries/fastify.js';
+import { latchkey as koaLatchkey } from '../../src/entries/koa.js';
+import { latchkey as fetchLatchkey } from '../../src/entries/fetch.js';
+import { latchkey as honoLatchkey } from '../../src/entries/hono.js';
 
 export const ISSUER = 'https://api.example.com';
 export const AUDIENCE = 'web';

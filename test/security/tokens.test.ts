@@ -4,7 +4,7 @@
 import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
 import { CompactSign, exportJWK, FlattenedSign, exportSPKI, generateKeyPair, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createAuth, generateKey, importKey, memoryStore, type Auth, type SigningKey } from 'latchkey';
+import { createAuth, generateKey, importKey, memoryStore, type Auth, type SigningKey } from '../../src/entries/index.js';
 import { AUDIENCE, FRAMEWORKS, ISSUER, MINUTE, SECOND, clock, login, send, setup, startApp, type App, type Clock, type Login } from './support.js';
 
 const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');

@@ -1,8 +1,8 @@
 // Redis Cluster, 3 masters + 3 replicas, under faults: a subscriber killed on its node at the moment of a
 // sign-out elsewhere (ioredis would move it silently), and a master killed under load (failover).
 import { Cluster, Redis } from 'ioredis';
-import { createAuth, generateKey, isAuthError, type Auth, type AuthEvent, type SignInResult, type SigningKey } from 'latchkey';
-import { redisStore, type RedisStore } from 'latchkey/redis';
+import { createAuth, generateKey, isAuthError, type Auth, type AuthEvent, type SignInResult, type SigningKey } from '../../src/entries/index.js';
+import { redisStore, type RedisStore } from '../../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToExit } from '../support/child.js';
 import { redisAvailable, startCluster, type RedisCluster } from '../support/redis.js';

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
-import { redisStore } from 'latchkey/redis';
-import { runStoreConformance } from 'latchkey/testing';
+import { redisStore } from '../../src/entries/redis.js';
+import { runStoreConformance } from '../../src/entries/testing.js';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { redisAvailable, startCluster, type RedisCluster } from '../support/redis.js';
 

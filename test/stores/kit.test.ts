@@ -1,7 +1,7 @@
 // The store kit's rules that no single store test isolates: the refresh retry after a late rotation, and
 // the per-user eviction order.
-import type { SessionRecord } from 'latchkey';
-import { applyRefreshStep, pickEvictions } from 'latchkey/store';
+import type { SessionRecord } from '../../src/entries/index.js';
+import { applyRefreshStep, pickEvictions } from '../../src/entries/store.js';
 import { describe, expect, it } from 'vitest';
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
-import { memoryStore } from 'latchkey';
-import { runStoreConformance } from 'latchkey/testing';
+import { memoryStore } from '../../src/entries/index.js';
+import { runStoreConformance } from '../../src/entries/testing.js';
 
 // An injected clock: the expiry tests move it instead of sleeping.
 let current = Date.UTC(2030, 0, 1);

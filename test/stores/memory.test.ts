@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createAuth, memoryStore, type SessionRecord } from 'latchkey';
+import { createAuth, memoryStore, type SessionRecord } from '../../src/entries/index.js';
 import { MINUTE, testClock, T0 } from '../support/core.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -176,7 +176,7 @@ describe('memoryStore', () => {
 
   it('the sweeper timer never keeps a process alive', async () => {
     const script = [
-      "const { memoryStore, createAuth } = await import('./src/index.ts');",
+      "const { memoryStore, createAuth } = await import('./src/entries/index.ts');",
       "const store = memoryStore({ sweepInterval: '1s' });",
       "const auth = createAuth();",
       "await auth.signIn({ userId: 'u1' });",

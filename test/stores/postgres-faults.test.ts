@@ -2,8 +2,8 @@
 // held by another transaction, an exhausted pool. Every call ends in store_unavailable (503) within the
 // timeout, nothing crashes, no promise is left unhandled, and service resumes with every committed session.
 import pg from 'pg';
-import { createAuth, generateKey, type Auth, type SignInResult } from 'latchkey';
-import { postgresStore } from 'latchkey/postgres';
+import { createAuth, generateKey, type Auth, type SignInResult } from '../../src/entries/index.js';
+import { postgresStore } from '../../src/entries/postgres.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 import { outcome, sleep } from '../support/outcome.js';

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { postgresStore } from 'latchkey/postgres';
-import { runStoreConformance } from 'latchkey/testing';
+import { postgresStore } from '../../src/entries/postgres.js';
+import { runStoreConformance } from '../../src/entries/testing.js';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 

@@ -2,9 +2,9 @@
 // concurrency, createTable under concurrent start-up, quoted names, pruning, and the broadcast health signal.
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { createAuth, isAuthError, type SessionRecord } from 'latchkey';
-import { postgresSchema, postgresStore, type PostgresStore } from 'latchkey/postgres';
-import type { StoreBroadcast } from 'latchkey/store';
+import { createAuth, isAuthError, type SessionRecord } from '../../src/entries/index.js';
+import { postgresSchema, postgresStore, type PostgresStore } from '../../src/entries/postgres.js';
+import type { StoreBroadcast } from '../../src/entries/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';
 

@@ -2,9 +2,9 @@
 // command timeout, the process stays up, and after a restart with AOF the same sessions work again.
 import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
-import { createAuth, generateKey, type Auth, type SignInResult } from 'latchkey';
-import { redisStore } from 'latchkey/redis';
-import type { StoreBroadcast } from 'latchkey/store';
+import { createAuth, generateKey, type Auth, type SignInResult } from '../../src/entries/index.js';
+import { redisStore } from '../../src/entries/redis.js';
+import type { StoreBroadcast } from '../../src/entries/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 import { outcome, sleep } from '../support/outcome.js';

@@ -3,8 +3,8 @@
 // nothing half-written) while reads, refresh and sign-out keep working, and the store says which policy
 // it found.
 import { Redis } from 'ioredis';
-import { createAuth, generateKey, type Auth, type SigningKey } from 'latchkey';
-import { redisStore } from 'latchkey/redis';
+import { createAuth, generateKey, type Auth, type SigningKey } from '../../src/entries/index.js';
+import { redisStore } from '../../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 import { codeOf, sleep } from '../support/outcome.js';

@@ -1,6 +1,6 @@
 // redisStore validates its options as createAuth does: unknown keys refused, durations in the one Duration form.
 import { Redis } from 'ioredis';
-import { redisStore, type RedisStoreOptions } from 'latchkey/redis';
+import { redisStore, type RedisStoreOptions } from '../../src/entries/redis.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
 describe('redisStore options', () => {

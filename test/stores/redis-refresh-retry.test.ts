@@ -1,8 +1,8 @@
 // A 503 is never followed by a theft alarm: refreshes that time out on a frozen Redis still commit when it
 // resumes; the clients' retries of the same tokens must succeed. Theft stays detected.
 import { Redis } from 'ioredis';
-import { createAuth, generateKey, isAuthError, type Auth, type AuthEvent } from 'latchkey';
-import { redisStore } from 'latchkey/redis';
+import { createAuth, generateKey, isAuthError, type Auth, type AuthEvent } from '../../src/entries/index.js';
+import { redisStore } from '../../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 import { codeOf, sleep } from '../support/outcome.js';

@@ -2,8 +2,8 @@
 // that stops forwarding), a SUBSCRIBE denied by ACL, a frozen server (SIGSTOP), updates that must reach the
 // other instance, a store shared by two Auth objects, and the connections a store opens (or must not).
 import { Redis, type RedisOptions } from 'ioredis';
-import { createAuth, generateKey, type Auth, type SigningKey } from 'latchkey';
-import { redisStore, type RedisStore } from 'latchkey/redis';
+import { createAuth, generateKey, type Auth, type SigningKey } from '../../src/entries/index.js';
+import { redisStore, type RedisStore } from '../../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToExit } from '../support/child.js';
 import { startProxy } from '../support/proxy.js';

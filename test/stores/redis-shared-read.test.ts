@@ -1,8 +1,8 @@
 // The per-request cookie read on Redis: every request reads Redis; only the parse of an unchanged record
 // is reused. A change, a revocation or another user's record must show at once.
 import { Redis } from 'ioredis';
-import { createAuth, type Auth } from 'latchkey';
-import { redisStore, type RedisStore } from 'latchkey/redis';
+import { createAuth, type Auth } from '../../src/entries/index.js';
+import { redisStore, type RedisStore } from '../../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 

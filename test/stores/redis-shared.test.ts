@@ -1,8 +1,8 @@
 // Two createAuth instances, each on its own ioredis connection, sharing one Redis: what an app behind a
 // load balancer sees. Single node and a 3-master Cluster.
 import { Cluster, Redis } from 'ioredis';
-import { createAuth, generateKey, type Auth, type SigningKey } from 'latchkey';
-import { redisStore } from 'latchkey/redis';
+import { createAuth, generateKey, type Auth, type SigningKey } from '../../src/entries/index.js';
+import { redisStore } from '../../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startCluster, startRedis, type RedisCluster, type RedisServer } from '../support/redis.js';
 import { codeOf, sleep } from '../support/outcome.js';

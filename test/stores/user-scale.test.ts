@@ -1,8 +1,8 @@
 // One user with 20,000 sessions: sessions.list and signOutEverywhere stay bounded and never block the
 // store (Redis: no script runs longer than a few ms, measured by SLOWLOG) or another user's requests.
 import { Redis } from 'ioredis';
-import { createAuth, memoryStore, type Auth, type SessionStore } from 'latchkey';
-import { redisStore } from 'latchkey/redis';
+import { createAuth, memoryStore, type Auth, type SessionStore } from '../../src/entries/index.js';
+import { redisStore } from '../../src/entries/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisAvailable, startRedis, type RedisServer } from '../support/redis.js';
 

@@ -1,6 +1,6 @@
 // Shared helpers for the core unit tests: an injectable clock, a store that counts calls and
 // records every write, and small request builders. Not a test file itself.
-import { memoryStore, type SessionRecord, type SessionStore } from 'latchkey';
+import { memoryStore, type SessionRecord, type SessionStore } from '../../src/entries/index.js';
 
 /** A manual clock: tests move time with `advance`, never by sleeping. */
 export interface TestClock {

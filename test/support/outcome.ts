@@ -1,6 +1,6 @@
 // What a latchkey call ended in, for tests that count outcomes under faults: 'ok' or the AuthError code.
 // Anything that is not an AuthError is rethrown, so a crash never passes for a refusal.
-import { isAuthError } from 'latchkey';
+import { isAuthError } from '../../src/entries/index.js';
 
 /** Waits `ms` of wall-clock time (fault tests that wait for a real server). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
-import { latchkey } from 'latchkey/express';
+import { latchkey } from '../../../src/entries/express.js';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
 
 /** The app on a given Express (`express` is 5; the scenario table also runs on 4 through the `express4` alias). */

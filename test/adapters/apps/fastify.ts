@@ -1,6 +1,6 @@
 // The scenario table's Fastify app: the routes listed on `StartApp`, built the way a user would.
 import Fastify from 'fastify';
-import { latchkey } from 'latchkey/fastify';
+import { latchkey } from '../../../src/entries/fastify.js';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
 
 export const startFastify: StartApp = async (auth) => {

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { serve } from '@hono/node-server';
-import { latchkey } from 'latchkey/fetch';
+import { latchkey } from '../../../src/entries/fetch.js';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
 
 /** JSON with the charset Express, Fastify and Koa send (so the app's own answers compare too), plus the draft headers. */

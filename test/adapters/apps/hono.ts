@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { latchkey } from 'latchkey/hono';
+import { latchkey } from '../../../src/entries/hono.js';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
 
 /** JSON with the charset Express, Fastify and Koa send, so the app's own answers compare too. */

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Koa, { type Middleware } from 'koa';
-import { latchkey } from 'latchkey/koa';
+import { latchkey } from '../../../src/entries/koa.js';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
 
 function router(routes: Record<string, Middleware[]>): Middleware {

@@ -1,2 +1,0 @@
-export { createClient } from './client.js';
-export type { Client, ClientOptions, ClientState } from './types.js';

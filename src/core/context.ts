@@ -1,0 +1,53 @@
+// The small typed context every flow is a function of: options, the store, the clock, events, and the
+// checkSession cache; `TokenContext` adds the token service for the flows that issue or verify tokens.
+import { emit } from './events.js';
+import { toStoreError } from './errors.js';
+import { LRU } from '../lib/lru.js';
+import type { SessionStore } from '../stores/contract.js';
+import type { BaseContext } from './base-context.js';
+import type { ResolvedOptions, TokenOptions } from './option-types.js';
+import { createSessionCheck, type SessionCheck } from './session-check.js';
+import type { TokenService } from './tokens.js';
+
+/** What every flow shares. Internal. */
+export interface Context extends BaseContext {
+  /** The `accessToken.checkSession` cache (revoked ids, recently checked sessions). */
+  readonly check: SessionCheck;
+}
+
+
+/** The context of an Auth that issues tokens. Internal. */
+export interface TokenContext extends Context {
+  readonly tokens: TokenService;
+  readonly tokenOptions: TokenOptions;
+}
+
+/** Builds the shared context (and its checkSession cache) for one Auth. */
+export function createContext(options: ResolvedOptions, store: SessionStore): Context {
+  const revoked = new LRU<string, number>(100_000);
+  const now = options.now;
+  const base: BaseContext = {
+    options,
+    store,
+    now,
+    revoked,
+    emit: (event) => emit(options.onEvent, event),
+    async io(call) {
+      try {
+        return await call(store);
+      } catch (error) {
+        throw toStoreError(error);
+      }
+    },
+    markRevoked(sessionIds) {
+      const until = now() + (options.tokens ? options.tokens.accessTtl + options.tokens.clockTolerance : 0);
+      for (const id of sessionIds) revoked.set(id, until);
+    },
+  };
+  return { ...base, check: createSessionCheck(base) };
+}
+
+/** The token context of an Auth with keys: the same context plus the token service and its options. */
+export function withTokens(context: Context, tokens: TokenService, tokenOptions: TokenOptions): TokenContext {
+  return { ...context, tokens, tokenOptions };
+}

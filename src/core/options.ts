@@ -1,0 +1,116 @@
+import { fail, parseDuration, positive, type Duration } from './duration.js';
+import type { AuthOptions, ResolvedOptions } from './option-types.js';
+import { resolveTokens } from './options-tokens.js';
+
+function checkKeys<T extends object>(value: T | undefined, allowed: readonly string[], name: string): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${name} must be an object.`);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) fail(`unknown option ${name}.${key}; expected one of ${allowed.join(', ')}.`);
+  }
+}
+
+const DAY = 86_400_000;
+const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+/** What a Set-Cookie Domain / Path may hold (RFC 6265 4.1.1), checked here so no sign-in fails later. */
+const COOKIE_DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const COOKIE_PATH = /^\/[\x21-\x2b\x2d-\x3a\x3c-\x7e]*$/;
+
+function normalizeOrigin(origin: unknown): string {
+  if (origin === '*' || (typeof origin === 'string' && origin.includes('*'))) {
+    fail(`csrf.trustedOrigins cannot contain a wildcard (${JSON.stringify(origin)}); list each origin, e.g. 'https://app.example.com'.`);
+  }
+  if (typeof origin !== 'string') fail(`csrf.trustedOrigins entries must be strings such as 'https://app.example.com'.`);
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return fail(`csrf.trustedOrigins entry ${JSON.stringify(origin)} is not a URL origin such as 'https://app.example.com'.`);
+  }
+  if (parsed.origin === 'null' || parsed.origin !== origin.replace(/\/$/, '').toLowerCase()) {
+    fail(`csrf.trustedOrigins entry ${JSON.stringify(origin)} must be a bare origin (scheme://host[:port], no path), e.g. '${parsed.origin}'.`);
+  }
+  return parsed.origin;
+}
+
+/** Validates `createAuth` options and fills in defaults; every message says what to change. */
+export function resolveOptions(options: AuthOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('createAuth expects an options object.');
+  checkKeys(options, ['keys', 'issuer', 'audience', 'store', 'accessToken', 'refreshToken', 'session', 'cookies', 'csrf', 'onEvent', 'now'], 'options');
+  checkKeys(options.accessToken, ['ttl', 'clockTolerance', 'checkSession', 'claims', 'cacheSize', 'clientId', 'maxRevocationDelay'], 'accessToken');
+  checkKeys(options.refreshToken, ['ttl', 'reuseGrace', 'secret', 'path'], 'refreshToken');
+  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery', 'maxIdleTimeout', 'maxAbsoluteTimeout', 'maxPerUser', 'overLimit'], 'session');
+  checkKeys(options.cookies, ['secure', 'sameSite', 'name', 'domain'], 'cookies');
+  checkKeys(options.csrf, ['trustedOrigins'], 'csrf');
+
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') fail('now must be a function returning milliseconds since the epoch.');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent must be a function.');
+
+  const session = options.session ?? {};
+  const absoluteTimeout = positive(session.absoluteTimeout, '30d', 'session.absoluteTimeout');
+  const idleTimeout = session.idleTimeout === false ? null : positive(session.idleTimeout, '30m', 'session.idleTimeout');
+  if (idleTimeout !== null && idleTimeout > absoluteTimeout) fail('session.idleTimeout cannot be longer than session.absoluteTimeout.');
+  const touchEvery = parseDuration(session.touchEvery ?? '1m', 'session.touchEvery');
+  if (idleTimeout !== null && touchEvery >= idleTimeout) fail('session.touchEvery must be shorter than session.idleTimeout, or activity would never keep a session alive.');
+  // Default bounds leave room for "remember me" (90 days, 30 days idle) without the app configuring anything;
+  // each sign-in still has to ask for a longer lifetime itself.
+  const maxAbsoluteTimeout = session.maxAbsoluteTimeout === undefined ? Math.max(absoluteTimeout, 90 * DAY) : positive(session.maxAbsoluteTimeout, '90d', 'session.maxAbsoluteTimeout');
+  if (maxAbsoluteTimeout < absoluteTimeout) fail('session.maxAbsoluteTimeout cannot be shorter than session.absoluteTimeout (the default lifetime must be allowed).');
+  const defaultMaxIdle = idleTimeout === null ? null : Math.max(idleTimeout, 30 * DAY);
+  const maxIdleTimeout = session.maxIdleTimeout === false ? null : session.maxIdleTimeout === undefined ? defaultMaxIdle : positive(session.maxIdleTimeout, '30d', 'session.maxIdleTimeout');
+  if (maxIdleTimeout !== null && (idleTimeout === null || maxIdleTimeout < idleTimeout)) fail('session.maxIdleTimeout cannot be shorter than session.idleTimeout (or bound an Auth without one): the default idle time must be allowed.');
+
+  const maxPerUser = session.maxPerUser ?? 100;
+  if (maxPerUser !== false && (!Number.isInteger(maxPerUser) || maxPerUser < 1)) fail('session.maxPerUser must be a whole number of sessions (at least 1), or false for no cap.');
+  const overLimit = session.overLimit ?? 'evict';
+  if (overLimit !== 'evict' && overLimit !== 'refuse') fail(`session.overLimit must be 'evict' or 'refuse' (got ${JSON.stringify(overLimit)}).`);
+
+  const cookies = options.cookies ?? {};
+  const secure = cookies.secure ?? true;
+  if (typeof secure !== 'boolean') fail('cookies.secure must be true or false.');
+  const sameSite = cookies.sameSite ?? 'lax';
+  if (!['strict', 'lax', 'none'].includes(sameSite)) fail(`cookies.sameSite must be 'strict', 'lax' or 'none' (got ${JSON.stringify(sameSite)}).`);
+  if (sameSite === 'none' && !secure) fail("cookies.sameSite 'none' requires cookies.secure: browsers drop SameSite=None cookies that are not Secure.");
+  const base = cookies.name ?? 'latchkey';
+  if (typeof base !== 'string' || !COOKIE_NAME.test(base) || base.startsWith('__')) {
+    fail(`cookies.name must be a plain cookie token without a __ prefix (got ${JSON.stringify(base)}); latchkey adds __Host-/__Secure- itself.`);
+  }
+  const domain = cookies.domain;
+  if (domain !== undefined && (typeof domain !== 'string' || !COOKIE_DOMAIN.test(domain))) fail('cookies.domain must be a host name such as example.com.');
+
+  const refresh = options.refreshToken ?? {};
+  const refreshPath = refresh.path ?? '/auth/refresh';
+  if (typeof refreshPath !== 'string' || !COOKIE_PATH.test(refreshPath)) {
+    fail(`refreshToken.path must be an absolute path such as '/auth/refresh' (got ${JSON.stringify(refreshPath)}).`);
+  }
+
+  const origins: unknown = options.csrf?.trustedOrigins ?? [];
+  if (!Array.isArray(origins)) fail("csrf.trustedOrigins must be an array of origins, e.g. ['https://app.example.com'].");
+  const trustedOrigins = new Set(origins.map(normalizeOrigin));
+
+  return {
+    tokens: resolveTokens(options),
+    idleTimeout,
+    absoluteTimeout,
+    maxIdleTimeout,
+    maxAbsoluteTimeout,
+    touchEvery,
+    maxPerUser: maxPerUser === false ? null : maxPerUser,
+    overLimit,
+    cookies: {
+      secure,
+      sameSite,
+      sessionName: secure ? `${domain ? '__Secure-' : '__Host-'}${base}.session` : `${base}.session`,
+      refreshName: secure ? `__Secure-${base}.refresh` : `${base}.refresh`,
+      refreshPath,
+      domain,
+    },
+    trustedOrigins,
+    onEvent: options.onEvent,
+    now,
+  };
+}
+
+export type { AuthOptions, Duration, ResolvedOptions };
+export { parseDuration };

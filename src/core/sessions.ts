@@ -1,0 +1,146 @@
+import type { BaseContext } from './base-context.js';
+import { AuthError, toStoreError } from './errors.js';
+import { randomToken, safeEqual, sha256 } from '../lib/crypto.js';
+import { idleOf } from './lifetime.js';
+import { readShared, sharedReads, type SharedReads, type SharedRecord } from '../stores/fast-read.js';
+import { isLive, isSessionId } from '../stores/rules/kit.js';
+import type { SessionStore } from '../stores/contract.js';
+import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
+
+const META_LIMIT = 512;
+
+/** A fresh session id: from the store's `newId` hook when it has one (checked for shape), else 128 random bits. */
+export function newSessionId(store?: Pick<SessionStore, 'newId'>, userId?: string): string {
+  if (store?.newId && userId !== undefined) {
+    const id = store.newId(userId);
+    if (!isSessionId(id)) throw new TypeError('latchkey: store.newId must return 22 base64url characters.');
+    return id;
+  }
+  return randomToken(16);
+}
+
+/** A fresh 256-bit secret and the hash the store keeps of it. */
+export function newSecret(): { secret: string; hash: string } {
+  const secret = randomToken(32);
+  return { secret, hash: sha256(secret) };
+}
+
+/** The record without its secret material: what the app sees. */
+export function toInfo<D>(record: SessionRecord<D>): SessionInfo<D> {
+  const { id, userId, data, createdAt, authTime, amr, lastSeenAt, idleExpiresAt, absoluteExpiresAt, meta } = record;
+  return { id, userId, data, createdAt, authTime, ...(amr ? { amr: [...amr] } : {}), lastSeenAt, idleExpiresAt, absoluteExpiresAt, meta: { ...meta } };
+}
+
+/** Idle and overall expiry for activity at `at`, under the session's own idle timeout when it has one. */
+export function activityAt(ctx: BaseContext, at: number, record: Pick<SessionRecord, 'absoluteExpiresAt' | 'idleTimeout'>): { lastSeenAt: number; idleExpiresAt: number; expiresAt: number } {
+  const { absoluteExpiresAt } = record;
+  const idle = idleOf(ctx.options, record);
+  const idleExpiresAt = idle === null ? absoluteExpiresAt : Math.min(at + idle, absoluteExpiresAt);
+  return { lastSeenAt: at, idleExpiresAt, expiresAt: Math.min(idleExpiresAt, absoluteExpiresAt) };
+}
+
+/** Keeps only short strings in device meta, so a hostile User-Agent cannot bloat the store. */
+export function cleanMeta(meta: SessionMeta | undefined): SessionMeta {
+  const out: SessionMeta = {};
+  for (const key of ['userAgent', 'ip', 'label'] as const) {
+    const value = meta?.[key];
+    if (typeof value === 'string' && value !== '') out[key] = value.slice(0, META_LIMIT);
+  }
+  return out;
+}
+
+/** Throws `session_expired` when the idle or absolute timeout has passed at `now`. */
+export function assertLive(record: SessionRecord, now: number): void {
+  if (!isLive(record, now)) throw new AuthError('session_expired');
+}
+
+/** Loads a record and enforces both timeouts; an expired record is deleted. Throws session_invalid / session_expired. */
+export async function loadLive(ctx: BaseContext, id: string): Promise<SessionRecord> {
+  const record = await ctx.io((s) => s.get(id));
+  if (!record) throw new AuthError('session_invalid');
+  try {
+    assertLive(record, ctx.now());
+  } catch (error) {
+    await ctx.io((s) => s.delete(id)).catch(() => {});
+    throw error;
+  }
+  return record;
+}
+
+/** Refusals of a cookie whose session is live but whose secret is not the current one; see `isStaleCopy`. */
+const staleCopies = new WeakSet<object>();
+
+/**
+ * True when a session cookie was refused because it is the copy from before `reauthenticate` (its secret is
+ * the previous one). Its answer clears no cookies: a request in flight during the step-up must not wipe the
+ * cookie the step-up's response just set. Any other wrong secret is refused and cleared as usual.
+ */
+export function isStaleCopy(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && staleCopies.has(error);
+}
+
+/** The store's read-only read (no copy; the memory store's needs no promise); a failure becomes `store_unavailable`. */
+function readWithoutCopy(store: SharedReads, id: string): SharedRecord | null | Promise<SharedRecord | null> {
+  try {
+    return store[readShared](id);
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}
+
+/**
+ * Validates a session cookie value (`id.secret`, secret compared in constant time against its stored hash)
+ * and returns the live record read-only: it may be the store's own frozen object, so never change it.
+ */
+export async function checkSessionToken(ctx: BaseContext, value: string): Promise<SharedRecord> {
+  return checkSessionTokenNow(ctx, value);
+}
+
+/** `checkSessionToken` without a promise when the store answers synchronously (the memory store); throws synchronously then. */
+export function checkSessionTokenNow(ctx: BaseContext, value: string): SharedRecord | Promise<SharedRecord> {
+  if (value.length !== 66 || value.charCodeAt(22) !== 0x2e) throw new AuthError('session_invalid');
+  // A cookie value is `<sessionId>.<secret>` (a 128-bit id and a 256-bit secret, both base64url). Only the id
+  // reaches the store, so only the id is checked character by character: no other secret hashes to the stored hash.
+  const id = value.slice(0, 22);
+  if (!isSessionId(id)) throw new AuthError('session_invalid');
+  const shared = sharedReads(ctx.store);
+  if (!shared) return ctx.io((s) => s.get(id)).then((record) => checkRecord(ctx, value, record));
+  const read = readWithoutCopy(shared, id);
+  if (!(read instanceof Promise)) return checkRecord(ctx, value, read);
+  // one promise for the read's outcome, failures mapped as ctx.io maps them
+  return read.then(
+    (record) => checkRecord(ctx, value, record),
+    (error: unknown) => {
+      throw toStoreError(error);
+    },
+  );
+}
+
+/** The record of a cookie value once read: live, and its secret's hash matches (else the AuthError). */
+function checkRecord(ctx: BaseContext, value: string, record: SharedRecord | null): SharedRecord | Promise<never> {
+  if (!record) throw new AuthError('session_invalid');
+  if (!isLive(record, ctx.now())) {
+    const id = value.slice(0, 22);
+    return ctx.io((s) => s.delete(id)).catch(() => {}).then(() => {
+      throw new AuthError('session_expired');
+    });
+  }
+  const presented = sha256(value.slice(23));
+  if (!safeEqual(presented, record.secretHash)) {
+    const error = new AuthError('session_invalid');
+    if (record.previousSecretHash !== undefined && safeEqual(presented, record.previousSecretHash)) staleCopies.add(error);
+    throw error;
+  }
+  return record;
+}
+
+/**
+ * Records activity at most once per `touchEvery`: reads stay reads (`null`: nothing to write). A failed
+ * touch never fails the request.
+ */
+export function touch(ctx: BaseContext, record: SharedRecord): Promise<void> | null {
+  const now = ctx.now();
+  if (now - record.lastSeenAt < ctx.options.touchEvery) return null;
+  const activity = activityAt(ctx, now, record);
+  return ctx.io((s) => s.touch(record.id, activity)).catch(() => {});
+}

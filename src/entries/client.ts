@@ -1,0 +1,2 @@
+export { createClient } from '../client/client.js';
+export type { Client, ClientOptions, ClientState } from '../client/types.js';

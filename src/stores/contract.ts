@@ -1,0 +1,135 @@
+import type { SessionRecord } from '../core/types.js';
+
+/** Activity fields `touch` moves forward; nothing else about the record changes. */
+export interface SessionActivity {
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  expiresAt: number;
+}
+
+/** One refresh rotation, applied by `advanceRefresh` (or by the core with get + update). */
+export interface RefreshStep {
+  /** The generation presented: the step applies only while it is the record's current generation. */
+  from: number;
+  /** The time of the rotation (ms). */
+  at: number;
+  /** The new refresh token's expiry; the store clamps it to `absoluteExpiresAt`. */
+  refreshExpiresAt: number;
+  /** The new idle expiry for a record without its own `idleTimeout` (else `at + record.idleTimeout`); clamped to `absoluteExpiresAt`. */
+  idleExpiresAt: number;
+  /**
+   * A retry, not a rotation: `from` is the *previous* generation, presented again because the answer of the
+   * rotation that issued the current one was lost (it is `unacknowledged`). The step re-sends the current
+   * generation (marks it `retried`) instead of advancing; see `applyRefreshStep`. Optional.
+   */
+  retry?: boolean;
+}
+
+/** What `advanceRefresh` found: the rotated record, or the record as stored when the step did not apply. */
+export interface RefreshAdvance {
+  advanced: boolean;
+  record: SessionRecord;
+}
+
+/** The per-user cap `create` applies in the same atomic step as the insert. */
+export interface CreateOptions {
+  /** At most this many live sessions per user, the new one included. Absent: no cap. */
+  maxPerUser?: number;
+  /**
+   * What to do when the user is at the cap: `'evict'` deletes the least recently active live sessions
+   * (the soonest to expire, see `pickEvictions`) to make room; `'refuse'` writes nothing. Default `'evict'`.
+   */
+  overLimit?: 'evict' | 'refuse';
+}
+
+/** What `create` did under the cap. A store that enforces no cap may return nothing. */
+export interface CreateOutcome {
+  /** Ids deleted to make room; they are revoked like any deletion (and broadcast). */
+  evicted: readonly string[];
+  /** True when the cap refused the insert: nothing was written. */
+  refused: boolean;
+}
+
+/**
+ * A broadcast from any process sharing the store: sessions deleted (`revoked`) and sessions whose record
+ * was rewritten (`changed`: data updated, refresh rotated). Every instance drops its cached answers for both.
+ */
+export interface StoreBroadcast {
+  revoked: readonly string[];
+  changed: readonly string[];
+  /**
+   * Users all of whose sessions ended (`deleteByUser`): drop every cached answer about their sessions, also
+   * ones the store could not name (a record whose index entry a memory policy evicted). Optional.
+   */
+  users?: readonly string[];
+}
+
+/**
+ * The contract every session store implements: memory, Redis, PostgreSQL, or your own database.
+ * All times are milliseconds since the epoch; `record.expiresAt` is when the store may forget a record,
+ * and a store must never return a record whose `expiresAt` has passed. Records are plain JSON values:
+ * store serialised copies, never live objects. Every rule a store must follow is exported once from
+ * `latchkey/store` (`applyRefreshStep`, `mergeActivity`, `touchApplies`, `isLive`, `pickEvictions`,
+ * `isSessionId`); run `runStoreConformance` from `latchkey/testing` to check a store against all of them.
+ */
+export interface SessionStore {
+  /**
+   * Optional. A fresh session id for `userId`: 22 base64url characters with at least 96 random bits.
+   * A store that must place a user's records together (Redis Cluster hash slots) derives part of the id
+   * from the user, so `get(id)` can find the right place from the id alone. Default: 128 random bits.
+   */
+  newId?(userId: string): string;
+  /**
+   * Required. Inserts a new record and indexes it under its user. Refuses (throws) when the id exists.
+   * With `options.maxPerUser`, counts the user's live records and applies `overLimit` in the same atomic
+   * step, returning what it did (`pickEvictions` chooses whom to evict).
+   */
+  create(record: SessionRecord, options?: CreateOptions): Promise<CreateOutcome | void>;
+  /** Required. The record, or `null` when it is absent or expired. */
+  get(id: string): Promise<SessionRecord | null>;
+  /**
+   * Required. Compare-and-set: writes `record` only if the stored version equals `expectedVersion`
+   * (then `record.version` is `expectedVersion + 1`) and the stored user is the record's. Returns `false`
+   * if the version moved or the record is gone; it never re-creates a deleted record. Activity never
+   * moves backwards (`mergeActivity`). A broadcasting store publishes the id as `changed`.
+   */
+  update(record: SessionRecord, expectedVersion: number): Promise<boolean>;
+  /**
+   * Optional. Rotates the refresh generation in one atomic call (one round trip): applies `step` as
+   * `applyRefreshStep` describes and returns `{ advanced: true, record }` with the new record, or
+   * `{ advanced: false, record }` with the record as stored when the step does not apply; `null` when
+   * there is no live record. Without it the core uses `get` + `update` (two round trips).
+   */
+  advanceRefresh?(id: string, step: RefreshStep): Promise<RefreshAdvance | null>;
+  /**
+   * Required. Moves a live record's activity times and expiry when `touchApplies`; never creates a
+   * record, never changes data or version.
+   */
+  touch(id: string, activity: SessionActivity): Promise<void>;
+  /** Required. Deletes a record and its index entry; `true` if it was live. A broadcasting store publishes the id as `revoked`. */
+  delete(id: string): Promise<boolean>;
+  /** Required. The user's live records, oldest first. Bounded in time however many the user has. */
+  listByUser(userId: string): Promise<SessionRecord[]>;
+  /**
+   * Required. Deletes every record of the user except `except`; returns how many live ones were deleted.
+   * It must not miss a live record (an index lost to memory-policy eviction included): end them all, or throw.
+   */
+  deleteByUser(userId: string, options?: { except?: string }): Promise<number>;
+  /**
+   * Optional. Calls `listener` with what any process sharing the store revoked or changed, so
+   * `accessToken.checkSession` can be answered from a local cache. Call it with `null` when messages may
+   * have been missed (a reconnect): every cached answer is then dropped. Returns an unsubscribe function.
+   * Subscribing is what opens a connection: a store opens none until the first listener.
+   */
+  subscribe?(listener: (message: StoreBroadcast | null) => void): () => void;
+  /**
+   * Optional, with `subscribe`. Milliseconds since the broadcast was last *confirmed* to deliver (for
+   * example a heartbeat published through the channel and seen back); `Infinity` while it is not (not
+   * yet subscribed, a failed subscribe, a silently dead connection). The checkSession cache answers from
+   * memory only while this stays within `accessToken.maxRevocationDelay`. A store without it is trusted
+   * as long as it has not called the listener with `null`.
+   */
+  broadcastLag?(): number;
+  /** Optional. Releases the timers and connections the store opened (never the client it was given). */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,250 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { parseDuration, type Duration } from '../../core/duration.js';
+import type { SessionRecord } from '../../core/types.js';
+import type { SessionActivity, SessionStore, StoreBroadcast } from '../contract.js';
+import { readShared, type SharedReads } from '../fast-read.js';
+import { redisCaller } from './call.js';
+import { ADVANCE_REFRESH, CREATE, DELETE, TOUCH, UPDATE } from './scripts.js';
+import { MAX_BATCH, sharedBatcher } from './batch.js';
+import { GET, GET_SHARED_MANY, records, revive, reviveShared } from './scripts-read.js';
+import { DELETE_BY_USER, LIST, LIST_IDS } from './scripts-user.js';
+import { checkPolicy, type PolicyReport } from './policy.js';
+import { redisBroadcast } from './broadcast.js';
+import { sharedDecoder } from './shared-decode.js';
+
+export type { PolicyReport } from './policy.js';
+
+/**
+ * Key layout, and why session ids carry a hash tag of their user.
+ *
+ * A user's records and their per-user index must share one Cluster hash slot, so that create, delete,
+ * deleteByUser and listByUser are each one atomic Lua script (no CROSSSLOT). `get(id)` knows only the
+ * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
+ * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
+ *
+ *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, rs, rp, ra   PX = expiresAt - now
+ *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
+ *   <prefix>revoked             pub/sub channel: ids of deleted records, `~c:` ids of changed ones, `~u:` a
+ *                               user whose sessions all ended, `~h:` heartbeats (see redis-subscriber.ts)
+ *
+ * The activity fields (ls, ie, ex), the version (v) and the refresh state (rg generation, rt rotatedAt,
+ * re refresh expiry, rs / rp / ra the retried, previousRetried and unacknowledged flags) live beside the
+ * JSON so `touch` and `advanceRefresh` move them without rewriting the record: Lua's cjson would turn `[]`
+ * into `{}` and round numbers, so scripts never decode the record. Scripts that
+ * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
+ * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
+ *
+ * The index is the truth for "which sessions does this user have": a record whose index entry is missing
+ * (a memory policy evicted the index) reads as absent and is deleted, so no session can be reachable but
+ * unlisted, and `deleteByUser` ends every session that can still be used.
+ */
+
+/** Options for `redisStore`. */
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster`. The store never closes it; see docs/redis.md for the options we recommend. */
+  client: Redis | Cluster;
+  /** Prefix of every key and of the revocation channel. May not contain `{` or `}`. Default `'latchkey:'`. */
+  prefix?: string;
+  /** Longest wait for one store call (a Duration, as in createAuth); past it the call fails with `store_unavailable`. Default `'1s'`. */
+  commandTimeout?: Duration;
+  /** How often a subscribed store publishes a heartbeat through its channel to confirm delivery. Default `'500ms'`. */
+  heartbeat?: Duration;
+}
+
+/** A Redis-backed session store: every method of `SessionStore`, including the optional ones. */
+export interface RedisStore extends SessionStore, SharedReads {
+  newId(userId: string): string;
+  subscribe(listener: (message: StoreBroadcast | null) => void): () => void;
+  broadcastLag(): number;
+  /** Reads Redis' memory policy and says whether it may evict sessions (the store also warns once on first use). */
+  checkPolicy(): Promise<PolicyReport>;
+  /** Ends the subscriber connection and timers the store opened; the client you passed stays open. */
+  close(): Promise<void>;
+}
+
+const ID_SHAPE = /^[A-Za-z0-9_-]{3,64}$/;
+const TAG_LENGTH = 3;
+/** Most records one script reads or deletes: ~1 ms of Redis time, however many sessions a user has. */
+const PAGE = 100;
+const OPTIONS = ['client', 'prefix', 'commandTimeout', 'heartbeat'];
+
+/** The hash tag of a user: 3 base64url characters of SHA-256(userId). */
+function tagOf(userId: string): string {
+  return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
+}
+
+function duration(value: unknown, fallback: Duration, name: string): number {
+  const ms = parseDuration(value ?? fallback, `redisStore ${name}`);
+  if (ms <= 0) throw new TypeError(`latchkey: redisStore ${name} must be greater than zero.`);
+  if (ms > 60_000) throw new TypeError(`latchkey: redisStore ${name} is ${ms / 1000} s; a number is seconds, as in createAuth: write '${value}ms' for milliseconds.`);
+  return ms;
+}
+
+/**
+ * A session store on Redis (ioredis `Redis` or `Cluster`): one round trip per call, Lua compare-and-set,
+ * Redis TTLs, a user's keys in one Cluster slot, revocations and changes broadcast over pub/sub with a
+ * heartbeat, and every call bounded by `commandTimeout` (then `store_unavailable`, 503: fail closed).
+ * @example
+ * import Redis from 'ioredis';
+ * import { redisStore } from 'latchkey/redis';
+ * const auth = createAuth({ store: redisStore({ client: new Redis(process.env.REDIS_URL, { enableAutoPipelining: true }) }) });
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  const client = options?.client;
+  if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function') {
+    throw new TypeError('latchkey: redisStore needs { client }: an ioredis Redis or Cluster instance.');
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTIONS.includes(key)) throw new TypeError(`latchkey: unknown redisStore option ${key}; expected one of ${OPTIONS.join(', ')}.`);
+  }
+  const prefix = options.prefix ?? 'latchkey:';
+  if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+    throw new TypeError('latchkey: redisStore prefix must be a string without { or } (latchkey chooses the Cluster hash tags).');
+  }
+  const timeout = duration(options.commandTimeout, '1s', 'commandTimeout');
+  const heartbeat = duration(options.heartbeat, '500ms', 'heartbeat');
+  const channel = `${prefix}revoked`;
+  const caller = redisCaller(client, timeout);
+  const decoder = sharedDecoder();
+  const { bounded, run } = caller;
+  // The per-request reads: one command per event-loop turn on a single node; one per read on a Cluster, whose keys lie in many slots.
+  const readFields = sharedBatcher((keys, args) => run(GET_SHARED_MANY, keys, args), client.isCluster ? 1 : MAX_BATCH);
+  const broadcast = redisBroadcast({ client, channel, heartbeat, publish: (message) => bounded(() => client.publish(channel, message)) });
+
+  const recordPrefix = (tag: string): string => `${prefix}{${tag}}:s:`;
+  const recordKey = (id: string): string => `${recordPrefix(id.slice(0, TAG_LENGTH))}${id}`;
+  const indexKey = (userId: string): string => `${prefix}{${tagOf(userId)}}:u:${userId}`;
+
+  // Warn once, on first use, when Redis may evict sessions (the app can also call checkPolicy and refuse).
+  let policyChecked = false;
+  function warnOnPolicy(): void {
+    if (policyChecked) return;
+    policyChecked = true;
+    bounded(() => checkPolicy(client)).then(
+      (report) => report.safe || process.emitWarning(report.reason, { code: 'LATCHKEY_REDIS_POLICY' }),
+      () => {
+        policyChecked = false; // try again on a later call
+      },
+    );
+  }
+
+  function recordArgs(record: SessionRecord): (string | number)[] {
+    const r = record.refresh;
+    return [JSON.stringify(record), record.version, record.userId, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, record.id, r ? r.generation : '', r ? r.rotatedAt : '', r ? r.expiresAt : ''];
+  }
+
+  /** Every id in a large index, by ZSCAN: each page bounded, and every member present throughout is seen. */
+  async function scanIndex(index: string): Promise<string[]> {
+    const ids = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, page] = await bounded(() => client.zscan(index, cursor, 'COUNT', PAGE));
+      cursor = next;
+      for (let i = 0; i < page.length; i += 2) ids.add(page[i]!);
+    } while (cursor !== '0');
+    return [...ids];
+  }
+
+  return {
+    newId(userId) {
+      return tagOf(userId) + randomBytes(15).toString('base64url').slice(0, 19);
+    },
+
+    async create(record, opts = {}) {
+      if (record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId) || !ID_SHAPE.test(record.id)) {
+        throw new TypeError('latchkey: redisStore needs session ids made by its newId(userId), so a user keeps one Cluster slot.');
+      }
+      warnOnPolicy();
+      caller.lateAfter();
+      const cap = opts.maxPerUser ?? 0;
+      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId))];
+      const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId)], args)) as [number, ...string[]];
+      if (status === 0) throw new Error('latchkey: a session with this id already exists.');
+      return { evicted, refused: status === 2 };
+    },
+
+    async get(id) {
+      if (!ID_SHAPE.test(id)) return null;
+      warnOnPolicy();
+      const fields = (await run(GET, [recordKey(id)], [Date.now(), id])) as string[] | null;
+      return fields ? revive(fields) : null;
+    },
+
+    // The per-request cookie check: the same read without version and refresh state, decoding through the
+    // reused parse (read-only result).
+    // Not an async function: one promise fewer on every cookie request.
+    [readShared](id: string) {
+      if (!ID_SHAPE.test(id)) return Promise.resolve(null);
+      warnOnPolicy();
+      return readFields(recordKey(id), id).then((fields) => (fields ? reviveShared(fields, (json) => decoder.decode(id, json)) : null));
+    },
+
+    async advanceRefresh(id, step) {
+      if (!ID_SHAPE.test(id)) return null;
+      const lateAfter = caller.lateAfter();
+      const args = [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id, step.retry ? '1' : '', channel, lateAfter];
+      const reply = (await run(ADVANCE_REFRESH, [recordKey(id)], args)) as [number, ...string[]] | null;
+      if (!reply) return null;
+      const [advanced, ...fields] = reply;
+      return { advanced: advanced === 1, record: revive(fields) };
+    },
+
+    async update(record, expectedVersion) {
+      // An id minted for another user cannot hold this user's record (and its index is in another slot).
+      if (!ID_SHAPE.test(record.id) || record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId)) return false;
+      const keys = [recordKey(record.id), indexKey(record.userId)];
+      const r = record.refresh;
+      const flags = [r?.retried ? '1' : '', r?.previousRetried ? '1' : '', r?.unacknowledged ? '1' : ''];
+      return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion, channel, ...flags])) === 1;
+    },
+
+    async touch(id, activity: SessionActivity) {
+      if (!ID_SHAPE.test(id)) return;
+      await run(TOUCH, [recordKey(id)], [Date.now(), activity.lastSeenAt, activity.idleExpiresAt, activity.expiresAt, id]);
+    },
+
+    async delete(id) {
+      if (!ID_SHAPE.test(id)) return false;
+      return (await run(DELETE, [recordKey(id)], [Date.now(), id, channel])) === 1;
+    },
+
+    async listByUser(userId) {
+      const index = indexKey(userId);
+      const prefixOf = recordPrefix(tagOf(userId));
+      const small = (await run(LIST, [index], [Date.now(), prefixOf, PAGE])) as string[] | null;
+      let found: SessionRecord[];
+      if (small) {
+        found = records(small);
+      } else {
+        const ids = await scanIndex(index);
+        found = [];
+        for (let i = 0; i < ids.length; i += PAGE) found.push(...records((await run(LIST_IDS, [index], [Date.now(), prefixOf, ...ids.slice(i, i + PAGE)])) as string[]));
+      }
+      return found.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    },
+
+    async deleteByUser(userId, opts = {}) {
+      const args = [opts.except ?? '', channel, recordPrefix(tagOf(userId)), PAGE, userId];
+      let total = 0;
+      // Page by page from the front of the index: each script deletes at most PAGE records. A sign-in that
+      // keeps adding sessions cannot hold the loop forever: past the rounds the first answer called for, fail loudly.
+      let rounds = Infinity;
+      for (let round = 0; ; round++) {
+        const [count, left] = (await run(DELETE_BY_USER, [indexKey(userId)], [Date.now(), ...args])) as [number, number];
+        total += count;
+        if (left <= 0) return total;
+        if (round === 0) rounds = 2 * Math.ceil(left / PAGE) + 2;
+        if (round >= rounds) throw new Error('latchkey: deleteByUser could not keep up with new sessions of this user.');
+      }
+    },
+
+    subscribe: (listener) => broadcast.subscribe(listener),
+    broadcastLag: () => broadcast.lag(),
+    checkPolicy: () => bounded(() => checkPolicy(client)),
+
+    async close() {
+      broadcast.close();
+    },
+  };
+}
