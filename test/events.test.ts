@@ -33,10 +33,11 @@ describe('audit events', () => {
   it('emits refresh_reused when an old generation is replayed', async () => {
     const { auth, events, clock } = await setup();
     const first = await auth.signIn({ userId: 'u1' });
-    await auth.refresh({ refreshToken: first.refreshToken });
+    const second = await auth.refresh({ refreshToken: first.refreshToken });
+    await auth.refresh({ refreshToken: second.refreshToken });
     clock.advance(60 * SECOND);
     await expect(auth.refresh({ refreshToken: first.refreshToken })).rejects.toMatchObject({ code: 'refresh_reused' });
-    expect(events.at(-1)).toEqual({ type: 'refresh_reused', at: T0 + 60 * SECOND, userId: 'u1', sessionId: first.session.id, generation: 0, currentGeneration: 1 });
+    expect(events.at(-1)).toEqual({ type: 'refresh_reused', at: T0 + 60 * SECOND, userId: 'u1', sessionId: first.session.id, generation: 0, currentGeneration: 2 });
   });
 
   it('emits sign_out only when a session really ended', async () => {

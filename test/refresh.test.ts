@@ -111,18 +111,36 @@ describe('refresh rotation', () => {
 });
 
 describe('reuse detection', () => {
-  it('replaying an earlier generation after the grace window revokes the session and emits refresh_reused', async () => {
+  it('the previous generation after the grace window is a retry (a fresh token, no event); the newest it replaced, presented later, is theft', async () => {
     const { auth, clock, events } = await setup({ reuseGrace: '10s' });
     const first = await auth.signIn({ userId: 'u1' });
     const second = await auth.refresh({ refreshToken: first.refreshToken });
     clock.advance(11 * SECOND);
-    const error = await authFailure(auth.refresh({ refreshToken: first.refreshToken }));
+    // the answer carrying `second` was lost: the client retries with what it holds, 11 s later
+    const retried = await auth.refresh({ refreshToken: first.refreshToken });
+    expect(retried.refreshToken).not.toBe(second.refreshToken);
+    expect(events.some((event) => event.type === 'refresh_reused')).toBe(false);
+    // whoever holds the replaced `second` (a thief who took it) is caught at its next refresh
+    const error = await authFailure(auth.refresh({ refreshToken: second.refreshToken }));
     expect(error).toMatchObject({ code: 'refresh_reused', status: 401 });
     expect(error.setCookies.some((line) => line.startsWith(`${REFRESH_COOKIE}=;`))).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: 'refresh_reused', userId: 'u1', sessionId: first.session.id, generation: 0, currentGeneration: 1 });
+    expect(events.at(-1)).toMatchObject({ type: 'refresh_reused', userId: 'u1', sessionId: first.session.id, generation: 1, currentGeneration: 2 });
     // the whole session is gone: the thief's and the victim's credentials alike
-    expect((await authFailure(auth.refresh({ refreshToken: second.refreshToken }))).code).toBe('session_invalid');
+    expect((await authFailure(auth.refresh({ refreshToken: retried.refreshToken }))).code).toBe('session_invalid');
     expect((await authFailure(auth.authenticate(cookieRequest(SESSION_COOKIE, first.sessionToken)))).code).toBe('session_invalid');
+    await expect(auth.sessions.list('u1')).resolves.toEqual([]);
+  });
+
+  it('a generation older than the last one used is theft at any time', async () => {
+    const { auth, clock, events } = await setup({ reuseGrace: '10s' });
+    const first = await auth.signIn({ userId: 'u1' });
+    const second = await auth.refresh({ refreshToken: first.refreshToken });
+    clock.advance(11 * SECOND);
+    await auth.refresh({ refreshToken: second.refreshToken });
+    clock.advance(10 * 60 * SECOND);
+    const error = await authFailure(auth.refresh({ refreshToken: first.refreshToken }));
+    expect(error).toMatchObject({ code: 'refresh_reused', status: 401 });
+    expect(events.at(-1)).toMatchObject({ type: 'refresh_reused', generation: 0, currentGeneration: 2 });
     await expect(auth.sessions.list('u1')).resolves.toEqual([]);
   });
 

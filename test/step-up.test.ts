@@ -158,8 +158,9 @@ describe('reauthenticate', () => {
     expect(events.some((e) => e.type === 'refresh_reused')).toBe(false);
     const next = await auth.refresh({ refreshToken: again.refreshToken });
     expect(generation(next.refreshToken)).toBe(4);
+    await auth.refresh({ refreshToken: next.refreshToken });
     clock.advance(MINUTE);
-    // theft detection still holds inside the new family
+    // theft detection still holds inside the new family: generation 3 is older than the last one used (4)
     expect((await authFailure(auth.refresh({ refreshToken: again.refreshToken }))).code).toBe('refresh_reused');
     expect(await auth.sessions.get(r.session.id)).toBeNull();
   });

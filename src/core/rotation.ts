@@ -1,7 +1,7 @@
 import type { TokenContext } from './context.js';
 import { AuthError } from './errors.js';
 import { hmac, safeEqual } from '../lib/crypto.js';
-import { applyRefreshStep } from '../stores/rules/kit.js';
+import { applyRefreshStep, refreshVerdict } from '../stores/rules/refresh-step.js';
 import type { RefreshAdvance, RefreshStep } from '../stores/contract.js';
 import { assertLive } from './sessions.js';
 import type { RefreshState, SessionRecord } from './types.js';
@@ -49,7 +49,7 @@ export async function verifyRefreshToken(ctx: TokenContext, presented: string): 
 
 /** Fresh refresh state for a new session: generation 0. */
 export function newRefreshState(ctx: TokenContext, now: number, absoluteExpiresAt: number): RefreshState {
-  return { generation: 0, rotatedAt: now, expiresAt: Math.min(now + ctx.tokenOptions.refreshTtl, absoluteExpiresAt) };
+  return { generation: 0, previous: -1, rotatedAt: now, expiresAt: Math.min(now + ctx.tokenOptions.refreshTtl, absoluteExpiresAt) };
 }
 
 /** Outcome of presenting a refresh token. */
@@ -81,11 +81,6 @@ async function advanceWithUpdate<P>(ctx: TokenContext, sessionId: string, step: 
   throw new AuthError('session_conflict');
 }
 
-/** One refresh step in the store, nothing to prepare: `advanceRefresh` in one call, or get + compare-and-set. */
-function advance(ctx: TokenContext, sessionId: string, step: RefreshStep): Promise<RefreshAdvance | null> {
-  return ctx.store.advanceRefresh ? ctx.io((s) => s.advanceRefresh!(sessionId, step)) : advanceWithUpdate(ctx, sessionId, step, undefined);
-}
-
 /** The store's one-call `advanceRefresh`; with `prepare`, the record is read first so `prepare` runs before the commit. */
 async function advanceAtomically<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
   let prepared: { value: P } | undefined;
@@ -99,11 +94,12 @@ async function advanceAtomically<P>(ctx: TokenContext, sessionId: string, step: 
 }
 
 /**
- * Rotates a refresh token in one store call. The current generation advances (atomically); the
- * previous one within `reuseGrace` of the rotation gets the same new token, and after it once more as a
- * retry when the rotation's answer was lost (`unacknowledged`, see `applyRefreshStep`); any other earlier
- * generation is a replay: the session is revoked and `refresh_reused` is emitted. A token that does
- * not verify is refused before the store is touched and changes nothing.
+ * Rotates a refresh token in one store call, deciding theft by evidence (stores/rules/refresh-step.ts): the
+ * newest generation rotates; the one it was rotated from (the last one used) is a retry, never theft: within
+ * `reuseGrace` it gets the same newest token (concurrent tabs), after it a fresh one that replaces the unused
+ * newest (an answer lost in the network, or late from the store); any other earlier generation is a replay:
+ * the session is revoked and `refresh_reused` is emitted. A token that does not verify is refused before the
+ * store is touched and changes nothing.
  *
  * With `prepare` (work on our side that may fail, such as the app's claims hook), `prepare` runs on the
  * record as it will be after the step, before the step is committed (stores with `advanceRefresh` pay one
@@ -117,7 +113,7 @@ export async function rotate<P = never>(ctx: TokenContext, presented: string, pr
   const { refreshTtl, reuseGrace } = ctx.tokenOptions;
   // A session's own idle timeout (signIn lifetime) is on its record; the store applies it (applyRefreshStep).
   const idle = ctx.options.idleTimeout;
-  const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle };
+  const step: RefreshStep = { from: generation, at: now, refreshExpiresAt: now + refreshTtl, idleExpiresAt: idle === null ? Number.MAX_SAFE_INTEGER : now + idle, reuseGrace };
   const outcome = ctx.store.advanceRefresh ? await advanceAtomically(ctx, sessionId, step, prepare) : await advanceWithUpdate(ctx, sessionId, step, prepare);
   if (!outcome?.record.refresh) throw new AuthError('session_invalid');
   const prepared = outcome.prepared;
@@ -127,31 +123,25 @@ export async function rotate<P = never>(ctx: TokenContext, presented: string, pr
     ctx.emit({ type: 'refresh', at: now, userId: record.userId, sessionId, generation: state.generation });
     return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: true, ...(prepared && { prepared: prepared.value }) };
   }
-  if (generation > state.generation) throw new AuthError('token_invalid');
-  // A token of a family that `reauthenticate` ended: dead, but not a replay of the new family (no revocation).
-  if (generation < (state.firstGeneration ?? 0)) throw new AuthError('token_invalid');
-  if (generation === state.generation) {
-    // current but not advanced: the session has expired (it ends) or only its refresh token has
-    try {
+  switch (refreshVerdict(state, generation, now, reuseGrace)) {
+    // A token of a family that `reauthenticate` ended, or one never issued: dead, but no replay (no revocation).
+    case 'foreign':
+      throw new AuthError('token_invalid');
+    case 'join':
       assertLive(record, now);
-    } catch (error) {
-      await ctx.io((s) => s.delete(sessionId)).catch(() => {});
-      throw error;
-    }
-    throw new AuthError('token_expired');
-  }
-  if (generation === state.generation - 1 && now - state.rotatedAt <= reuseGrace) {
-    assertLive(record, now);
-    return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: false };
-  }
-  if (generation === state.generation - 1 && state.unacknowledged && !state.retried && !state.previousRetried) {
-    // A retry after the answer was lost: the rotation ran after its caller had answered 503 (a frozen store),
-    // so nobody received the current generation. Re-send it, once. A thief who used it is caught (the current
-    // generation moved on); if two parties now hold it, whoever presents it after the next rotation is caught.
-    const retried = await advance(ctx, sessionId, { ...step, retry: true });
-    if (retried?.advanced && retried.record.refresh) {
-      return { record: retried.record, refreshToken: tokenFor(key, sessionId, retried.record.refresh.generation), rotated: false };
-    }
+      return { record, refreshToken: tokenFor(key, sessionId, state.generation), rotated: false };
+    case 'rotate':
+    case 'replace':
+      // the step would have applied but did not: the session or its refresh token has expired
+      try {
+        assertLive(record, now);
+      } catch (error) {
+        await ctx.io((s) => s.delete(sessionId)).catch(() => {});
+        throw error;
+      }
+      throw new AuthError('token_expired');
+    case 'theft':
+      break;
   }
   await ctx.io((s) => s.delete(sessionId));
   ctx.markRevoked([sessionId]);

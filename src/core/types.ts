@@ -35,7 +35,7 @@ export interface SessionMeta {
  * generation ever issued can be recomputed and checked: exact replay detection with O(1) storage.
  */
 export interface RefreshState {
-  /** The current generation; every earlier one is a replay (the previous one only within the grace window). */
+  /** The newest generation issued; presenting it rotates. Every earlier one but `previous` is a replay (theft). */
   generation: number;
   /** When the current generation was issued (ms); the grace window runs from here. */
   rotatedAt: number;
@@ -47,15 +47,11 @@ export interface RefreshState {
    */
   firstGeneration?: number;
   /**
-   * Set when the rotation that issued the current generation ran after its caller had given up (a store call
-   * that timed out, answered 503, and still committed, e.g. on a frozen Redis): its answer was probably never
-   * delivered, so the previous generation may be presented once more as a retry and get it.
+   * The generation the current one was rotated from: the last one a client actually presented (-1: none yet).
+   * Presenting it again is a retry, never theft (see stores/rules/refresh-step.ts); absent in records written
+   * before it existed, where it is the generation before the current one, within the family.
    */
-  unacknowledged?: true;
-  /** Set when the current generation was handed to such a retry: it may have two holders. */
-  retried?: true;
-  /** Set when the previous generation had `retried`: presenting it again is theft, never a retry. */
-  previousRetried?: true;
+  previous?: number;
 }
 
 /** The one server-side record per sign-in (per device). Stores persist it as JSON. */

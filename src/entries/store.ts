@@ -1,5 +1,7 @@
 // latchkey/store: the contract and the rules for people who write a session store (re-exports only).
-export { applyRefreshStep, checkStore, isLive, isSessionId, mergeActivity, pickEvictions, touchApplies } from '../stores/rules/kit.js';
+export { checkStore, isLive, isSessionId, mergeActivity, pickEvictions, touchApplies } from '../stores/rules/kit.js';
+export { applyRefreshStep, previousGeneration, refreshVerdict } from '../stores/rules/refresh-step.js';
+export type { RefreshVerdict } from '../stores/rules/refresh-step.js';
 export type {
   CreateOptions,
   CreateOutcome,

@@ -19,7 +19,7 @@ const MAX_ATTEMPTS = 8;
  */
 function nextFamily(tk: TokenContext, old: RefreshState | null, now: number, absoluteExpiresAt: number): RefreshState {
   const first = old ? old.generation + 1 : 0;
-  return { generation: first, firstGeneration: first, rotatedAt: now, expiresAt: Math.min(now + tk.tokenOptions.refreshTtl, absoluteExpiresAt) };
+  return { generation: first, firstGeneration: first, previous: -1, rotatedAt: now, expiresAt: Math.min(now + tk.tokenOptions.refreshTtl, absoluteExpiresAt) };
 }
 
 /**

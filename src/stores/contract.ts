@@ -9,7 +9,7 @@ export interface SessionActivity {
 
 /** One refresh rotation, applied by `advanceRefresh` (or by the core with get + update). */
 export interface RefreshStep {
-  /** The generation presented: the step applies only while it is the record's current generation. */
+  /** The generation presented: the step rotates it when it is the newest, replaces the newest when it is `previous` after the grace window. */
   from: number;
   /** The time of the rotation (ms). */
   at: number;
@@ -18,11 +18,10 @@ export interface RefreshStep {
   /** The new idle expiry for a record without its own `idleTimeout` (else `at + record.idleTimeout`); clamped to `absoluteExpiresAt`. */
   idleExpiresAt: number;
   /**
-   * A retry, not a rotation: `from` is the *previous* generation, presented again because the answer of the
-   * rotation that issued the current one was lost (it is `unacknowledged`). The step re-sends the current
-   * generation (marks it `retried`) instead of advancing; see `applyRefreshStep`. Optional.
+   * The grace window (ms) after a rotation within which the previous generation joins it (gets the same newest
+   * token, nothing written); after it, presenting the previous generation replaces the unused newest. Absent: 0.
    */
-  retry?: boolean;
+  reuseGrace?: number;
 }
 
 /** What `advanceRefresh` found: the rotated record, or the record as stored when the step did not apply. */

@@ -2,7 +2,8 @@ import { fail, positive, type Duration } from '../core/duration.js';
 import { frozenCopy, thaw, type Frozen } from '../lib/json.js';
 import type { SessionRecord } from '../core/types.js';
 import { readShared, type SharedReads } from './fast-read.js';
-import { applyRefreshStep, mergeActivity, pickEvictions, touchApplies } from './rules/kit.js';
+import { mergeActivity, pickEvictions, touchApplies } from './rules/kit.js';
+import { applyRefreshStep } from './rules/refresh-step.js';
 import type { SessionActivity, SessionStore } from './contract.js';
 
 /** Options for `memoryStore`. */

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { SessionRecord } from '../core/types.js';
 import type { SessionStore } from '../stores/contract.js';
 import { expect } from './expect.js';
+import { refreshStepCases } from './cases/refresh-step.js';
 import { findRunner, type ConformanceCase, type TestRunner } from './runner.js';
 
 export type { ConformanceCase, TestRunner } from './runner.js';
@@ -91,7 +92,7 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
       userId,
       version: 1,
       secretHash: randomBytes(32).toString('base64url'),
-      refresh: { generation: 0, rotatedAt: t, expiresAt: t + DAY },
+      refresh: { generation: 0, previous: -1, rotatedAt: t, expiresAt: t + DAY },
       data: {},
       createdAt: t,
       authTime: t,
@@ -231,7 +232,7 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     expect(outcomes.filter((o) => o?.advanced)).toHaveLength(1);
     for (const o of outcomes) expect(o?.record.refresh?.generation).toBe(1);
     const got = await s.get(r.id);
-    expect(got?.refresh).toEqual({ generation: 1, rotatedAt: t + 1, expiresAt: t + 1 + HOUR });
+    expect(got?.refresh).toEqual({ generation: 1, previous: 0, rotatedAt: t + 1, expiresAt: t + 1 + HOUR });
     expect(got?.version).toBe(2);
     expect(got?.data).toEqual({ keep: ['me'] });
     expect(got?.lastSeenAt).toBe(t + 1);
@@ -298,11 +299,11 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     const moved = await s.advanceRefresh(r.id, { from: 5, at, refreshExpiresAt: at + HOUR, idleExpiresAt: at + HOUR / 2 });
     expect(moved?.advanced).toBe(true);
     expect(moved?.record.idleExpiresAt).toBe(at + 2 * HOUR);
-    expect(moved?.record.refresh).toEqual({ generation: 6, firstGeneration: 4, rotatedAt: at, expiresAt: at + HOUR });
+    expect(moved?.record.refresh).toEqual({ generation: 6, previous: 5, firstGeneration: 4, rotatedAt: at, expiresAt: at + HOUR });
     const got = await s.get(r.id);
     expect(got?.idleExpiresAt).toBe(at + 2 * HOUR);
     expect(got?.idleTimeout).toBe(2 * HOUR);
-    expect(got?.refresh).toEqual({ generation: 6, firstGeneration: 4, rotatedAt: at, expiresAt: at + HOUR });
+    expect(got?.refresh).toEqual({ generation: 6, previous: 5, firstGeneration: 4, rotatedAt: at, expiresAt: at + HOUR });
   });
 
   it('update of a deleted record returns false and does not bring it back', async () => {
@@ -624,23 +625,7 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     expect(outcomes.every((o) => o && o.evicted.length === 0)).toBe(true);
   });
 
-  it('advanceRefresh with retry (stores that rotate in one call) never re-sends a generation whose rotation was answered in time', async (ctx) => {
-    const s = await store();
-    if (!s.advanceRefresh) {
-      ctx.skip();
-      return;
-    }
-    const r = record(s, user());
-    await s.create(r);
-    const t = Math.max(now(), r.lastSeenAt) + 1;
-    const step = (from: number, retry = false) => ({ from, at: t, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR, retry });
-    const rotated = await s.advanceRefresh(r.id, step(0));
-    expect(rotated?.advanced).toBe(true);
-    expect(rotated?.record.refresh).toEqual({ generation: 1, rotatedAt: t, expiresAt: t + HOUR });
-    const retries = await Promise.all(Array.from({ length: 10 }, () => s.advanceRefresh!(r.id, step(0, true))));
-    expect(retries.filter((o) => o?.advanced)).toHaveLength(0);
-    expect(await s.get(r.id)).toMatchObject({ version: 2, refresh: { generation: 1 } });
-  });
+  refreshStepCases({ it, store, record, user, now });
 
   it('updates reach subscribers as changed, and deleteByUser names the user (stores that broadcast)', async (ctx) => {
     const s = await store();

@@ -1,7 +1,7 @@
-// The store kit's rules that no single store test isolates: the refresh retry after a late rotation, and
-// the per-user eviction order.
+// The store rules as pure functions: the refresh step's case table, and the per-user eviction order.
 import type { SessionRecord } from '../../src/entries/index.js';
-import { applyRefreshStep, pickEvictions } from '../../src/entries/store.js';
+import { applyRefreshStep, pickEvictions, previousGeneration, refreshVerdict } from '../../src/entries/store.js';
+import { REFRESH_STEP_CASES } from '../../src/stores/rules/refresh-step-cases.js';
 import { describe, expect, it } from 'vitest';
 
 const HOUR = 3_600_000;
@@ -21,32 +21,22 @@ const record = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
   meta: {},
   ...overrides,
 });
-const step = (from: number, at: number, retry = false) => ({ from, at, refreshExpiresAt: at + HOUR, idleExpiresAt: at + HOUR, retry });
-
-describe('applyRefreshStep: retries after a late rotation', () => {
-  it('a rotation answered in time can never be retried', () => {
-    const rotated = applyRefreshStep(record(), step(0, 10))!;
-    expect(rotated.refresh).toEqual({ generation: 1, rotatedAt: 10, expiresAt: HOUR });
-    expect(applyRefreshStep(rotated, step(0, 20, true))).toBeNull();
-  });
-
-  it('a late rotation may be retried once; the re-sent generation gets no retry of its own and its next rotation marks it', () => {
-    const late = applyRefreshStep(record(), step(0, 10), { late: true })!;
-    expect(late.refresh).toMatchObject({ generation: 1, unacknowledged: true });
-    const retried = applyRefreshStep(late, step(0, 20, true))!;
-    expect(retried.refresh).toEqual({ generation: 1, rotatedAt: 10, expiresAt: HOUR, retried: true });
-    expect(retried.version).toBe(late.version + 1);
-    expect(applyRefreshStep(retried, step(0, 30, true))).toBeNull(); // a second retry: two holders, theft
-    const next = applyRefreshStep(retried, step(1, 40), { late: true })!;
-    expect(next.refresh).toMatchObject({ generation: 2, unacknowledged: true, previousRetried: true });
-    expect(applyRefreshStep(next, step(1, 50, true))).toBeNull(); // the re-sent generation may have two holders
-  });
-
-  it('a retry never reaches back further than the previous generation', () => {
-    const one = applyRefreshStep(record(), step(0, 10), { late: true })!;
-    const two = applyRefreshStep(one, step(1, 20), { late: true })!;
-    expect(applyRefreshStep(two, step(0, 30, true))).toBeNull();
-  });
+describe('applyRefreshStep: the evidence rule, pure (the same table runs on every store through the conformance suite)', () => {
+  for (const c of REFRESH_STEP_CASES) {
+    it(c.name, () => {
+      const rotatedAt = 1_000_000;
+      const at = rotatedAt + c.after;
+      const { expiresIn, ...state } = c.state;
+      const refresh = { ...state, rotatedAt, expiresAt: rotatedAt + (expiresIn ?? HOUR) };
+      const before = record({ refresh, lastSeenAt: rotatedAt, idleExpiresAt: at + HOUR, absoluteExpiresAt: at + HOUR, expiresAt: at + HOUR });
+      expect(refreshVerdict(refresh, c.present, at, c.reuseGrace)).toBe(c.verdict);
+      const next = applyRefreshStep(before, { from: c.present, at, refreshExpiresAt: at + HOUR, idleExpiresAt: at + HOUR, reuseGrace: c.reuseGrace });
+      expect(next !== null).toBe(c.advanced);
+      const held = (next ?? before).refresh!;
+      expect({ generation: held.generation, previous: previousGeneration(held) }).toEqual(c.expect);
+      if (next) expect(next.version).toBe(before.version + 1);
+    });
+  }
 });
 
 describe('pickEvictions', () => {

@@ -7,6 +7,8 @@ export interface TcpProxy {
   readonly port: number;
   /** Stops forwarding on every connection that has sent SUBSCRIBE (the sockets stay open). */
   blackholeSubscribers(): number;
+  /** Delays every reply of the server by `ms` from now on (0: forward at once again); requests still go through at once. */
+  delayReplies(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ interface Pair {
 /** Starts a proxy on a free loopback port that forwards to 127.0.0.1:`target`. */
 export async function startProxy(target: number): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
+  let delay = 0;
   const server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port: target });
     const pair: Pair = { client, upstream, subscriber: false, holed: false };
@@ -29,7 +32,10 @@ export async function startProxy(target: number): Promise<TcpProxy> {
       if (!pair.holed) upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
-      if (!pair.holed) client.write(chunk);
+      if (pair.holed) return;
+      // a late answer: the server did the work on time, its reply reaches the client after the deadline
+      if (delay > 0) setTimeout(() => client.writable && client.write(chunk), delay);
+      else client.write(chunk);
     });
     const end = (): void => {
       pairs.delete(pair);
@@ -55,6 +61,9 @@ export async function startProxy(target: number): Promise<TcpProxy> {
         }
       }
       return n;
+    },
+    delayReplies(ms) {
+      delay = ms;
     },
     async close() {
       for (const pair of pairs) {

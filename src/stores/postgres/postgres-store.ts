@@ -3,6 +3,7 @@ import type { Client, ClientConfig, Pool } from 'pg';
 import type { SessionRecord } from '../../core/types.js';
 import type { SessionStore, StoreBroadcast } from '../contract.js';
 import { isSessionId } from '../rules/kit.js';
+import { previousGeneration } from '../rules/refresh-step.js';
 import { createListener, type Listener } from './broadcast.js';
 import { resolvePostgresOptions, type PostgresStoreOptions } from './pg-options.js';
 import { createRunner } from './run.js';
@@ -33,6 +34,7 @@ interface Row {
   refresh_generation: number | null;
   refresh_rotated_at: string | null;
   refresh_expires_at: string | null;
+  refresh_previous: number | null;
 }
 
 /** A record from its row: the JSON with the columns statements move laid over it. */
@@ -45,7 +47,8 @@ function revive(row: Row): SessionRecord {
   record.expiresAt = Number(row.expires_at);
   if (row.refresh_generation !== null) {
     // other refresh fields (firstGeneration) come from the JSON; a rotation never changes them
-    record.refresh = { ...record.refresh, generation: row.refresh_generation, rotatedAt: Number(row.refresh_rotated_at), expiresAt: Number(row.refresh_expires_at) };
+    // (`refresh_previous` always holds the previous generation: the store writes previousGeneration() of every record)
+    record.refresh = { ...record.refresh, generation: row.refresh_generation, previous: row.refresh_previous ?? -1, rotatedAt: Number(row.refresh_rotated_at), expiresAt: Number(row.refresh_expires_at) };
   }
   return record;
 }
@@ -62,6 +65,11 @@ function columns(r: SessionRecord): unknown[] {
   const f = r.refresh;
   const idle = typeof r.idleTimeout === 'number' ? r.idleTimeout : null;
   return [r.id, r.userId, r.version, r.createdAt, r.lastSeenAt, r.idleExpiresAt, r.absoluteExpiresAt, r.expiresAt, f ? f.generation : null, f ? f.rotatedAt : null, f ? f.expiresAt : null, JSON.stringify(r), idle];
+}
+
+/** The row's `refresh_previous`: the generation the current one was rotated from (rules/refresh-step.ts), or NULL. */
+function previousColumn(r: SessionRecord): number | null {
+  return r.refresh ? previousGeneration(r.refresh) : null;
 }
 
 /** A 64-bit advisory-lock key for `text`, as a decimal literal (safe to inline: digits and a sign only). */
@@ -125,12 +133,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const now = Date.now();
       try {
         if (opts.maxPerUser === undefined) {
-          await query(sql.insert, [now, ...columns(record)]);
+          await query(sql.insert, [now, ...columns(record), previousColumn(record)]);
           return;
         }
         // one round trip: the schema's function takes the user's advisory lock, then counts, evicts and inserts
         const refuse = opts.overLimit === 'refuse';
-        const [row] = await query<{ inserted: number; evicted: string[] }>(sql.createCapped, [now, ...columns(record), opts.maxPerUser, refuse, channel, o.pruneBatch]);
+        const [row] = await query<{ inserted: number; evicted: string[] }>(sql.createCapped, [now, ...columns(record), opts.maxPerUser, refuse, channel, o.pruneBatch, previousColumn(record)]);
         return { evicted: row?.evicted ?? [], refused: row?.inserted !== 1 };
       } catch (error) {
         const code = ((error as Error).cause as { code?: unknown } | undefined)?.code;
@@ -148,13 +156,13 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     async update(record, expectedVersion) {
       if (!isSessionId(record.id) || typeof record.userId !== 'string' || record.userId.includes('\u0000')) return false;
       const c = columns(record);
-      const values = [Date.now(), record.id, record.userId, record.version, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, c[8], c[9], c[10], c[11], expectedVersion, channel, c[12]];
+      const values = [Date.now(), record.id, record.userId, record.version, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, c[8], c[9], c[10], c[11], expectedVersion, channel, c[12], previousColumn(record)];
       return (await query(sql.update, values)).length === 1;
     },
 
     async advanceRefresh(id, step) {
       if (!isSessionId(id)) return null;
-      const [moved] = await query<Row>(sql.advanceRefresh, [Date.now(), id, step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, channel]);
+      const [moved] = await query<Row>(sql.advanceRefresh, [Date.now(), id, step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, channel, step.reuseGrace ?? 0]);
       if (moved) return { advanced: true, record: revive(moved) };
       // The step did not apply: read the row again in a new statement, which sees the rotation that won.
       const [stored] = await query<Row>(sql.get, [Date.now(), id]);

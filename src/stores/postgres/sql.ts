@@ -1,4 +1,5 @@
 // The PostgreSQL store's schema and statements, as text. No I/O here: the store runs them, the CLI prints the DDL.
+import { refreshStepSQL } from '../rules/refresh-step.js';
 //
 // Why the table is shaped so. One row per session, the session id as primary key. The record travels as
 // its JSON text (`doc`, type text: stored and returned byte for byte, no server-side parse, and a NUL
@@ -35,7 +36,7 @@ export function createFunction(names: PostgresNames): string {
 }
 
 /** The columns a read returns, in the order `revive` expects them. */
-export const READ_COLUMNS = 'doc, user_id, version, last_seen_at, idle_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at';
+export const READ_COLUMNS = 'doc, user_id, version, last_seen_at, idle_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at, refresh_previous';
 
 /**
  * The migration SQL for the session table (what `createTable: true` runs, and `npx latchkey postgres-schema` prints).
@@ -64,14 +65,16 @@ CREATE TABLE IF NOT EXISTS ${t} (
   refresh_rotated_at  bigint,
   refresh_expires_at  bigint,
   doc                 text    NOT NULL,
-  idle_timeout        bigint
+  idle_timeout        bigint,
+  refresh_previous    integer
 );
+ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS refresh_previous integer;
 CREATE INDEX IF NOT EXISTS ${idx('user_id')} ON ${t} (user_id);
 CREATE INDEX IF NOT EXISTS ${idx('expires_at')} ON ${t} (expires_at);
 -- A sign-in under the per-user cap, in one round trip: the user's advisory lock, then the count, the
 -- evictions and the insert in a statement of their own, whose snapshot sees every committed row of the user.
 CREATE OR REPLACE FUNCTION ${createFunction(names)}(
-  bigint, text, text, integer, bigint, bigint, bigint, bigint, bigint, integer, bigint, bigint, text, bigint, integer, boolean, text, integer
+  bigint, text, text, integer, bigint, bigint, bigint, bigint, bigint, integer, bigint, bigint, text, bigint, integer, boolean, text, integer, integer
 ) RETURNS TABLE (inserted integer, evicted text[]) LANGUAGE plpgsql AS $latchkey$
 #variable_conflict use_column
 BEGIN
@@ -99,12 +102,14 @@ export interface Statements {
 }
 
 // Inserted columns and their parameters ($2…$14) for both inserts (cast: an INSERT … SELECT infers no types).
-const INSERT_COLUMNS = 'id, user_id, version, created_at, last_seen_at, idle_expires_at, absolute_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at, doc, idle_timeout';
-const INSERT_VALUES = '$2::text, $3::text, $4::int, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::int, $11::bigint, $12::bigint, $13::text, $14::bigint';
+// `refresh_previous` (the generation the current one was rotated from) comes last, as the statement's last parameter.
+const INSERT_COLUMNS = 'id, user_id, version, created_at, last_seen_at, idle_expires_at, absolute_expires_at, expires_at, refresh_generation, refresh_rotated_at, refresh_expires_at, doc, idle_timeout, refresh_previous';
+const insertValues = (previous: string): string => `$2::text, $3::text, $4::int, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::int, $11::bigint, $12::bigint, $13::text, $14::bigint, ${previous}::int`;
 
 /** Builds the statements for one table. Statements that delete or rewrite a record also `pg_notify` its id. */
 export function statements(names: PostgresNames, pruneBatch: number): Statements {
   const t = `${quoteIdent(names.schema)}.${quoteIdent(names.table)}`;
+  const step = refreshStepSQL('$3::int', '$4::bigint', '$8::bigint');
   // Bounded pruning piggy-backed on a write: at most `pruneBatch` expired rows, skipping rows another
   // transaction holds (never waits), plus the user's own expired rows (so a user's rows stay bounded).
   const pruneOnWrite = (limit: string): string => `pruned AS (DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED))),
@@ -113,9 +118,9 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
   const notify = (kind: 'r' | 'c', rows: string, channel: string): string =>
     `SELECT pg_notify(${channel}, '${kind}:' || string_agg(id, ',')) FROM (SELECT id, (row_number() OVER ()) / 300 AS chunk FROM ${rows}) c GROUP BY chunk`;
   return {
-    // ARGS: now, ...record columns. One statement: prune a batch, insert (a duplicate id is a unique violation).
-    insert: `WITH ${pruneOnWrite(String(pruneBatch))} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${INSERT_VALUES})`,
-    // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17), pruneBatch ($18). Runs after the user's advisory
+    // ARGS: now, ...record columns, refreshPrevious ($15). One statement: prune a batch, insert (a duplicate id is a unique violation).
+    insert: `WITH ${pruneOnWrite(String(pruneBatch))} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${insertValues('$15')})`,
+    // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17), pruneBatch ($18), refreshPrevious ($19). Runs after the user's advisory
     // lock, in its own statement, so the count sees every committed row of the user. Rule "per-user cap"
     // (kit.pickEvictions): evict the soonest to expire, then the oldest, then by id; with refuse, write nothing at the cap.
     insertCapped: `WITH ${pruneOnWrite('$18::int')},
@@ -123,32 +128,34 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     excess AS (SELECT id FROM live ORDER BY expires_at, created_at, id COLLATE "C"
                LIMIT CASE WHEN $16::boolean THEN 0 ELSE GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) END),
     evicted AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM excess) RETURNING id),
-    inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${INSERT_VALUES}
+    inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${insertValues('$19')}
                  WHERE NOT $16::boolean OR (SELECT count(*) FROM live) < $15::int RETURNING id),
     notified AS (${notify('r', 'evicted', '$17::text')})
     SELECT (SELECT count(*) FROM inserted)::int + 0 * (SELECT count(*) FROM notified)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted`,
     // ARGS: as insertCapped. One round trip: the schema's function takes the user's lock, then runs insertCapped.
-    createCapped: `SELECT inserted, evicted FROM ${createFunction(names)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+    createCapped: `SELECT inserted, evicted FROM ${createFunction(names)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
     // ARGS: now, id
     get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = $2 AND expires_at > $1`,
-    // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel, idleTimeout.
+    // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel, idleTimeout, refreshPrevious.
     // Compare-and-set; rule "activity never moves backwards" (kit.mergeActivity): a later stored lastSeenAt keeps the stored activity.
     update: `WITH moved AS (UPDATE ${t} SET version = $4, doc = $12, absolute_expires_at = $8, idle_timeout = $15,
-      refresh_generation = $9, refresh_rotated_at = $10, refresh_expires_at = $11,
+      refresh_generation = $9, refresh_rotated_at = $10, refresh_expires_at = $11, refresh_previous = $16::int,
       idle_expires_at = CASE WHEN last_seen_at > $5 THEN idle_expires_at ELSE $6 END,
       expires_at = CASE WHEN last_seen_at > $5 THEN expires_at ELSE $7 END,
       last_seen_at = GREATEST(last_seen_at, $5)
       WHERE id = $2 AND version = $13 AND user_id = $3 AND expires_at > $1 RETURNING id)
     SELECT pg_notify($14, 'c:' || id) FROM moved`,
-    // ARGS: now, id, from, at, refreshExpiresAt, idleExpiresAt, channel. Rule "refresh step" (kit.applyRefreshStep):
-    // the UPDATE's row lock serialises rotations; a loser re-reads the row in a new statement (a fresh snapshot).
-    // A session with its own idle timeout (signIn lifetime) measures idleness by it, not by the step's default.
+    // ARGS: now, id, from, at, refreshExpiresAt, idleExpiresAt, channel, reuseGrace. Rule "refresh step"
+    // (rules/refresh-step.ts, whose SQL is refreshStepSQL): rotate the newest, or replace it for the previous
+    // generation after the grace window. The UPDATE's row lock serialises steps; a loser re-reads the row in a
+    // new statement (a fresh snapshot). A session with its own idle timeout measures idleness by it.
     advanceRefresh: `WITH moved AS (UPDATE ${t} SET version = version + 1,
-        refresh_generation = $3 + 1, refresh_rotated_at = $4, refresh_expires_at = LEAST($5, absolute_expires_at),
+        refresh_previous = ${step.previous},
+        refresh_generation = refresh_generation + 1, refresh_rotated_at = $4, refresh_expires_at = LEAST($5, absolute_expires_at),
         idle_expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE idle_expires_at END,
         expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE expires_at END,
         last_seen_at = GREATEST(last_seen_at, $4)
-      WHERE id = $2 AND expires_at > $1 AND refresh_generation = $3
+      WHERE id = $2 AND expires_at > $1 AND ${step.applies}
         AND refresh_expires_at > $4 AND absolute_expires_at > $4 AND expires_at > $4
       RETURNING ${READ_COLUMNS})
     SELECT moved.*, pg_notify($7, 'c:' || $2) FROM moved`,

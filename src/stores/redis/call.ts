@@ -31,8 +31,6 @@ export interface RedisCaller {
   bounded<T>(call: () => Promise<T>): Promise<T>;
   /** EVALSHA, loading the script with EVAL only when this Redis node has not seen it yet; bounded. */
   run(lua: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
-  /** Redis-clock ms after which a script sent now runs later than its caller waits (half the timeout); `''` while unknown. */
-  lateAfter(): number | '';
 }
 
 /** The bounded caller of a store on `client`. */
@@ -104,31 +102,5 @@ export function redisCaller(client: Redis | Cluster, timeout: number): RedisCall
     );
   }
 
-  // Redis' clock minus ours, so a refresh script can tell that it runs after its caller gave up (it then marks
-  // the new generation unacknowledged, and the client's retry is not taken for theft). Measured on first use
-  // and again at most once a minute; until then no rotation is ever taken as late.
-  let offset: number | null = null;
-  let calibratedAt = 0;
-  function calibrate(): void {
-    if (Date.now() - calibratedAt < 60_000) return;
-    calibratedAt = Date.now();
-    const sent = Date.now();
-    bounded(() => client.time()).then(
-      ([seconds, micros]) => {
-        const received = Date.now();
-        if (received - sent < timeout / 4) offset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
-        else calibratedAt = 0;
-      },
-      () => {
-        calibratedAt = 0;
-      },
-    );
-  }
-
-  function lateAfter(): number | '' {
-    calibrate();
-    return offset === null ? '' : Math.round(Date.now() + offset + timeout / 2);
-  }
-
-  return { bounded, run, lateAfter };
+  return { bounded, run };
 }

@@ -23,15 +23,16 @@ export type { PolicyReport } from './policy.js';
  * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
  * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
  *
- *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, rs, rp, ra   PX = expiresAt - now
+ *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, ru   PX = expiresAt - now
  *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
  *   <prefix>revoked             pub/sub channel: ids of deleted records, `~c:` ids of changed ones, `~u:` a
  *                               user whose sessions all ended, `~h:` heartbeats (see redis-subscriber.ts)
  *
  * The activity fields (ls, ie, ex), the version (v) and the refresh state (rg generation, rt rotatedAt,
- * re refresh expiry, rs / rp / ra the retried, previousRetried and unacknowledged flags) live beside the
- * JSON so `touch` and `advanceRefresh` move them without rewriting the record: Lua's cjson would turn `[]`
- * into `{}` and round numbers, so scripts never decode the record. Scripts that
+ * re refresh expiry, ru the generation the current one was rotated from) live beside the JSON so `touch` and
+ * `advanceRefresh` move them without rewriting the record: Lua's cjson would turn `[]` into `{}` and round
+ * numbers, so no script re-encodes the record (ADVANCE_REFRESH decodes it only to read a session's own
+ * `idleTimeout`, and matches `firstGeneration` in a record written before `ru` existed). Scripts that
  * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
  * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
  *
@@ -134,6 +135,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return [JSON.stringify(record), record.version, record.userId, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, record.id, r ? r.generation : '', r ? r.rotatedAt : '', r ? r.expiresAt : ''];
   }
 
+  /** The refresh state's previous generation as the hash keeps it (`ru`): '' when the record holds none (the script derives it then). */
+  function previousArg(record: SessionRecord): string | number {
+    return record.refresh?.previous ?? '';
+  }
+
   /** Every id in a large index, by ZSCAN: each page bounded, and every member present throughout is seen. */
   async function scanIndex(index: string): Promise<string[]> {
     const ids = new Set<string>();
@@ -156,9 +162,8 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         throw new TypeError('latchkey: redisStore needs session ids made by its newId(userId), so a user keeps one Cluster slot.');
       }
       warnOnPolicy();
-      caller.lateAfter();
       const cap = opts.maxPerUser ?? 0;
-      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId))];
+      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId)), previousArg(record)];
       const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId)], args)) as [number, ...string[]];
       if (status === 0) throw new Error('latchkey: a session with this id already exists.');
       return { evicted, refused: status === 2 };
@@ -182,8 +187,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     async advanceRefresh(id, step) {
       if (!ID_SHAPE.test(id)) return null;
-      const lateAfter = caller.lateAfter();
-      const args = [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id, step.retry ? '1' : '', channel, lateAfter];
+      const args = [Date.now(), step.from, step.at, step.refreshExpiresAt, step.idleExpiresAt, id, step.reuseGrace ?? 0, channel];
       const reply = (await run(ADVANCE_REFRESH, [recordKey(id)], args)) as [number, ...string[]] | null;
       if (!reply) return null;
       const [advanced, ...fields] = reply;
@@ -194,9 +198,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       // An id minted for another user cannot hold this user's record (and its index is in another slot).
       if (!ID_SHAPE.test(record.id) || record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId)) return false;
       const keys = [recordKey(record.id), indexKey(record.userId)];
-      const r = record.refresh;
-      const flags = [r?.retried ? '1' : '', r?.previousRetried ? '1' : '', r?.unacknowledged ? '1' : ''];
-      return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion, channel, ...flags])) === 1;
+      return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion, channel, previousArg(record)])) === 1;
     },
 
     async touch(id, activity: SessionActivity) {

@@ -43,20 +43,20 @@ export function reviveShared(fields: readonly string[], decode: (json: string) =
 }
 
 /** The fields a read returns, in this order, for `revive` in redis.ts. */
-export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra'] as const;
+export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru'] as const;
 
 /**
  * Reads a live record; one whose index entry is missing (evicted) is deleted and reads as absent.
  * KEYS: record. ARGV: now, id. Returns nil, or the READ_FIELDS.
  */
 export const GET = script(`
-local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra', 'ix')
+local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru', 'ix')
 if not f[1] or not f[4] or tonumber(f[4]) <= tonumber(ARGV[1]) then return false end
-if not f[12] or not redis.call('ZSCORE', f[12], ARGV[2]) then
+if not f[10] or not redis.call('ZSCORE', f[10], ARGV[2]) then
   redis.call('DEL', KEYS[1])
   return false
 end
-return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or '', f[10] or '', f[11] or ''}
+return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or ''}
 `);
 
 /**
@@ -64,19 +64,18 @@ return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', 
  * `decode` turns the JSON into a fresh top-level object (default `JSON.parse`; see shared-decode.ts).
  */
 export function revive(fields: readonly (string | null | undefined)[], decode: (json: string) => SessionRecord = parseRecord): SessionRecord {
-  const [json, ls, ie, ex, v, rg, rt, re, rs, rp, ra] = fields;
+  const [json, ls, ie, ex, v, rg, rt, re, ru] = fields;
   const record = decode(json!);
   record.lastSeenAt = Number(ls);
   record.idleExpiresAt = Number(ie);
   record.expiresAt = Number(ex);
   if (v) record.version = Number(v);
   if (record.refresh && rg && rt && re) {
-    // the JSON keeps other refresh fields (firstGeneration); the flags always come from the hash
-    const { retried: _r, previousRetried: _p, unacknowledged: _u, ...kept } = record.refresh;
+    // the JSON keeps other refresh fields (firstGeneration); what the refresh step moves comes from the hash
+    const { previous: _previous, ...kept } = record.refresh;
     record.refresh = { ...kept, generation: Number(rg), rotatedAt: Number(rt), expiresAt: Number(re) };
-    if (rs === '1') record.refresh.retried = true;
-    if (rp === '1') record.refresh.previousRetried = true;
-    if (ra === '1') record.refresh.unacknowledged = true;
+    // `ru` is absent in a record written before it existed: previousGeneration() derives it then
+    if (ru) record.refresh.previous = Number(ru);
   }
   return record;
 }

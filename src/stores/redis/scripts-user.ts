@@ -43,11 +43,11 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) > tonumber(ARGV[3]) then return false end
 local out = {}
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local f = redis.call('HMGET', ARGV[2] .. id, 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra')
+  local f = redis.call('HMGET', ARGV[2] .. id, 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru')
   if not f[1] then
     redis.call('ZREM', KEYS[1], id)
   elseif tonumber(f[4]) > now then
-    for i = 1, 11 do out[#out + 1] = f[i] or '' end
+    for i = 1, 9 do out[#out + 1] = f[i] or '' end
   end
 end
 return out
@@ -59,11 +59,11 @@ local now = tonumber(ARGV[1])
 local out = {}
 for i = 3, #ARGV do
   local id = ARGV[i]
-  local f = redis.call('HMGET', ARGV[2] .. id, 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'rs', 'rp', 'ra')
+  local f = redis.call('HMGET', ARGV[2] .. id, 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru')
   if not f[1] then
     redis.call('ZREM', KEYS[1], id)
   elseif tonumber(f[4]) > now and redis.call('ZSCORE', KEYS[1], id) then
-    for j = 1, 11 do out[#out + 1] = f[j] or '' end
+    for j = 1, 9 do out[#out + 1] = f[j] or '' end
   end
 end
 return out

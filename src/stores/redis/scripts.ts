@@ -7,6 +7,7 @@
 // - Eviction (any maxmemory-policy): a record whose index entry is gone is refused and deleted when read,
 //   so a session can never be reachable but unlisted (and so missed by deleteByUser).
 import { createHash } from 'node:crypto';
+import { REFRESH_STEP_LUA } from '../rules/refresh-step.js';
 
 /** A Lua script and its SHA-1, for EVALSHA. */
 export interface Script {
@@ -28,10 +29,11 @@ end
 `;
 
 /**
- * Inserts a record (refusing an existing id) under the per-user cap (rule: pickEvictions in stores/kit.ts,
+ * Inserts a record (refusing an existing id) under the per-user cap (rule: pickEvictions in stores/rules/kit.ts,
  * ties on expiresAt by id), indexes it, prunes expired index members, publishes evicted ids.
  * KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, maxPerUser (0: none),
- * overLimit, channel, record key prefix. Returns {0} for an existing id, {2} when refused, else {1, evicted ids...}.
+ * overLimit, channel, record key prefix, ru (the refresh state's previous generation, '' for none). Returns {0} for an
+ * existing id, {2} when refused, else {1, evicted ids...}.
  */
 export const CREATE = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
@@ -51,7 +53,7 @@ if max > 0 and redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') + 1 > max then
 end
 local ex = tonumber(ARGV[7])
 if ex <= now then return {1} end
-redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12])
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[17])
 redis.call('PEXPIRE', KEYS[1], ex - now)
 redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -68,9 +70,9 @@ return out
 `);
 
 /**
- * Compare-and-set on version and user (rule: mergeActivity in stores/kit.ts); never re-creates a missing,
+ * Compare-and-set on version and user (rule: mergeActivity in stores/rules/kit.ts); never re-creates a missing,
  * expired or unindexed record; publishes the id as changed. KEYS: record, index. ARGV: now, json, version,
- * userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion, channel, rs, rp, ra
+ * userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion, channel, ru
  */
 export const UPDATE = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
@@ -89,7 +91,7 @@ if tonumber(ex) <= now then
   redis.call('PUBLISH', ARGV[14], ARGV[9])
   return 1
 end
-redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'rs', ARGV[15], 'rp', ARGV[16], 'ra', ARGV[17])
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[15])
 redis.call('PEXPIRE', KEYS[1], tonumber(ex) - now)
 redis.call('ZADD', KEYS[2], ex, ARGV[9])
 keepIndex(KEYS[2], now)
@@ -98,16 +100,15 @@ return 1
 `);
 
 /**
- * One refresh step (rule: applyRefreshStep in stores/kit.ts): a rotation when the presented generation is
- * current, marked unacknowledged (ra) when it runs after lateAfter (Redis' TIME, ms: the caller has given up);
- * or with retry = '1' the re-send of an unacknowledged current generation to a retry of the previous one.
- * Publishes the id as changed. KEYS: record. ARGV: now, from, at, refreshExpiresAt, idleExpiresAt, id, retry,
- * channel, lateAfter ('' for never). Returns nil when there is no live (indexed) record, else
- * {advanced, json, ls, ie, ex, v, rg, rt, re, rs, rp, ra}.
+ * One refresh step (rule "refresh step", stores/rules/refresh-step.ts, whose Lua is REFRESH_STEP_LUA): a rotation
+ * when the presented generation is the newest, a replacement of the unused newest when it is the previous one
+ * after the grace window, nothing otherwise. Publishes the id as changed. KEYS: record. ARGV: now, from, at,
+ * refreshExpiresAt, idleExpiresAt, id, reuseGrace, channel. Returns nil when there is no live (indexed)
+ * record, else {advanced, json, ls, ie, ex, v, rg, rt, re, ru}.
  */
-export const ADVANCE_REFRESH = script(`${KEEP_INDEX}
+export const ADVANCE_REFRESH = script(`${KEEP_INDEX}${REFRESH_STEP_LUA}
 local now = tonumber(ARGV[1])
-local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix', 'rs', 'rp', 'ra')
+local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix', 'ru')
 if not f[1] or tonumber(f[5]) <= now then return false end
 if not f[10] or not redis.call('ZSCORE', f[10], ARGV[6]) then
   redis.call('DEL', KEYS[1])
@@ -115,23 +116,15 @@ if not f[10] or not redis.call('ZSCORE', f[10], ARGV[6]) then
 end
 local at = tonumber(ARGV[3])
 local ae = tonumber(f[6])
-local rs, rp, ra = f[11] or '', f[12] or '', f[13] or ''
-local unchanged = {0, f[1], f[3], f[4], f[5], f[2], f[7] or '', f[8] or '', f[9] or '', rs, rp, ra}
+local ru = f[11] or ''
+local unchanged = {0, f[1], f[3], f[4], f[5], f[2], f[7] or '', f[8] or '', f[9] or '', ru}
 if not f[7] or f[7] == '' or tonumber(f[9]) <= at or ae <= at or tonumber(f[5]) <= at then return unchanged end
+-- the family's first generation matters only for a record written before 'ru' existed
+local first = 0
+if ru == '' then first = tonumber(string.match(f[1], '"firstGeneration":(%d+)') or '0') end
+local previous = refreshApplies(tonumber(f[7]), ru, tonumber(f[8]), tonumber(ARGV[2]), at, tonumber(ARGV[7]), first)
+if previous == nil then return unchanged end
 local v = tostring(tonumber(f[2]) + 1)
-if ARGV[7] == '1' then
-  if tonumber(f[7]) ~= tonumber(ARGV[2]) + 1 or ra ~= '1' or rs == '1' or rp == '1' then return unchanged end
-  redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(f[5]) - now))
-  redis.call('HSET', KEYS[1], 'v', v, 'rs', '1', 'ra', '')
-  redis.call('PUBLISH', ARGV[8], '~c:' .. ARGV[6])
-  return {1, f[1], f[3], f[4], f[5], v, f[7], f[8], f[9], '1', rp, ''}
-end
-if tonumber(f[7]) ~= tonumber(ARGV[2]) then return unchanged end
-local late = ''
-if ARGV[9] ~= '' then
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[9]) then late = '1' end
-end
 local ls, ie, ex = f[3], f[4], f[5]
 if at > tonumber(f[3]) then
   -- a session with its own idle timeout (signIn lifetime) keeps it in the record JSON
@@ -146,15 +139,16 @@ if at > tonumber(f[3]) then
 end
 local rg = tostring(tonumber(f[7]) + 1)
 local re = tostring(math.min(tonumber(ARGV[4]), ae))
+ru = tostring(previous)
 redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ex) - now))
-redis.call('HSET', KEYS[1], 'v', v, 'ls', ls, 'ie', ie, 'ex', ex, 'rg', rg, 'rt', ARGV[3], 're', re, 'rs', '', 'rp', rs, 'ra', late)
+redis.call('HSET', KEYS[1], 'v', v, 'ls', ls, 'ie', ie, 'ex', ex, 'rg', rg, 'rt', ARGV[3], 're', re, 'ru', ru)
 redis.call('ZADD', f[10], 'XX', ex, ARGV[6])
 keepIndex(f[10], now)
 redis.call('PUBLISH', ARGV[8], '~c:' .. ARGV[6])
-return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re, '', rs, late}
+return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re, ru}
 `);
 
-/** Moves activity fields and TTL of a live record when the touch is newer (rule: touchApplies in stores/kit.ts); data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
+/** Moves activity fields and TTL of a live record when the touch is newer (rule: touchApplies in stores/rules/kit.ts); data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
 export const TOUCH = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'ls', 'ex', 'ix')

@@ -1,8 +1,9 @@
-// The store kit: every rule a session store must follow, written once. The memory store calls these;
-// the Redis Lua scripts and the PostgreSQL statements mirror them (each names the rule it mirrors);
+// The store kit: the small rules a session store must follow, written once (the refresh step has its own file,
+// refresh-step.ts, with its Lua and SQL beside it). The memory store calls these; the Redis Lua scripts and the
+// PostgreSQL statements mirror them (each names the rule it mirrors);
 // the conformance suite in latchkey/testing pins each one. Published as `latchkey/store`.
-import type { RefreshState, SessionRecord } from '../../core/types.js';
-import type { RefreshStep, SessionActivity, SessionStore } from '../contract.js';
+import type { SessionRecord } from '../../core/types.js';
+import type { SessionActivity, SessionStore } from '../contract.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -29,47 +30,6 @@ export function touchApplies(stored: Pick<SessionRecord, 'lastSeenAt'>, activity
 export function mergeActivity(stored: SessionRecord, incoming: SessionRecord): SessionRecord {
   if (stored.lastSeenAt <= incoming.lastSeenAt) return incoming;
   return { ...incoming, lastSeenAt: stored.lastSeenAt, idleExpiresAt: stored.idleExpiresAt, expiresAt: stored.expiresAt };
-}
-
-/**
- * Rule "refresh step": the record after a refresh step, or `null` when the step does not apply (the
- * generation moved on, or the refresh token or the session has expired at `step.at`). The new idle expiry is
- * `step.at + record.idleTimeout` when the record has its own idle timeout, else `step.idleExpiresAt`; other
- * refresh fields (`firstGeneration`) are kept. Stores that
- * implement `advanceRefresh` on a document call this inside their atomic section.
- *
- * A rotation (`from` is current) advances the generation. With `options.late` (the store knows the call
- * runs after its caller gave up, e.g. it waited past the command timeout) the new generation is marked
- * `unacknowledged`. A retry (`step.retry`, `from` is the previous generation) then re-sends the current
- * generation once and marks it `retried`; it never applies to an acknowledged generation, nor after a
- * re-sent one (`previousRetried`: two parties may hold it, so presenting it again is theft).
- */
-export function applyRefreshStep(record: SessionRecord, step: RefreshStep, options: { late?: boolean } = {}): SessionRecord | null {
-  const state = record.refresh;
-  if (!state) return null;
-  if (state.expiresAt <= step.at || record.absoluteExpiresAt <= step.at || record.expiresAt <= step.at) return null;
-  if (step.retry) {
-    if (state.generation !== step.from + 1 || !state.unacknowledged || state.retried || state.previousRetried) return null;
-    const { unacknowledged: _, ...rest } = state;
-    return { ...record, version: record.version + 1, refresh: { ...rest, retried: true } };
-  }
-  if (state.generation !== step.from) return null;
-  // A session with its own idle timeout (signIn lifetime) measures idleness by it, not by the step's default.
-  const idleUntil = typeof record.idleTimeout === 'number' ? step.at + record.idleTimeout : step.idleExpiresAt;
-  const idleExpiresAt = Math.min(idleUntil, record.absoluteExpiresAt);
-  const moved = step.at > record.lastSeenAt;
-  const { retried, previousRetried: _previous, unacknowledged: _unacknowledged, ...kept } = state;
-  const refresh: RefreshState = { ...kept, generation: step.from + 1, rotatedAt: step.at, expiresAt: Math.min(step.refreshExpiresAt, record.absoluteExpiresAt) };
-  if (options.late) refresh.unacknowledged = true;
-  if (retried) refresh.previousRetried = true;
-  return {
-    ...record,
-    version: record.version + 1,
-    lastSeenAt: moved ? step.at : record.lastSeenAt,
-    idleExpiresAt: moved ? idleExpiresAt : record.idleExpiresAt,
-    expiresAt: moved ? idleExpiresAt : record.expiresAt,
-    refresh,
-  };
 }
 
 /**
