@@ -1,7 +1,7 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import type { Auth, AuthContext, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, settledValue, webAnswer, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
+import { adapterKit, readJSONBody, settledValue, webAnswer, type Answer, type Binding, type RequireAuthOptions, type Step } from 'latchkey/adapter';
 
 /** The Hono variables latchkey sets: `c.get('auth')`, typed by latchkey's `Register`. */
 export interface LatchkeyVariables {
@@ -38,6 +38,12 @@ export interface HonoLatchkey<Tokens extends boolean = boolean> {
   refresh(): MiddlewareHandler<LatchkeyEnv>;
   /** Route handler: ends the request's session, clears both cookies and answers 204. */
   signOut(): MiddlewareHandler<LatchkeyEnv>;
+  /**
+   * `app.onError(lk.onError)`: an AuthError a route throws (`signIn`'s 403 or 503) gets its JSON answer; any other
+   * error gets Hono's default (an `HTTPException`'s response, else a logged 500). With an error handler of your own:
+   * `app.onError((err, c) => (isAuthError(err) ? lk.onError(err, c) : yours(err, c)))`.
+   */
+  onError: ErrorHandler;
 }
 
 /** The Node request `@hono/node-server` passes as `c.env.incoming` (its documented `HttpBindings`), if any. */
@@ -66,6 +72,7 @@ function middleware(step: Step<Context>): MiddlewareHandler<LatchkeyEnv> {
  * app.use('*', lk.authenticate());
  * app.get('/me', lk.requireAuth(), (c) => c.json(c.get('auth')));
  * app.post('/auth/refresh', lk.refresh());
+ * app.onError(lk.onError); // a cross-site sign-in answers 403 JSON, a frozen store 503
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: HonoLatchkeyOptions = {}): HonoLatchkey<Tokens> {
   const binding: Binding<Context> = {
@@ -74,6 +81,7 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: Ho
     appendCookies: (c, lines) => lines.forEach((line) => c.header('set-cookie', line, { append: true })),
     setAuth: (c, value) => c.set('auth', value),
     ip: options.ip ?? ((c) => incoming(c)?.socket?.remoteAddress),
+    body: (c) => readJSONBody(c.req.raw),
   };
   const kit = adapterKit(auth, binding);
   return {
@@ -82,5 +90,15 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: Ho
     signIn: (c, input) => kit.signIn(c, input),
     refresh: () => async (c) => send(c, await kit.refresh(c)),
     signOut: () => async (c) => send(c, await kit.signOut(c)),
+    onError(error, c) {
+      try {
+        return send(c, kit.answer(c, error));
+      } catch {
+        // Hono's own default for everything else
+        if (typeof (error as { getResponse?: unknown }).getResponse === 'function') return (error as { getResponse(): Response }).getResponse();
+        console.error(error);
+        return c.text('Internal Server Error', 500);
+      }
+    },
   };
 }

@@ -91,7 +91,7 @@ describe('answer helpers', () => {
   it("the root's deprecated aliases give the same answers as latchkey/adapter", async () => {
     const error = new root.AuthError('store_unavailable');
     expect(root.errorResponse(error)).toEqual(errorResponse(error));
-    const result = { setCookies: ['r=1'], accessToken: 't', expiresIn: 900, refreshToken: 'x', session: {} as never };
+    const result = { setCookies: ['r=1'], accessToken: 't', expiresIn: 900, refreshToken: 'x', session: {} as never, via: 'cookie' as const };
     expect(root.refreshResponse(result)).toEqual(refreshResponse(result));
     expect(root.signOutResponse({ setCookies: [] })).toEqual(signOutResponse({ setCookies: [] }));
     const check = (): boolean => true;
