@@ -4,6 +4,8 @@ import { expect } from './expect.js';
 import { findRunner, type ConformanceCase, type TestRunner } from './runner.js';
 
 export type { ConformanceCase, TestRunner } from './runner.js';
+export { signInAs } from './sign-in-as.js';
+export type { SignedInAs } from './sign-in-as.js';
 
 /** Options for `runStoreConformance`. */
 export interface StoreConformanceOptions {
