@@ -130,6 +130,13 @@ globalThis.__quickStartOptions = { store: Object.fromEntries(['create', 'get', '
     });
   }
 
+  for (const framework of ['Express', 'Fastify', 'Koa']) {
+    it(`docs/quickstart-${framework.toLowerCase()}.md shows the README's quick start, which the tests above run`, () => {
+      const doc = readFileSync(join(root, `docs/quickstart-${framework.toLowerCase()}.md`), 'utf8');
+      expect(/```js\n([\s\S]*?)```/.exec(doc)?.[1]).toBe(block(`## Quick start: ${framework}`, 'js'));
+    });
+  }
+
   for (const framework of ['Express', 'Fastify', 'Koa', 'Hono']) {
     it(`${framework} quick start runs as written: login, then /me by bearer token and by cookie`, async () => {
       const { base, server } = await start(framework, framework.toLowerCase());
