@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { defineConfig, type Options } from 'tsup';
 
@@ -58,12 +58,23 @@ const client: Options = {
   dts: true,
   treeshake: true,
   async onSuccess() {
+    oneSourceMapComment();
     const code = readFileSync('dist/client.js');
     const gzipped = gzipSync(code).length;
     console.log(`latchkey/client: ${code.length} B minified, ${gzipped} B min+gzip (budget ${CLIENT_BUDGET} B)`);
     if (gzipped > CLIENT_BUDGET) throw new Error(`latchkey/client is ${gzipped} B min+gzip, over its ${CLIENT_BUDGET} B budget.`);
   },
 };
+
+/** esbuild and the tree-shaking pass each append a sourceMappingURL comment to a .js file: keep one (the last). */
+function oneSourceMapComment(): void {
+  for (const file of readdirSync('dist').filter((name) => name.endsWith('.js'))) {
+    const code = readFileSync(`dist/${file}`, 'utf8');
+    const comments = code.match(/\/\/# sourceMappingURL=\S+\n?/g) ?? [];
+    let extra = comments.length - 1;
+    if (extra > 0) writeFileSync(`dist/${file}`, code.replace(/\/\/# sourceMappingURL=\S+\n?/g, (comment) => (extra-- > 0 ? '' : comment)));
+  }
+}
 
 /**
  * The CommonJS entries re-export the ESM build through require(esm), which every Node in `engines` has on by
@@ -72,6 +83,7 @@ const client: Options = {
  * either entry works with the other), one AuthError class. Only the .d.cts declarations are built for CJS.
  */
 function writeCommonJSEntries(): void {
+  oneSourceMapComment();
   for (const name of Object.keys(entry)) {
     // The export names, from the ESM build's closing `export { a, b as c }`, spelled so that Node's CJS lexer
     // finds them: an ESM file that imports this .cjs (by path or through require.resolve) gets named exports.

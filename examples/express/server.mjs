@@ -25,7 +25,7 @@ for (const [path, asset] of Object.entries(ASSETS)) app.get(path, (req, res) => 
 
 app.get('/', (req, res) => res.redirect(303, req.auth ? '/account' : '/login'));
 app.get('/login', (req, res) => page(res, loginPage({ notice: req.query.signed_out ? 'You are signed out.' : undefined })));
-app.post('/login', async (req, res) => {
+app.post('/login', lk.route(async (req, res) => {
   const userId = await user.verify(req.body?.username, req.body?.password);
   if (!userId) return page(res, loginPage({ error: 'Wrong username or password.', username: req.body?.username }), 401);
   try {
@@ -36,7 +36,7 @@ app.post('/login', async (req, res) => {
     throw error;
   }
   res.redirect(303, '/account');
-});
+})); // lk.route: a rejection reaches the error handlers below, on Express 4 too
 
 app.get('/account', signedIn, async (req, res) => page(res, accountPage({ auth: req.auth, session: await auth.sessions.get(req.auth.sessionId) })));
 app.get('/devices', signedIn, async (req, res) => {

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
 import type { AuthContext } from '../core/types.js';
 import { adapterKit, type Answer, type Binding, type Step } from '../http/kit.js';
@@ -30,6 +30,10 @@ export interface ExpressLatchkey<Tokens extends boolean = boolean> {
   refresh(): RequestHandler;
   /** Route handler: ends the request's session, clears both cookies and answers 204. */
   signOut(): RequestHandler;
+  /** Error middleware, mounted after the routes: an AuthError (`signIn`'s 403 or 503) gets its JSON answer, any other error goes on to `next(err)`. */
+  errorHandler(): ErrorRequestHandler;
+  /** Wraps an async route so that its rejection reaches `next(err)` (Express 4 leaves it unhandled, which ends the process). */
+  route(handler: (req: Request, res: Response, next: NextFunction) => unknown): RequestHandler;
 }
 
 // The carrier is `res` (Express links it to its request as `res.req`): cookies go where the app sends from.
@@ -42,6 +46,7 @@ const binding: Binding<Response> = {
   setAuth: (res, auth) => void (res.req.auth = auth),
   ip: (res) => res.req.ip,
   slot: (res) => (res.locals as object | undefined) ?? res,
+  body: (res) => (res.req as { body?: unknown }).body, // set by express.json() when the app mounts it
 };
 
 function send(res: Response, answer: Answer): void {
@@ -70,6 +75,8 @@ function middleware(step: Step<Response>): RequestHandler {
  * app.get('/me', lk.requireAuth(), (req, res) => res.json(req.auth));
  * app.post('/auth/refresh', lk.refresh());
  * app.post('/auth/logout', lk.signOut());
+ * app.post('/login', lk.route(async (req, res) => res.json(await lk.signIn(req, res, { userId: '1' }))));
+ * app.use(lk.errorHandler()); // after the routes: a cross-site sign-in answers 403 JSON, a frozen store 503
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): ExpressLatchkey<Tokens> {
   const kit = adapterKit(auth, binding);
@@ -79,5 +86,25 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>): ExpressLat
     signIn: (_req, res, input) => kit.signIn(res, input),
     refresh: () => middleware(kit.refresh),
     signOut: () => middleware(kit.signOut),
+    errorHandler: () =>
+      function latchkeyErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+        if (res.headersSent) return next(error);
+        let answer: Answer;
+        try {
+          answer = kit.answer(res, error);
+        } catch {
+          return next(error); // not an AuthError: the app's error handler decides
+        }
+        send(res, answer);
+      },
+    route: (handler) =>
+      function latchkeyRoute(req, res, next) {
+        try {
+          const outcome = handler(req, res, next);
+          if (outcome instanceof Promise) outcome.catch(next);
+        } catch (error) {
+          next(error);
+        }
+      },
   };
 }

@@ -50,6 +50,7 @@ const binding: Binding<FastifyReply> = {
   setAuth: (reply, auth) => void (reply.request.auth = auth),
   ip: (reply) => reply.request.ip,
   slot: (reply) => reply.request,
+  body: (reply) => reply.request.body, // Fastify parses JSON bodies itself
 };
 
 function send(reply: FastifyReply, answer: Answer): FastifyReply {
@@ -76,6 +77,19 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) 
     auth,
     refresh: (): RouteHandlerMethod => async (_request, reply) => send(reply, await kit.refresh(reply)),
     signOut: (): RouteHandlerMethod => async (_request, reply) => send(reply, await kit.signOut(reply)),
+  });
+  // Every route of the plugin's scope answers an AuthError its handler throws (`reply.signIn`'s 403 or 503) with its
+  // JSON answer, before any error handler; other errors are rethrown, which hands them to the scope's error handler.
+  app.addHook('onRoute', (route) => {
+    const own = route.errorHandler;
+    route.errorHandler = function latchkeyErrorHandler(this: unknown, error, request, reply) {
+      try {
+        return send(reply, kit.answer(reply, error));
+      } catch {
+        if (own) return own.call(this as never, error, request, reply);
+        throw error;
+      }
+    };
   });
   // Registering the plugin mounts authenticate() for its scope. A callback hook: it goes on at once when the step settled at once.
   app.addHook('onRequest', function latchkeyAuthenticate(_request, reply, done) {

@@ -1,7 +1,7 @@
 import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
 import type { AuthContext } from '../core/types.js';
 import { adapterKit, type Answer, type Binding } from '../http/kit.js';
-import { webAnswer } from '../http/web.js';
+import { readJSONBody, webAnswer } from '../http/web.js';
 import type { RequireAuthOptions } from '../http/answers.js';
 
 /** Options for `latchkey(auth, options)` over Web `Request` / `Response`. */
@@ -10,15 +10,22 @@ export interface FetchLatchkeyOptions {
   ip?: (request: Request) => string | undefined;
 }
 
-/** The verbs over Web `Request` / `Response` returned by `latchkey(auth)`; no verb throws for a client's mistake. */
+/**
+ * The verbs over Web `Request` / `Response` returned by `latchkey(auth)`. `refresh`, `signOut`, `authenticate` and
+ * `requireAuth` answer a client's mistake with a Response; `signIn` returns the core's result and throws an AuthError
+ * (403 cross-site, 503 store), which `handler` turns into its answer.
+ */
 export interface FetchLatchkey<Tokens extends boolean = boolean> {
-  /** Wraps a fetch handler: authenticates the request, passes its AuthContext (or `null`), and puts latchkey's Set-Cookie lines on the Response. */
+  /**
+   * Wraps a fetch handler: authenticates the request, passes its AuthContext (or `null`), puts latchkey's Set-Cookie
+   * lines on the Response, and answers an AuthError thrown inside (`signIn`'s 403 or 503) with its JSON Response.
+   */
   handler(fn: (request: Request, auth: AuthContext | null) => Response | Promise<Response>): (request: Request) => Promise<Response>;
   /** The request's AuthContext, `null` (nobody, or a stale credential), or the Response to return (403 CSRF, 503 store). */
   authenticate(request: Request): Promise<AuthContext | null | Response>;
   /** A guard for protected routes (options checked now): per request, the AuthContext or the 401/403 Response to return. */
   requireAuth(options?: RequireAuthOptions): (request: Request) => Promise<AuthContext | Response>;
-  /** Signs a user in; `handler` (or `finish`) puts both Set-Cookie lines on the app's Response. */
+  /** Signs a user in; `handler` (or `finish`) puts both Set-Cookie lines on the app's Response. Throws an AuthError (call it inside `handler`). */
   signIn(request: Request, input: SignInInput): Promise<SignInResult<Tokens>>;
   /** Rotates the refresh cookie: 200 `{ accessToken, expiresIn }`, or the error Response. */
   refresh(request: Request): Promise<Response>;
@@ -34,6 +41,8 @@ export interface FetchLatchkey<Tokens extends boolean = boolean> {
  * const lk = latchkey(auth);
  * export const GET = lk.handler(async (request, auth) => Response.json({ signedIn: auth !== null }));
  * export const POST = (request: Request) => lk.refresh(request);
+ * // sign-in: an AuthError thrown inside handler() (cross-site 403, store 503) becomes its JSON Response
+ * const signIn = lk.handler(async (request) => Response.json(await lk.signIn(request, { userId: '1' })));
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: FetchLatchkeyOptions = {}): FetchLatchkey<Tokens> {
   if (options.ip !== undefined && typeof options.ip !== 'function') throw new TypeError('latchkey: the fetch adapter option ip must be a function (request) => string | undefined.');
@@ -43,6 +52,7 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: Fe
     appendCookies: (request, lines) => void (pending.get(request) ?? pending.set(request, []).get(request)!).push(...lines),
     setAuth: () => {}, // the AuthContext is returned, and handed to `handler`'s function
     ip: (request) => options.ip?.(request),
+    body: (request) => readJSONBody(request),
   };
   const kit = adapterKit(auth, binding);
 
@@ -74,7 +84,14 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: Fe
   return {
     handler: (fn) => async (request) => {
       const auth = await authenticate(request);
-      return auth instanceof Response ? auth : finish(request, await fn(request, auth));
+      if (auth instanceof Response) return auth;
+      let response: Response;
+      try {
+        response = await fn(request, auth);
+      } catch (error) {
+        return respond(request, kit.answer(request, error)); // rethrows anything but an AuthError
+      }
+      return finish(request, response);
     },
     authenticate,
     requireAuth(guardOptions) {

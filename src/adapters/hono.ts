@@ -1,10 +1,10 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
 import type { AuthContext } from '../core/types.js';
 import { adapterKit, type Answer, type Binding, type Step } from '../http/kit.js';
 import { settledValue } from '../lib/settled.js';
-import { webAnswer } from '../http/web.js';
+import { readJSONBody, webAnswer } from '../http/web.js';
 import type { RequireAuthOptions } from '../http/answers.js';
 
 /** The Hono variables latchkey sets: `c.get('auth')`, typed by latchkey's `Register`. */
@@ -42,6 +42,12 @@ export interface HonoLatchkey<Tokens extends boolean = boolean> {
   refresh(): MiddlewareHandler<LatchkeyEnv>;
   /** Route handler: ends the request's session, clears both cookies and answers 204. */
   signOut(): MiddlewareHandler<LatchkeyEnv>;
+  /**
+   * `app.onError(lk.onError)`: an AuthError a route throws (`signIn`'s 403 or 503) gets its JSON answer; any other
+   * error gets Hono's default (an `HTTPException`'s response, else a logged 500). With an error handler of your own:
+   * `app.onError((err, c) => (isAuthError(err) ? lk.onError(err, c) : yours(err, c)))`.
+   */
+  onError: ErrorHandler;
 }
 
 /** The Node request `@hono/node-server` passes as `c.env.incoming` (its documented `HttpBindings`), if any. */
@@ -70,6 +76,7 @@ function middleware(step: Step<Context>): MiddlewareHandler<LatchkeyEnv> {
  * app.use('*', lk.authenticate());
  * app.get('/me', lk.requireAuth(), (c) => c.json(c.get('auth')));
  * app.post('/auth/refresh', lk.refresh());
+ * app.onError(lk.onError); // a cross-site sign-in answers 403 JSON, a frozen store 503
  */
 export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: HonoLatchkeyOptions = {}): HonoLatchkey<Tokens> {
   const binding: Binding<Context> = {
@@ -78,6 +85,7 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: Ho
     appendCookies: (c, lines) => lines.forEach((line) => c.header('set-cookie', line, { append: true })),
     setAuth: (c, value) => c.set('auth', value),
     ip: options.ip ?? ((c) => incoming(c)?.socket?.remoteAddress),
+    body: (c) => readJSONBody(c.req.raw),
   };
   const kit = adapterKit(auth, binding);
   return {
@@ -86,5 +94,15 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: Ho
     signIn: (c, input) => kit.signIn(c, input),
     refresh: () => async (c) => send(c, await kit.refresh(c)),
     signOut: () => async (c) => send(c, await kit.signOut(c)),
+    onError(error, c) {
+      try {
+        return send(c, kit.answer(c, error));
+      } catch {
+        // Hono's own default for everything else
+        if (typeof (error as { getResponse?: unknown }).getResponse === 'function') return (error as { getResponse(): Response }).getResponse();
+        console.error(error);
+        return c.text('Internal Server Error', 500);
+      }
+    },
   };
 }

@@ -50,6 +50,11 @@ export interface RefreshResult {
   /** Seconds until the access token expires. */
   expiresIn: number;
   setCookies: string[];
+  /**
+   * How the refresh token came: `'cookie'` (the refresh cookie), or `'token'` (`{ refreshToken }`, a JSON body, or
+   * `Authorization: Refresh <token>`: a client without a cookie jar, which gets the rotated token in the answer's body).
+   */
+  via: 'cookie' | 'token';
 }
 
 /** How `authenticate` went, for middleware that must not fail on a stale credential. */
@@ -83,7 +88,10 @@ export interface Auth<Tokens extends boolean = true> {
   authenticate(request: AuthRequest): Promise<AuthContext | null>;
   /** Like `authenticate`, but a refused credential yields `auth: null` with the error; throws only 403 and 503. */
   resolve(request: AuthRequest): Promise<Resolution>;
-  /** Rotates the refresh token from the request's refresh cookie, or from `{ refreshToken }`. */
+  /**
+   * Rotates the refresh token from the request's refresh cookie (CSRF-checked), or, without one, from
+   * `Authorization: Refresh <token>` or a JSON body `{ refreshToken }` (`request.body`), or from `{ refreshToken }`.
+   */
   refresh(input: AuthRequest | { refreshToken: string }): Promise<RefreshResult>;
   /** Ends one session; its cookie and refresh token die at once. `true` if it existed. */
   signOut(sessionId: string): Promise<boolean>;

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, type KeyObject } from 'node:crypto';
-// jose's CryptoKey type resolves without the DOM lib, so apps type-check our .d.ts with lib ES20xx + @types/node.
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+// The public types are our own (key-types.ts): jose's would put an `import("jose")` into the .d.cts (TS1479).
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
+import type { CryptoKey, JWK } from './key-types.js';
 import { SECRET_HINT, stringSecretProblem } from './key-strings.js';
 import { hmacBytes, randomToken, safeEqual, sha256 } from '../lib/crypto.js';
 

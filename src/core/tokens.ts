@@ -1,5 +1,6 @@
 // The one file that signs and verifies JWTs; jose's errors are wrapped here and nowhere else.
-import { decodeJwt, errors, jwtVerify, SignJWT, type JWK, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { decodeJwt, errors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import type { JWK } from './key-types.js';
 import { AuthError } from './errors.js';
 import { importKey, refreshKeyOf, sameKey, type KeyInput, type SigningKey } from './keys.js';
 import { randomToken } from '../lib/crypto.js';

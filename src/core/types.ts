@@ -159,4 +159,9 @@ export interface AuthRequest {
   /** The HTTP method. Omitted, the request counts as unsafe (a POST) for the CSRF check: it fails closed. */
   method?: string;
   headers: Headers | Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * Reads the request's parsed JSON body (`{ "refreshToken": "…" }` from a client without a cookie jar).
+   * Only `refresh` and `signOutRequest` call it, and only when no latchkey cookie and no `Authorization` came.
+   */
+  body?: () => unknown;
 }

@@ -9,6 +9,7 @@ import { checkSessionToken } from '../core/sessions.js';
 import { isSessionId } from '../stores/rules/kit.js';
 import type { AuthRequest } from '../core/types.js';
 import { bearerToken } from './authenticate.js';
+import { presentedRefreshToken } from './refresh.js';
 
 /** Ends one session; `true` if it existed. Emits `sign_out` (reading the record only when a hook listens). */
 export async function signOut(ctx: Context, sessionId: string): Promise<boolean> {
@@ -31,6 +32,16 @@ export async function signOutRequest(ctx: Context, tk: TokenContext | null, requ
   const bearer = tk ? bearerToken(request) : undefined;
   const cookie = readCookie(request, cookies.sessionName);
   const refresh = tk ? readCookie(request, cookies.refreshName) : undefined;
+  if (tk && bearer === undefined && cookie === undefined && refresh === undefined) {
+    // a client without a cookie jar: the refresh token in `Authorization: Refresh` or the JSON body, not ambient, so
+    // no CSRF check; the answer clears no cookie (there are none, and a cross-site caller must not clear the browser's)
+    const token = await presentedRefreshToken(request);
+    if (token !== undefined) {
+      const sessionId = (await verifyRefreshToken(tk, token).catch(ignoreRefusal))?.sessionId ?? null;
+      if (sessionId !== null) await signOut(ctx, sessionId);
+      return { sessionId, setCookies: [] };
+    }
+  }
   // Checked even when no cookie came: a browser withholds SameSite cookies from a cross-site form POST
   // but still applies the clearing Set-Cookie lines of the answer, which would sign the user out.
   if (bearer === undefined) checkCsrf(request, ctx.options);
@@ -52,6 +63,12 @@ export async function signOutRequest(ctx: Context, tk: TokenContext | null, requ
   }
   if (sessionId !== null) await signOut(ctx, sessionId);
   return { sessionId, setCookies: clearingCookies(cookies) };
+}
+
+/** A refused credential (401) names no session; anything else (a store failure) is rethrown. */
+function ignoreRefusal(error: unknown): null {
+  if (isAuthError(error) && error.status === 401) return null;
+  throw error;
 }
 
 /** Ends every session of a user except `except`; returns how many ended. Emits `sign_out_everywhere`. */

@@ -89,18 +89,25 @@ export async function requireContext(resolution: Pick<Resolution, 'auth' | 'erro
   return auth;
 }
 
+/** The body of a successful refresh: `refreshToken` only for a client that sent its token itself (not by cookie). */
+export interface RefreshBody {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken?: string;
+}
+
 /**
- * The answer to a successful refresh: 200 `{ accessToken, expiresIn }` with the rotated refresh cookie, never cached.
+ * The answer to a successful refresh, never cached: 200 `{ accessToken, expiresIn }` with the rotated refresh cookie
+ * when the token came by cookie; 200 `{ accessToken, expiresIn, refreshToken }` and no cookie when the client sent
+ * it itself (`Authorization: Refresh`, a JSON body): a native app or CLI keeps it, e.g. in the OS keychain.
  * @example
  * const answer = refreshResponse(await auth.refresh(request));
  */
-export function refreshResponse(result: RefreshResult): SuccessResponse<{ accessToken: string; expiresIn: number }> {
-  return {
-    status: 200,
-    headers: { 'cache-control': 'no-store' },
-    setCookies: result.setCookies,
-    body: { accessToken: result.accessToken, expiresIn: result.expiresIn },
-  };
+export function refreshResponse(result: RefreshResult): SuccessResponse<RefreshBody> {
+  const headers = { 'cache-control': 'no-store' };
+  const { accessToken, expiresIn } = result;
+  if (result.via === 'token') return { status: 200, headers, setCookies: [], body: { accessToken, expiresIn, refreshToken: result.refreshToken } };
+  return { status: 200, headers, setCookies: result.setCookies, body: { accessToken, expiresIn } };
 }
 
 /**

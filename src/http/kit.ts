@@ -34,6 +34,11 @@ export interface Binding<C> {
   ip(carrier: C): string | undefined;
   /** The object the request's resolve-once slot lives on (default: the carrier itself). */
   slot?(carrier: C): object;
+  /**
+   * The request's parsed JSON body, read by refresh and sign-out only when no latchkey cookie and no `Authorization`
+   * came (a native app's `{ "refreshToken": "…" }`): the framework's parsed body (`req.body`), or `readJSONBody`.
+   */
+  body?(carrier: C): unknown;
 }
 
 /** The verbs of one adapter instance, over its framework's per-request object. */
@@ -56,6 +61,8 @@ export interface AdapterKit<C, Tokens extends boolean> {
   endSession(carrier: C): Promise<{ sessionId: string | null }>;
   /** Appends Set-Cookie lines, keeping what the response already has and skipping repeats. */
   appendCookies(carrier: C, lines: readonly string[]): void;
+  /** The answer for an error a route threw (`signIn`'s 403 or 503) with its cookies appended; any other error is rethrown. */
+  answer(carrier: C, error: unknown): Answer;
 }
 
 /** The lines of `lines` not in `current` (a Set-Cookie header value: a string, a list, or nothing). */
@@ -134,6 +141,12 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
     return result;
   }
 
+  /** The request with its body reader, for the routes that accept a refresh token without a cookie. */
+  function withBody(carrier: C): AuthRequest {
+    const request = binding.request(carrier);
+    return binding.body ? { ...request, body: () => binding.body!(carrier) } : request;
+  }
+
   /** A successful answer, with its cookies appended. */
   function succeeded(carrier: C, result: Answer): Answer {
     appendCookies(carrier, result.setCookies);
@@ -171,13 +184,14 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
       appendCookies(carrier, result.setCookies);
       return result;
     },
-    refresh: (carrier) => auth.refresh(binding.request(carrier)).then((result) => succeeded(carrier, refreshResponse(result)), (error: unknown) => failed(carrier, error)),
-    signOut: (carrier) => auth.signOutRequest(binding.request(carrier)).then((result) => succeeded(carrier, signOutResponse(result)), (error: unknown) => failed(carrier, error)),
+    refresh: (carrier) => auth.refresh(withBody(carrier)).then((result) => succeeded(carrier, refreshResponse(result)), (error: unknown) => failed(carrier, error)),
+    signOut: (carrier) => auth.signOutRequest(withBody(carrier)).then((result) => succeeded(carrier, signOutResponse(result)), (error: unknown) => failed(carrier, error)),
     async endSession(carrier) {
-      const { sessionId, setCookies } = await auth.signOutRequest(binding.request(carrier));
+      const { sessionId, setCookies } = await auth.signOutRequest(withBody(carrier));
       appendCookies(carrier, setCookies);
       return { sessionId };
     },
     appendCookies,
+    answer: failed,
   };
 }

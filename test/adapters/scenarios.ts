@@ -122,7 +122,8 @@ export interface Harness {
   /** The app's own origin, e.g. `http://127.0.0.1:40123`. */
   readonly origin: string;
   advance(ms: number): void;
-  request(method: string, path: string, headers?: Record<string, string>): Promise<Observed>;
+  /** `body`: sent as is (a string), e.g. JSON with `content-type: application/json` in `headers`. */
+  request(method: string, path: string, headers?: Record<string, string>, body?: string): Promise<Observed>;
   signIn(userId?: string, role?: string): Promise<Client>;
 }
 
@@ -202,9 +203,9 @@ export async function runScenario(start: StartApp, scenario: Scenario): Promise<
     advance(ms) {
       now += ms;
     },
-    async request(method, path, headers = {}) {
+    async request(method, path, headers = {}, body) {
       const slot = recorded.push({ step: '', status: 0, headers: {}, setCookies: [], body: null }) - 1;
-      const response = await fetch(server.url + path, { method, headers, redirect: 'manual' });
+      const response = await fetch(server.url + path, { method, headers, redirect: 'manual', ...(body === undefined ? {} : { body }) });
       const text = await response.text();
       const json = (response.headers.get('content-type') ?? '').includes('json');
       const observed: Observed = { status: response.status, headers: response.headers, setCookies: response.headers.getSetCookie(), body: json ? JSON.parse(text) : text };
@@ -301,6 +302,8 @@ export const scenarios: Scenario[] = [
     async run(h) {
       const refused = await h.request('POST', '/login?user=77&role=user', CROSS_SITE);
       expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ error: 'csrf_rejected' }); // latchkey's JSON answer, not the framework's error page
+      expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
       expect(refused.setCookies.filter((line) => line.startsWith('__'))).toEqual([]);
       expect(await h.auth.sessions.list('77')).toEqual([]);
       expect((await h.request('POST', '/login?user=77&role=user', { origin: 'https://evil.test' })).status).toBe(403);
@@ -536,10 +539,71 @@ export const scenarios: Scenario[] = [
       expect((await h.request('GET', '/me', bearer(client.accessToken))).status).toBe(200);
       const login = await h.request('POST', '/login?user=52&role=user');
       expect(login.status).toBe(503);
-      expect(login.body).toEqual({ appError: 'The session store is unavailable.' });
+      expect(login.headers.get('retry-after')).toBe('1');
+      expect(login.body).toEqual({ error: 'store_unavailable' }); // signIn's AuthError gets latchkey's answer on every stack
       expect(JSON.stringify(login.body)).not.toMatch(/ECONNREFUSED/);
       h.store.failing = false;
       expect((await h.request('GET', '/me', cookies(client.session))).status).toBe(200);
+    },
+  },
+  {
+    name: 'a client without a cookie jar refreshes with its token in a JSON body or an Authorization: Refresh header and gets the rotated token in the body',
+    async run(h) {
+      const client = await h.signIn();
+      const token = decodeURIComponent(client.refresh.slice(client.refresh.indexOf('=') + 1));
+      const viaBody = await h.request('POST', '/auth/refresh', { 'content-type': 'application/json', ...CROSS_SITE }, JSON.stringify({ refreshToken: token }));
+      expect(viaBody.status).toBe(200); // not ambient: no CSRF check
+      expect(viaBody.headers.get('cache-control')).toBe('no-store');
+      expect(viaBody.body).toEqual({ accessToken: expect.stringMatching(JWT), expiresIn: 900, refreshToken: expect.any(String) });
+      expect(viaBody.setCookies).toEqual([]);
+      const rotated = (viaBody.body as { refreshToken: string }).refreshToken;
+      expect(rotated).not.toBe(token);
+      expect((await h.request('GET', '/me', bearer((viaBody.body as { accessToken: string }).accessToken))).status).toBe(200);
+
+      const viaHeader = await h.request('POST', '/auth/refresh', { authorization: `Refresh ${rotated}` });
+      expect(viaHeader.status).toBe(200);
+      expect(viaHeader.setCookies).toEqual([]);
+      const next = (viaHeader.body as { refreshToken: string }).refreshToken;
+      expect(next).not.toBe(rotated);
+
+      // the cookie path is unchanged: no refreshToken in the body, the rotated cookie instead
+      const other = await h.signIn('51');
+      const byCookie = await h.request('POST', '/auth/refresh', { ...cookies(other.refresh), 'content-type': 'application/json' }, JSON.stringify({ refreshToken: next }));
+      expect(byCookie.status).toBe(200);
+      expect(byCookie.body).toEqual({ accessToken: expect.stringMatching(JWT), expiresIn: 900 });
+      expect(byCookie.setCookies).toHaveLength(1);
+
+      h.advance(11 * SECOND);
+      const replay = await h.request('POST', '/auth/refresh', { 'content-type': 'application/json' }, JSON.stringify({ refreshToken: token }));
+      expect(replay.status).toBe(401);
+      expect(replay.body).toEqual({ error: 'refresh_reused' });
+      expect(replay.setCookies).toEqual([]); // the client holds no cookie: nothing to clear
+      for (const [headers, body] of [
+        [{ 'content-type': 'application/json' }, '{}'],
+        [{ 'content-type': 'application/json' }, JSON.stringify({ refreshToken: 42 })],
+        [{ 'content-type': 'text/plain' }, JSON.stringify({ refreshToken: next })],
+        [{ authorization: 'Refresh' }, undefined],
+        [{ authorization: `Refresh ${'A'.repeat(2000)}` }, undefined],
+      ] as const) {
+        const res = await h.request('POST', '/auth/refresh', headers, body);
+        expect.soft(res.status, JSON.stringify(headers)).toBe(401);
+      }
+    },
+  },
+  {
+    name: 'a client without a cookie jar signs out with its refresh token in a JSON body or an Authorization: Refresh header',
+    async run(h) {
+      for (const send of ['body', 'header'] as const) {
+        const client = await h.signIn('60');
+        const token = decodeURIComponent(client.refresh.slice(client.refresh.indexOf('=') + 1));
+        const res = send === 'body'
+          ? await h.request('POST', '/auth/logout', { 'content-type': 'application/json', ...CROSS_SITE }, JSON.stringify({ refreshToken: token }))
+          : await h.request('POST', '/auth/logout', { authorization: `Refresh ${token}` });
+        expect(res.status).toBe(204);
+        expect(res.setCookies).toEqual([]);
+        expect((await h.request('GET', '/me', cookies(client.session))).status).toBe(401);
+      }
+      expect(await h.auth.sessions.list('60')).toEqual([]);
     },
   },
   {

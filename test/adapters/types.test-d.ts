@@ -121,3 +121,19 @@ test('fetch: requireAuth gives the AuthContext or the Response to return; refres
   // @ts-expect-error a handler must return a Response
   lk.handler(async () => 'text');
 });
+
+test("the quick starts' admin check type-checks under strict (no Register); the old `(a.data ?? a.claims).role` did not (TS2532)", () => {
+  const lk = expressLatchkey(tokenAuth);
+  const app = express();
+  // the snippet of README.md and docs/quickstart-*.md, as written there
+  app.get('/admin', lk.requireAuth({ check: (a) => (a.via === 'cookie' ? a.data : a.claims).role === 'admin' }), (_req, res) => res.json({ ok: true }));
+  // @ts-expect-error the snippet the quick starts used to show: `a.data ?? a.claims` may be undefined
+  lk.requireAuth({ check: (a) => (a.data ?? a.claims).role === 'admin' });
+  // the error handlers of the third milestone
+  app.post('/login', lk.route(async (req, res) => res.json(await lk.signIn(req, res, { userId: '1' }))));
+  app.use(lk.errorHandler());
+  const hono = new Hono();
+  hono.onError(honoLatchkey(tokenAuth).onError);
+  const fetchLk = fetchLatchkey(tokenAuth);
+  expectTypeOf(fetchLk.handler(async (request) => Response.json(await fetchLk.signIn(request, { userId: '1' })))).toEqualTypeOf<(request: Request) => Promise<Response>>();
+});

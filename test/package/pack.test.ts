@@ -174,6 +174,10 @@ import('latchkey').then(async (esm) => {
     'ts-nodenext/esm.mts': typed(false),
     'ts-nodenext/cjs.cts': typed(false),
     'ts-nodenext/tsconfig.json': JSON.stringify({ compilerOptions: { ...nodenext, skipLibCheck: false }, files: ['esm.mts', 'cjs.cts'] }),
+    // A CommonJS app (package.json without "type": "module"), module node16, every declaration checked
+    'ts-node16-cjs/package.json': JSON.stringify({ private: true }),
+    'ts-node16-cjs/app.ts': typed(false),
+    'ts-node16-cjs/tsconfig.json': JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16', skipLibCheck: false }, files: ['app.ts'] }),
   };
 }
 
@@ -286,10 +290,22 @@ describe('the packed tarball', () => {
     // npm publish builds first, so a stale dist/ is never published.
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.prepack).toBe('npm run build');
-    // examples/ and bench/ ship because the docs send readers there (runnable apps, results and the scripts behind
-    // them); sources and tests do not
-    expect(packedFiles.filter((file) => /^(src|test)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
-    expect(packedFiles).toEqual(expect.arrayContaining(['examples/express/server.mjs', 'examples/shared/setup.mjs', 'bench/RESULTS.md', 'bench/run.mjs']));
+    // examples/ ships because the docs send readers there (runnable apps); sources, tests and bench/ (scripts that
+    // import dev-only packages and ../dist) stay in the repository
+    expect(packedFiles.filter((file) => /^(src|test|bench)\//.test(file) || file.endsWith('.tgz'))).toEqual([]);
+    expect(packedFiles).toEqual(expect.arrayContaining(['examples/express/server.mjs', 'examples/shared/setup.mjs']));
+  });
+
+  it('each built .js file ends with one sourceMappingURL comment, not two', () => {
+    const twice = packedFiles
+      .filter((file) => /^dist\/.*\.js$/.test(file))
+      .filter((file) => (readFileSync(join(app, 'node_modules/latchkey', file), 'utf8').match(/sourceMappingURL=/g) ?? []).length !== 1);
+    expect(twice).toEqual([]);
+  });
+
+  it('no published declaration imports jose (ESM-only: a CommonJS TypeScript app cannot read it, TS1479)', () => {
+    const withJose = packedFiles.filter((file) => /\.d\.c?ts$/.test(file) && /from ['"]jose['"]|import\(["']jose["']\)/.test(readFileSync(join(app, 'node_modules/latchkey', file), 'utf8')));
+    expect(withJose).toEqual([]);
   });
 
   it('the shipped docs link only to files that ship, and name examples/ and bench/ files only when they ship', () => {
@@ -403,6 +419,10 @@ async function typeErrors(cwd: string, project: string): Promise<string[]> {
 describe.concurrent('TypeScript apps type-check against the tarball', () => {
   it('module nodenext: an .mts (ESM) and a .cts (CJS) file augment Register and use it, with no peer types and skipLibCheck off', async () => {
     expect(await typeErrors(app, 'ts-nodenext')).toEqual([]);
+  }, 120_000);
+
+  it('module node16 from CommonJS, skipLibCheck off: the .d.cts declarations read without TS1479', async () => {
+    expect(await typeErrors(app, 'ts-node16-cjs')).toEqual([]);
   }, 120_000);
 
   it('module commonjs + moduleResolution node10 (types + typesVersions): the core and every subpath are typed', async () => {

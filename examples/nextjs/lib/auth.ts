@@ -12,8 +12,9 @@ interface Demo {
 
 function createDemo(): Demo {
   const auth = createAuth({
-    // HS256 from a 32+ byte secret (bytes, never a string): set LATCHKEY_SECRET in production to the base64url
-    // secret that `npx latchkey keygen --alg HS256` prints.
+    // HS256 from a 32+ byte secret (bytes, never a string): set LATCHKEY_SECRET in production to 32 random bytes in
+    // base64url, e.g. `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"` (the `k`
+    // member of the JWK that `npx latchkey keygen --alg HS256` prints is the same kind of value).
     keys: [process.env.LATCHKEY_SECRET ? Buffer.from(process.env.LATCHKEY_SECRET, 'base64url') : randomBytes(32)],
     issuer: 'http://localhost',
     audience: 'latchkey-nextjs',

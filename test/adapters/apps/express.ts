@@ -9,14 +9,17 @@ import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.
 export const startExpressOn = (createApp: typeof express): StartApp => async (auth) => {
   const lk = latchkey(auth);
   const app = createApp();
+  app.use(createApp.json());
   app.use(lk.authenticate());
-  // Express 4 leaves a rejected async handler unhandled; passing the error to next() works on 4 and 5
-  app.post('/login', (req, res, next) => {
-    res.append('Set-Cookie', 'theme=dark; Path=/');
-    lk.signIn(req, res, { userId: String(req.query.user), data: { role: String(req.query.role) } })
-      .then((result) => res.json({ accessToken: result.accessToken, expiresIn: result.expiresIn }))
-      .catch(next);
-  });
+  // Express 4 leaves a rejected async handler unhandled: lk.route hands the rejection to next(), on 4 and 5
+  app.post(
+    '/login',
+    lk.route(async (req, res) => {
+      res.append('Set-Cookie', 'theme=dark; Path=/');
+      const result = await lk.signIn(req, res, { userId: String(req.query.user), data: { role: String(req.query.role) } });
+      res.json({ accessToken: result.accessToken, expiresIn: result.expiresIn });
+    }),
+  );
   app.get('/me', lk.requireAuth(), (req, res) => {
     res.json(describeAuth(req.auth!));
   });
@@ -49,6 +52,7 @@ export const startExpressOn = (createApp: typeof express): StartApp => async (au
   const onError: ErrorRequestHandler = (err: { status?: number; message: string }, _req, res, _next) => {
     res.status(err.status ?? 500).json({ appError: err.message });
   };
+  app.use(lk.errorHandler()); // AuthErrors get their JSON answer; the rest reach the app's handler
   app.use(onError);
 
   const server = app.listen(0, '127.0.0.1');

@@ -29,7 +29,7 @@ export const startFetch: StartApp = async (auth) => {
       case 'POST /login': {
         drafts.get(request)!.append('set-cookie', 'theme=dark; Path=/');
         const result = await lk.signIn(request, { userId: String(url.searchParams.get('user')), data: { role: String(url.searchParams.get('role')) } });
-        return json({ accessToken: result.accessToken, expiresIn: result.expiresIn }, 200, drafts.get(request));
+        return json({ accessToken: result.accessToken, expiresIn: result.expiresIn });
       }
       case 'GET /me':
       case 'GET /admin':
@@ -69,7 +69,14 @@ export const startFetch: StartApp = async (auth) => {
     ips.set(request, env.incoming.socket.remoteAddress);
     drafts.set(request, new Headers());
     try {
-      return await app(request);
+      const response = await app(request);
+      // the headers the route decided on stay on its answer, an error answer from lk.handler too (as on a framework)
+      const drafted = drafts.get(request)!.getSetCookie();
+      if (drafted.length === 0) return response;
+      const lines = [...drafted, ...response.headers.getSetCookie().filter((line) => !drafted.includes(line))];
+      response.headers.delete('set-cookie');
+      for (const line of lines) response.headers.append('set-cookie', line);
+      return response;
     } catch (error) {
       const err = error as { status?: number; message: string };
       return json({ appError: err.message }, err.status ?? 500, drafts.get(request));

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isAuthError } from '../../../src/entries/index.js';
 import { latchkey } from '../../../src/entries/hono.js';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
 
@@ -32,7 +33,7 @@ export const startHono: StartApp = async (auth) => {
   });
   app.post('/auth/refresh', lk.refresh());
   app.post('/auth/logout', lk.signOut());
-  app.onError((err, c) => json(c, { appError: err.message }, ((err as { status?: number }).status ?? 500) as ContentfulStatusCode));
+  app.onError((err, c) => (isAuthError(err) ? lk.onError(err, c) : json(c, { appError: err.message }, ((err as { status?: number }).status ?? 500) as ContentfulStatusCode)));
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));

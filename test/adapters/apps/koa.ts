@@ -1,6 +1,7 @@
 // The scenario table's Koa app: the routes listed on `StartApp`, with a five-line router (no extra dependency).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { bodyParser } from '@koa/bodyparser';
 import Koa, { type Middleware } from 'koa';
 import { latchkey } from '../../../src/entries/koa.js';
 import { brokenCheck, describeAuth, isAdmin, type StartApp } from '../scenarios.js';
@@ -26,7 +27,8 @@ export const startKoa: StartApp = async (auth) => {
       ctx.body = { appError: err.message };
     }
   });
-  app.use(lk.authenticate());
+  app.use(bodyParser());
+  app.use(lk.authenticate()); // also answers the AuthErrors of the routes after it
   app.use(
     router({
       'POST /login': [
