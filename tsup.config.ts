@@ -10,6 +10,7 @@ const allEntries = {
   express: 'src/adapters/express.ts',
   fastify: 'src/adapters/fastify.ts',
   koa: 'src/adapters/koa.ts',
+  nestjs: 'src/adapters/nestjs.ts',
   redis: 'src/stores/redis.ts',
   postgres: 'src/postgres.ts',
   store: 'src/store.ts',
@@ -27,7 +28,7 @@ const shared: Options = {
   platform: 'node',
   sourcemap: true,
   dts: true,
-  external: ['latchkey', 'latchkey/adapter', 'latchkey/store', 'ioredis', 'pg', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', 'vitest'],
+  external: ['latchkey', 'latchkey/adapter', 'latchkey/store', 'ioredis', 'pg', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', '@nestjs/common', '@nestjs/core', 'vitest'],
   treeshake: true,
 };
 

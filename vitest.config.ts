@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^latchkey\/express$/, replacement: src('adapters/express.ts') },
       { find: /^latchkey\/fastify$/, replacement: src('adapters/fastify.ts') },
       { find: /^latchkey\/koa$/, replacement: src('adapters/koa.ts') },
+      { find: /^latchkey\/nestjs$/, replacement: src('adapters/nestjs.ts') },
       { find: /^latchkey\/redis$/, replacement: src('stores/redis.ts') },
       { find: /^latchkey\/postgres$/, replacement: src('postgres.ts') },
       { find: /^latchkey\/store$/, replacement: src('store.ts') },

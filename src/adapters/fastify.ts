@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerAsyncHookHandler, preHandlerHookHandler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Auth, AuthContext, RegisteredTokens, SignInInput, SignInResult } from 'latchkey';
-import { adapterKit, settledValue, type Answer, type Binding, type RequireAuthOptions } from 'latchkey/adapter';
+import { adapterKit, settledValue, type RequireAuthOptions } from 'latchkey/adapter';
+import { fastifyPlatform } from './platforms.js';
 
 /** Options for `app.register(latchkey, { auth })`: with `Register['tokens']` declared, an Auth that matches it. */
 export interface LatchkeyPluginOptions {
@@ -39,20 +40,7 @@ declare module 'fastify' {
   }
 }
 
-// The carrier is the reply (`reply.request` is its request); the resolve-once slot lives on the request.
-const binding: Binding<FastifyReply> = {
-  request: (reply) => ({ method: reply.request.method, headers: reply.request.headers }),
-  currentCookies: (reply) => reply.getHeader('set-cookie'),
-  appendCookies: (reply, lines) => lines.forEach((line) => reply.header('set-cookie', line)),
-  setAuth: (reply, auth) => void (reply.request.auth = auth),
-  ip: (reply) => reply.request.ip,
-  slot: (reply) => reply.request,
-};
-
-function send(reply: FastifyReply, answer: Answer): FastifyReply {
-  reply.code(answer.status).headers(answer.headers);
-  return answer.body === null ? reply.send() : reply.send(answer.body);
-}
+const { binding, send } = fastifyPlatform;
 
 const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) => {
   if (typeof auth?.resolve !== 'function') throw new TypeError('latchkey: register the plugin with an Auth, e.g. app.register(latchkey, { auth: createAuth(options) }).');

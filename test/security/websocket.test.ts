@@ -47,7 +47,7 @@ describe('auth.authenticate on an upgrade request (the core rule)', () => {
   const upgrade = (headers: Record<string, string>) => ({ method: 'GET', headers: { host: 'api.latchkey.test', cookie, ...headers } });
 
   it('refuses a cookie upgrade marked cross-site by Upgrade or by Connection alone, also as a Headers object', async () => {
-    for (const marks of [{ upgrade: 'websocket', connection: 'Upgrade' }, { connection: 'keep-alive, Upgrade' }, { upgrade: 'websocket' }]) {
+    for (const marks of [{ upgrade: 'websocket', connection: 'Upgrade' }, { connection: 'keep-alive, Upgrade' }, { upgrade: 'websocket' }] as Record<string, string>[]) {
       expect((await authFailure(auth.authenticate(upgrade({ ...marks, ...CROSS_SITE })))).code, JSON.stringify(marks)).toBe('csrf_rejected');
       expect((await authFailure(auth.authenticate(upgrade({ ...marks, origin: 'https://evil.test' })))).code, JSON.stringify(marks)).toBe('csrf_rejected');
     }
