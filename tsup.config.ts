@@ -10,6 +10,7 @@ const allEntries = {
   express: 'src/entries/express.ts',
   fastify: 'src/entries/fastify.ts',
   koa: 'src/entries/koa.ts',
+  nestjs: 'src/entries/nestjs.ts',
   redis: 'src/entries/redis.ts',
   postgres: 'src/entries/postgres.ts',
   store: 'src/entries/store.ts',
@@ -28,7 +29,7 @@ const shared: Options = {
   platform: 'node',
   sourcemap: true,
   dts: true,
-  external: ['ioredis', 'pg', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', 'vitest'],
+  external: ['ioredis', 'pg', 'express', 'fastify', 'fastify-plugin', 'koa', 'hono', '@nestjs/common', '@nestjs/core', 'vitest'],
   treeshake: true,
 };
 

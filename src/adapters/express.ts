@@ -4,6 +4,7 @@ import type { AuthContext } from '../core/types.js';
 import { adapterKit, type Answer, type Binding, type Step } from '../http/kit.js';
 import { settledValue } from '../lib/settled.js';
 import type { RequireAuthOptions } from '../http/answers.js';
+import { expressPlatform } from './platforms.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -36,24 +37,7 @@ export interface ExpressLatchkey<Tokens extends boolean = boolean> {
   route(handler: (req: Request, res: Response, next: NextFunction) => unknown): RequestHandler;
 }
 
-// The carrier is `res` (Express links it to its request as `res.req`): cookies go where the app sends from.
-// The resolve-once slot lives on `res.locals`, the per-request object Express makes anyway: a property added
-// to `res` itself changes the shape Node's response code sees, which cost ~2 µs per request (bench/RESULTS.md).
-const binding: Binding<Response> = {
-  request: (res) => ({ method: res.req.method, headers: res.req.headers }),
-  currentCookies: (res) => res.getHeader('set-cookie'),
-  appendCookies: (res, lines) => void res.append('Set-Cookie', [...lines]),
-  setAuth: (res, auth) => void (res.req.auth = auth),
-  ip: (res) => res.req.ip,
-  slot: (res) => (res.locals as object | undefined) ?? res,
-  body: (res) => (res.req as { body?: unknown }).body, // set by express.json() when the app mounts it
-};
-
-function send(res: Response, answer: Answer): void {
-  res.status(answer.status).set(answer.headers);
-  if (answer.body === null) res.end();
-  else res.json(answer.body);
-}
+const { binding, send } = expressPlatform;
 
 /**
  * Express middleware over a kit step: writes its answer, or calls `next()`; other errors go to `next(err)`.

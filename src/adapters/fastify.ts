@@ -5,6 +5,7 @@ import type { AuthContext, RegisteredTokens } from '../core/types.js';
 import { adapterKit, type Answer, type Binding } from '../http/kit.js';
 import { settledValue } from '../lib/settled.js';
 import type { RequireAuthOptions } from '../http/answers.js';
+import { fastifyPlatform } from './platforms.js';
 
 /** Options for `app.register(latchkey, { auth })`: with `Register['tokens']` declared, an Auth that matches it. */
 export interface LatchkeyPluginOptions {
@@ -42,21 +43,7 @@ declare module 'fastify' {
   }
 }
 
-// The carrier is the reply (`reply.request` is its request); the resolve-once slot lives on the request.
-const binding: Binding<FastifyReply> = {
-  request: (reply) => ({ method: reply.request.method, headers: reply.request.headers }),
-  currentCookies: (reply) => reply.getHeader('set-cookie'),
-  appendCookies: (reply, lines) => lines.forEach((line) => reply.header('set-cookie', line)),
-  setAuth: (reply, auth) => void (reply.request.auth = auth),
-  ip: (reply) => reply.request.ip,
-  slot: (reply) => reply.request,
-  body: (reply) => reply.request.body, // Fastify parses JSON bodies itself
-};
-
-function send(reply: FastifyReply, answer: Answer): FastifyReply {
-  reply.code(answer.status).headers(answer.headers);
-  return answer.body === null ? reply.send() : reply.send(answer.body);
-}
+const { binding, send } = fastifyPlatform;
 
 const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) => {
   if (typeof auth?.resolve !== 'function') throw new TypeError('latchkey: register the plugin with an Auth, e.g. app.register(latchkey, { auth: createAuth(options) }).');

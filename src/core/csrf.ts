@@ -26,14 +26,27 @@ function isOwnOrigin(origin: string, host: string | undefined, secure: boolean):
   return url.protocol === 'https:' || (url.protocol === 'http:' && (!secure || LOOPBACK.test(url.hostname.toLowerCase())));
 }
 
+/** `upgrade` among the tokens of a `Connection` header (`keep-alive, Upgrade` included). */
+const CONNECTION_UPGRADE = /(?:^|,)\s*upgrade\s*(?:,|$)/i;
+
 /**
- * Refuses a cookie-authenticated unsafe request that a browser marks as cross-site, unless its Origin
- * is trusted. Same-origin and same-site requests (the Fetch Metadata resource isolation policy) and
+ * True for an HTTP/1.1 upgrade handshake (a WebSocket): an `Upgrade` header, or `upgrade` among the `Connection`
+ * tokens. Either one is enough (fail closed): the channel it opens acts for the user like an unsafe method does.
+ */
+function isUpgrade(request: AuthRequest): boolean {
+  if (header(request, 'upgrade') !== undefined) return true;
+  const connection = header(request, 'connection');
+  return connection !== undefined && CONNECTION_UPGRADE.test(connection);
+}
+
+/**
+ * Refuses a cookie-authenticated unsafe request or upgrade handshake (cross-site WebSocket hijacking) that a
+ * browser marks as cross-site, unless its Origin is trusted. Same-origin and same-site requests (the Fetch Metadata resource isolation policy) and
  * non-browser clients (no Origin, no Sec-Fetch-Site) pass. Without Sec-Fetch-Site, the Origin must be the
  * app's own (scheme and host). Throws `csrf_rejected` (403).
  */
 export function checkCsrf(request: AuthRequest, policy: CsrfPolicy): void {
-  if (!isUnsafeMethod(request.method)) return;
+  if (!isUnsafeMethod(request.method) && !isUpgrade(request)) return;
   const origin = header(request, 'origin');
   const site = header(request, 'sec-fetch-site')?.trim().toLowerCase();
   const trusted = origin !== undefined && origin !== 'null' && policy.trustedOrigins.has(origin.trim().toLowerCase());

@@ -58,7 +58,7 @@ function location(res: globalThis.Response): string | null {
   return url.pathname + url.search;
 }
 
-describe.each<Framework>(['express', 'fastify', 'koa', 'hono'])('the %s example', (framework) => {
+describe.each<Framework>(['express', 'fastify', 'koa', 'hono', 'nestjs'])('the %s example', (framework) => {
   let app: RunningExample;
   beforeAll(async () => {
     app = await startExample(framework);
@@ -166,6 +166,45 @@ describe.each<Framework>(['express', 'fastify', 'koa', 'hono'])('the %s example'
     expect(login.status).toBe(403);
     expect(login.headers.getSetCookie()).toEqual([]);
     expect((await client.request('GET', '/account')).status).toBe(200);
+  });
+});
+
+describe('the nestjs example', () => {
+  let app: RunningExample;
+  beforeAll(async () => {
+    app = await startExample('nestjs');
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('answers a cross-site sign-in form, and cross-site sign-outs, with 403 csrf_rejected as JSON, never a 500', async () => {
+    const crossSite = { 'sec-fetch-site': 'cross-site', origin: 'https://evil.test' };
+    const login = await fetch(`${app.url}/login`, {
+      method: 'POST',
+      headers: { ...crossSite, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: DEMO.username, password: DEMO.password }).toString(),
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(403);
+    expect(login.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await login.json()).toEqual({ error: 'csrf_rejected' });
+    for (const path of ['/logout', '/auth/logout']) {
+      const res = await fetch(`${app.url}${path}`, { method: 'POST', headers: crossSite, redirect: 'manual' });
+      expect(res.status, path).toBe(403);
+      expect(await res.json(), path).toEqual({ error: 'csrf_rejected' });
+    }
+  });
+
+  it('answers the API without credentials with 401 and the Bearer challenge, and a garbage cookie with 401, never a 500', async () => {
+    const missing = await fetch(`${app.url}/api/me`);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="latchkey"');
+    expect(await missing.json()).toEqual({ error: 'credentials_missing' });
+    const garbage = await fetch(`${app.url}/api/me`, { headers: { cookie: `${SESSION}=${'%'.repeat(5000)}` } });
+    expect(garbage.status).toBe(401);
+    const page = await fetch(`${app.url}/account`, { headers: { cookie: `${SESSION}=x.y` }, redirect: 'manual' });
+    expect(page.status).toBe(303);
   });
 });
 

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Framework = 'express' | 'fastify' | 'koa' | 'hono';
+export type Framework = 'express' | 'fastify' | 'koa' | 'hono' | 'nestjs';
 
 export interface RunningExample {
   /** `http://localhost:<port>`: localhost, so Secure and __Host- cookies work over plain http. */

@@ -26,6 +26,7 @@ const SUBPATHS = {
   fetch: { source: 'src/entries/fetch.ts', exportName: 'latchkey', peers: [] },
   hono: { source: 'src/entries/hono.ts', exportName: 'latchkey', peers: ['hono'] },
   koa: { source: 'src/entries/koa.ts', exportName: 'latchkey', peers: ['koa', '@types/koa'] },
+  nestjs: { source: 'src/entries/nestjs.ts', exportName: 'LatchkeyModule', peers: ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'] },
   redis: { source: 'src/entries/redis.ts', exportName: 'redisStore', peers: ['ioredis'] },
   postgres: { source: 'src/entries/postgres.ts', exportName: 'postgresStore', peers: ['pg', '@types/pg'] },
   store: { source: 'src/entries/store.ts', exportName: 'applyRefreshStep', peers: [] },
@@ -328,7 +329,7 @@ describe('the packed tarball', () => {
     expect(missing).toEqual([]);
   });
 
-  it('every documented subpath (adapter, express, fastify, fetch, hono, koa, redis, store, testing, client) has its source and is published', () => {
+  it('every documented subpath (adapter, express, fastify, fetch, hono, koa, nestjs, redis, store, testing, client) has its source and is published', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', ...ALL_SUBPATHS.map((entry) => `./${entry}`)].sort());
     expect(ALL_SUBPATHS.filter((entry) => !present.includes(entry))).toEqual([]);
