@@ -45,9 +45,18 @@ export class LatchkeyService {
     let made: PlatformKit<RegisteredTokens> | undefined; // at the first request: a testing module compiles before it has a platform
     kits.set(this, () => (made ??= platformKit(auth, host.httpAdapter?.getType())));
   }
-  /** Signs a user in (CSRF-checked), sets its cookies on `res`, returns the core's result; use `@Res({ passthrough: true })`. */
+  /**
+   * Signs a user in (CSRF-checked), sets its cookies on `res`, returns the core's result; use `@Res({ passthrough: true })`.
+   * A refusal (403 cross-site, 503 store down) is thrown as a LatchkeyException, Nest's own HttpException, with its headers set.
+   */
   signIn(res: LatchkeyResponse, input: SignInInput): Promise<SignInResult<RegisteredTokens>> {
-    return kitOf(this).kit.signIn(res, input);
+    const { kit, platform } = kitOf(this);
+    return kit.signIn(res, input).catch((error: unknown) => {
+      const answer = answerError(error);
+      kit.appendCookies(res, answer.setCookies);
+      platform.headers(res, answer.headers);
+      throw new LatchkeyException(answer);
+    });
   }
   /** Answers the refresh route: 200 `{ accessToken, expiresIn }` with the rotated cookie, or the error; use `@Res()`. */
   async refresh(res: LatchkeyResponse): Promise<void> {
