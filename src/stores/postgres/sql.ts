@@ -24,6 +24,20 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * `body` in dollar quotes whose tag does not occur in it: `$latchkey$`, or `$latchkey_1$`, `$latchkey_2$`, …
+ * The body holds the (quoted) schema and table names, and a name may contain any text, `$latchkey$` included:
+ * with a fixed tag such a name would end the quote and run the rest of the DDL as statements of its own.
+ */
+export function dollarQuote(body: string): string {
+  for (let n = 0; ; n++) {
+    const tag = n === 0 ? '$latchkey$' : `$latchkey_${n}$`;
+    const quoted = `${tag}${body}${tag}`;
+    // the quote ends at the first occurrence of the tag after the opening one: it must be the closing one
+    if (quoted.indexOf(tag, tag.length) === tag.length + body.length) return quoted;
+  }
+}
+
 /** The text the capped create's advisory lock key is hashed from, before the user id (a parameter, never SQL text). */
 export function userLockPrefix(names: PostgresNames): string {
   return `latchkey:user:${names.schema}.${names.table}:`;
@@ -77,7 +91,7 @@ CREATE INDEX IF NOT EXISTS ${idx('expires_at')} ON ${t} (expires_at);
 -- transaction's snapshot predates the lock, so the function does nothing and answers inserted = -1: the store
 -- then calls it again inside BEGIN ISOLATION LEVEL READ COMMITTED.
 CREATE OR REPLACE FUNCTION ${createFunction(names)}(${CREATE_ARGUMENTS})
-RETURNS TABLE (inserted integer, evicted text[], refused boolean, replaced boolean) LANGUAGE plpgsql AS $latchkey$
+RETURNS TABLE (inserted integer, evicted text[], refused boolean, replaced boolean) LANGUAGE plpgsql AS ${dollarQuote(`
 #variable_conflict use_column
 BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -87,7 +101,7 @@ BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended($20 || $3, 0));
   RETURN QUERY ${statements(names, 0).insertCapped};
 END
-$latchkey$;
+`)};
 `;
 }
 
