@@ -173,8 +173,8 @@ if (ONLY.includes('store')) {
 }
 
 /** A pool whose clients count the statements they run (each one round trip; `BEGIN; SELECT …` is one simple query). */
-function countingPool() {
-  const pool = new pg.Pool({ ...server.config, max: 4 });
+function countingPool(config = {}) {
+  const pool = new pg.Pool({ ...server.config, max: 4, ...config });
   const log = [];
   pool.on('connect', (client) => {
     const query = client.query.bind(client);
@@ -212,8 +212,26 @@ if (ONLY.includes('rt')) {
   const r = await auth.refresh({ refreshToken: s.refreshToken });
   await count('refresh', () => auth.refresh({ refreshToken: r.refreshToken }));
   await count('sessions.update (CAS)', () => auth.sessions.update(s.session.id, { data: { x: 1 } }));
+  await count('elevate', async () => {
+    const e = await auth.elevate(s.session.id);
+    s.session.id = e.session.id;
+  });
   await count('signOut', () => auth.signOut(s.session.id));
   await count('signOutEverywhere', () => auth.signOutEverywhere('rt'));
+  // a connection whose default isolation is repeatable read (as ALTER DATABASE … SET would make it): the first
+  // capped create learns it (one statement that does nothing, then the transaction), later ones go straight there
+  {
+    const rr = countingPool({ options: '-c default_transaction_isolation=repeatable\\ read' });
+    const rrStore = postgresStore({ pool: rr.pool, table: 'rt', listen: false });
+    const rrAuth = createAuth({ keys: [key], issuer: 'https://api.example.com', audience: 'web', store: rrStore, now });
+    await rrAuth.signIn({ userId: 'rt-rr' });
+    const before = log.length;
+    rr.log.length = 0;
+    await rrAuth.signIn({ userId: 'rt-rr' });
+    rows.push(['signIn (maxPerUser 100), default isolation repeatable read', String(rr.log.length), rr.log.join(' / ')]);
+    log.length = before;
+    await rr.pool.end();
+  }
   // connect-pg-simple on the same counting pool, for comparison
   const { default: session } = await import('express-session');
   const PGStore = (await import('connect-pg-simple')).default(session);

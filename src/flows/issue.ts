@@ -7,7 +7,7 @@ import { firstRefreshToken, newRefreshState } from '../core/rotation.js';
 import { absoluteOf, type RecordShape } from '../core/lifetime.js';
 import { activityAt, newSecret, newSessionId, toInfo } from '../core/sessions.js';
 import { RESERVED_CLAIMS } from '../core/tokens.js';
-import type { CreateOutcome } from '../stores/contract.js';
+import type { CreateOptions, CreateOutcome } from '../stores/contract.js';
 import type { AppClaims, SessionData, SessionMeta, SessionRecord } from '../core/types.js';
 
 /** The app's claims for a session from `accessToken.claims`, checked: an object without registered claims. */
@@ -73,23 +73,28 @@ async function newRecord(ctx: Context, tk: TokenContext | null, userId: string, 
   return { record, secret };
 }
 
-/** Creates and stores a new session; returns its credentials and what the store's `create` reported. Signs first. */
-export async function storeSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<{ result: SignInResult<boolean>; outcome: CreateOutcome | void }> {
+/** A new record and its credentials, signed (a failing claims hook throws here, before anything is stored). */
+export async function prepareSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<{ record: SessionRecord; result: SignInResult<boolean> }> {
   const { record, secret } = await newRecord(ctx, tk, userId, data, meta, shape);
-  const result = await issue(ctx, tk, record, secret);
-  const outcome = await store(ctx, record);
-  return { result, outcome };
+  return { record, result: await issue(ctx, tk, record, secret) };
 }
 
 /** Creates and stores a new session and returns its credentials. Signs first: a failing claims hook leaves nothing stored. */
 export async function createSession(ctx: Context, tk: TokenContext | null, userId: string, data: SessionData, meta: SessionMeta, shape: RecordShape = {}): Promise<SignInResult<boolean>> {
-  return (await storeSession(ctx, tk, userId, data, meta, shape)).result;
+  const { record, result } = await prepareSession(ctx, tk, userId, data, meta, shape);
+  await storeRecord(ctx, record);
+  return result;
 }
 
-/** Stores a new record under the per-user cap (atomic in the store): evicted sessions are revoked and audited; a refusal is 403 `session_limit`. */
-async function store(ctx: Context, record: SessionRecord): Promise<CreateOutcome | void> {
+/**
+ * Stores a new record under the per-user cap (atomic in the store): evicted sessions are revoked and audited; a
+ * refusal is 403 `session_limit`. `options.replaces` (only for a store with `replaceOnCreate`) names the session
+ * the record replaces: the store ends it in the same step and does not count it.
+ */
+export async function storeRecord(ctx: Context, record: SessionRecord, options: Pick<CreateOptions, 'replaces'> = {}): Promise<CreateOutcome | void> {
   const { maxPerUser, overLimit } = ctx.options;
-  const outcome = await ctx.io((s) => s.create(record, maxPerUser === null ? {} : { maxPerUser, overLimit }));
+  const createOptions: CreateOptions = maxPerUser === null ? { ...options } : { maxPerUser, overLimit, ...options };
+  const outcome = await ctx.io((s) => s.create(record, createOptions));
   if (!outcome) return outcome;
   if (outcome.refused) throw new AuthError('session_limit');
   if (outcome.evicted.length === 0) return outcome;

@@ -39,6 +39,14 @@ export interface CreateOptions {
    * (the soonest to expire, see `pickEvictions`) to make room; `'refuse'` writes nothing. Default `'evict'`.
    */
   overLimit?: 'evict' | 'refuse';
+  /**
+   * The id of a live session of the same user that the new one replaces (`auth.elevate`): the store deletes
+   * it in the same atomic step as the insert and does not count it against `maxPerUser`, so a replacement never
+   * evicts another session nor is refused at the cap. When that session is not live (a sign-out got there
+   * first) or is another user's, nothing is written and `replaced` is `false`. The core passes it only to a
+   * store that declares `replaceOnCreate`; see there for what it does with any other.
+   */
+  replaces?: string;
 }
 
 /** What `create` did under the cap. A store that enforces no cap may return nothing. */
@@ -47,6 +55,11 @@ export interface CreateOutcome {
   evicted: readonly string[];
   /** True when the cap refused the insert: nothing was written. */
   refused: boolean;
+  /**
+   * With `options.replaces`: `true` when the replaced session was live and ended with the insert (broadcast as
+   * revoked); `false` when it was not live, and then nothing was written.
+   */
+  replaced?: boolean;
 }
 
 /**
@@ -84,6 +97,15 @@ export interface SessionStore {
    * step, returning what it did (`pickEvictions` chooses whom to evict).
    */
   create(record: SessionRecord, options?: CreateOptions): Promise<CreateOutcome | void>;
+  /**
+   * Optional. `true` when `create` honours `options.replaces` (memory, Redis and PostgreSQL do). Without it the
+   * core never passes `replaces`, and `elevate` replaces a session in two calls: with no cap it creates the new
+   * record, then deletes the old (undoing the new one when that fails); under `maxPerUser` it deletes the old
+   * record first, so the pair never counts twice against the cap (no other device is evicted, `'refuse'` lets
+   * it through), then creates the new one, and puts the old record back when that create fails or is refused.
+   * Between those two calls a request presenting the old credentials is refused.
+   */
+  readonly replaceOnCreate?: boolean;
   /** Required. The record, or `null` when it is absent or expired. */
   get(id: string): Promise<SessionRecord | null>;
   /**

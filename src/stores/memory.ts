@@ -165,22 +165,28 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     useClock(clock) {
       now = clock;
     },
+    replaceOnCreate: true,
     async create(record, opts = {}) {
       if (live(record.id)) throw new Error('latchkey: memoryStore.create: a session with this id already exists.');
       const evicted: string[] = [];
+      // the session this one replaces (elevate): not counted against the cap, ended with the insert
+      const replaces = opts.replaces;
+      const old = replaces === undefined || replaces === record.id ? undefined : live(replaces);
+      if (replaces !== undefined && old?.userId !== record.userId) return { evicted, refused: false, replaced: false };
       const max = opts.maxPerUser;
-      if (max !== undefined && countOf(record.userId) + 1 > max) {
-        const mine = idsOf(record.userId).filter((id) => id !== record.id && live(id) !== undefined);
+      if (max !== undefined && countOf(record.userId) - (old ? 1 : 0) + 1 > max) {
+        const mine = idsOf(record.userId).filter((id) => id !== record.id && id !== replaces && live(id) !== undefined);
         if (mine.length + 1 > max) {
-          if (opts.overLimit === 'refuse') return { evicted, refused: true };
+          if (opts.overLimit === 'refuse') return old ? { evicted, refused: true, replaced: false } : { evicted, refused: true };
           for (const victim of pickEvictions(mine.map((id) => records.get(id)!), max)) {
             remove(victim.id, records.get(victim.id)!);
             evicted.push(victim.id);
           }
         }
       }
+      if (old) remove(old.id, old);
       put(record);
-      return { evicted, refused: false };
+      return old ? { evicted, refused: false, replaced: true } : { evicted, refused: false };
     },
     [readShared]: read,
     async get(id) {

@@ -625,6 +625,94 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     expect(outcomes.every((o) => o && o.evicted.length === 0)).toBe(true);
   });
 
+  it('create with replaces (stores with replaceOnCreate) ends that session in the same step and never counts it against the cap', async (ctx) => {
+    const s = await store();
+    if (!s.replaceOnCreate) {
+      ctx.skip();
+      return;
+    }
+    for (const overLimit of ['evict', 'refuse'] as const) {
+      const userId = user();
+      const [phone, laptop] = [record(s, userId), record(s, userId)];
+      for (const r of [phone, laptop]) await s.create(r);
+      const elevated = record(s, userId, { data: { elevated: true } });
+      expect(await s.create(elevated, { maxPerUser: 2, overLimit, replaces: laptop.id })).toEqual({ evicted: [], refused: false, replaced: true });
+      expect(await s.get(laptop.id)).toBeNull();
+      expect((await s.get(elevated.id))?.data).toEqual({ elevated: true });
+      expect((await s.listByUser(userId)).map((r) => r.id).sort()).toEqual([phone.id, elevated.id].sort());
+      // without a cap too
+      const again = record(s, userId);
+      expect(await s.create(again, { replaces: elevated.id })).toMatchObject({ evicted: [], refused: false, replaced: true });
+      expect((await s.listByUser(userId)).map((r) => r.id).sort()).toEqual([phone.id, again.id].sort());
+    }
+  });
+
+  it('create with replaces (stores with replaceOnCreate) writes nothing when that session is gone, expired or another user\'s', async (ctx) => {
+    const s = await store();
+    if (!s.replaceOnCreate) {
+      ctx.skip();
+      return;
+    }
+    const userId = user();
+    const gone = record(s, userId);
+    await s.create(gone);
+    await s.delete(gone.id);
+    const expiring = shortLived(s, userId);
+    await s.create(expiring);
+    const theirs = record(s, user());
+    await s.create(theirs);
+    await advance(shortTtl + 50);
+    for (const replaces of [gone.id, expiring.id, theirs.id]) {
+      const r = record(s, userId);
+      const outcome = await s.create(r, { maxPerUser: 5, replaces });
+      expect(outcome).toMatchObject({ evicted: [], replaced: false });
+      expect(await s.get(r.id)).toBeNull();
+    }
+    expect((await s.get(theirs.id))?.id).toBe(theirs.id);
+    expect(await s.listByUser(userId)).toEqual([]);
+  });
+
+  it('create with replaces (stores with replaceOnCreate): of 20 parallel creates replacing one session exactly one stands, and the cap holds', async (ctx) => {
+    const s = await store();
+    if (!s.replaceOnCreate) {
+      ctx.skip();
+      return;
+    }
+    const userId = user();
+    const others = [record(s, userId), record(s, userId)];
+    const old = record(s, userId);
+    for (const r of [...others, old]) await s.create(r);
+    const fresh = Array.from({ length: 20 }, () => record(s, userId));
+    const outcomes = await Promise.all(fresh.map((r) => s.create(r, { maxPerUser: 3, overLimit: 'refuse', replaces: old.id })));
+    expect(outcomes.filter((o) => o?.replaced === true)).toHaveLength(1);
+    const winner = fresh[outcomes.findIndex((o) => o?.replaced === true)]!;
+    expect((await s.listByUser(userId)).map((r) => r.id).sort()).toEqual([...others.map((r) => r.id), winner.id].sort());
+  });
+
+  it('a replaced session reaches subscribers as revoked (stores with replaceOnCreate that broadcast)', async (ctx) => {
+    const s = await store();
+    if (!s.replaceOnCreate || !s.subscribe) {
+      ctx.skip();
+      return;
+    }
+    const userId = user();
+    const seen = new Set<string>();
+    const unsubscribe = s.subscribe((message) => {
+      for (const id of message?.revoked ?? []) seen.add(id);
+    });
+    try {
+      await untilLive(s, userId, seen);
+      const old = record(s, userId);
+      await s.create(old);
+      await s.create(record(s, userId), { maxPerUser: 1, replaces: old.id });
+      const deadline = Date.now() + 1000;
+      while (!seen.has(old.id) && Date.now() < deadline) await sleep(10);
+      expect(seen.has(old.id)).toBe(true);
+    } finally {
+      unsubscribe();
+    }
+  });
+
   refreshStepCases({ it, store, record, user, now });
 
   it('updates reach subscribers as changed, and deleteByUser names the user (stores that broadcast)', async (ctx) => {

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createAuth, isAuthError, type SessionRecord } from '../../src/entries/index.js';
 import { postgresSchema, postgresStore, type PostgresStore } from '../../src/entries/postgres.js';
+import { quoteIdent } from '../../src/stores/postgres/sql.js';
 import type { StoreBroadcast } from '../../src/entries/store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';
@@ -116,6 +117,47 @@ describe.skipIf(!postgresAvailable)('postgres store on a real server', () => {
     expect((await s.get(r.id))?.id).toBe(r.id);
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "Auth Schema"."Sessions ""v2"""`);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('a name that holds the function body\'s dollar-quote tag works, and the printed DDL runs nothing else', async () => {
+    await pool.query('CREATE TABLE IF NOT EXISTS victim (n int)');
+    const names = [
+      { schema: 'public', table: 'x$latchkey$; DROP TABLE victim; --' },
+      { schema: '$latchkey$ DROP TABLE victim; $latchkey$', table: '$latchkey_1$$latchkey$$$' },
+      { schema: 'dq', table: "$latchkey$'; DROP TABLE victim; SELECT '" },
+    ];
+    for (const [i, name] of names.entries()) {
+      // the DDL as `npx latchkey postgres-schema` prints it, run as a migration would (one multi-statement query)
+      await pool.query(postgresSchema(name));
+      expect((await pool.query("SELECT to_regclass('public.victim') IS NOT NULL AS present")).rows[0].present).toBe(true);
+      const s = make({ ...name, createTable: i % 2 === 0, channel: `dq_${i}` });
+      const userId = randomUUID();
+      const [a, b] = [record(userId), record(userId)];
+      await s.create(a);
+      expect(await s.create(b, { maxPerUser: 1 })).toEqual({ evicted: [a.id], refused: false });
+      expect((await s.listByUser(userId)).map((r) => r.id)).toEqual([b.id]);
+    }
+  });
+
+  it('names with quotes, spaces, unicode and at the length limits work end to end', async () => {
+    const names = [
+      { schema: 'Auth Schema', table: 'Sessions "v3"' },
+      { schema: "o'brien", table: 'a;b--c/*d*/' },
+      { schema: 'zoë 🔑', table: 'sessions ünïcödé' },
+      { schema: 's'.repeat(59) + '🔑', table: 't'.repeat(46) + 'ü'.repeat(2) }, // 63 bytes, and the table's 50
+      { schema: '\\', table: '$$' },
+    ];
+    for (const [i, name] of names.entries()) {
+      expect(Buffer.byteLength(name.schema)).toBeLessThanOrEqual(63);
+      const s = make({ ...name, channel: `names_${i}` });
+      const userId = randomUUID();
+      const [a, b] = [record(userId), record(userId)];
+      await s.create(a);
+      expect(await s.create(b, { maxPerUser: 1 })).toEqual({ evicted: [a.id], refused: false });
+      expect(await s.get(b.id)).toMatchObject({ id: b.id });
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${quoteIdent(name.schema)}.${quoteIdent(name.table)}`);
+      expect(rows[0].n).toBe(1);
+    }
   });
 
   it('createTable is safe when many instances start at once', async () => {

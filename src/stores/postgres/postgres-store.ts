@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Client, ClientConfig, Pool } from 'pg';
 import type { SessionRecord } from '../../core/types.js';
-import type { SessionStore, StoreBroadcast } from '../contract.js';
+import type { CreateOutcome, SessionStore, StoreBroadcast } from '../contract.js';
 import { isSessionId } from '../rules/kit.js';
 import { previousGeneration } from '../rules/refresh-step.js';
 import { createListener, type Listener } from './broadcast.js';
 import { resolvePostgresOptions, type PostgresStoreOptions } from './pg-options.js';
 import { createRunner } from './run.js';
-import { schemaSQL, statements } from './sql.js';
+import { schemaSQL, statements, userLockPrefix } from './sql.js';
 
 export type { PostgresStoreOptions } from './pg-options.js';
 
@@ -36,6 +36,17 @@ interface Row {
   refresh_expires_at: string | null;
   refresh_previous: number | null;
 }
+
+/** What the capped create function answers: inserted -1 means "not under read committed: nothing done". */
+interface CappedRow {
+  inserted: number;
+  evicted: string[];
+  refused: boolean;
+  replaced: boolean;
+}
+
+/** The cap of a create that only replaces a session (no `maxPerUser`): PostgreSQL's largest integer. */
+const NO_CAP = 2_147_483_647;
 
 /** A record from its row: the JSON with the columns statements move laid over it. */
 function revive(row: Row): SessionRecord {
@@ -113,6 +124,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return (await run.query(text, values)) as R[];
   };
 
+  // The capped create needs read committed (see the function in sql.ts). Under it, one statement; a database
+  // (or role) that defaults to another level makes the function answer inserted = -1 without doing anything,
+  // and from then on this store calls it inside BEGIN ISOLATION LEVEL READ COMMITTED … COMMIT (three round trips).
+  let defaultReadCommitted = true;
+  const lockPrefix = userLockPrefix(o);
+  async function createCapped(values: unknown[]): Promise<CappedRow | undefined> {
+    if (defaultReadCommitted) {
+      const [row] = await query<CappedRow>(sql.createCapped, values);
+      if (row?.inserted !== -1) return row;
+      defaultReadCommitted = false;
+    }
+    return (await run.transaction('BEGIN ISOLATION LEVEL READ COMMITTED', (q) => q<CappedRow>(sql.createCapped, values)))[0];
+  }
+
   const listener: Listener | null =
     o.listen === false
       ? null
@@ -127,19 +152,24 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         });
 
   const store: PostgresStore = {
+    replaceOnCreate: true,
     async create(record, opts = {}) {
       checkUserId(record.userId);
       if (!isSessionId(record.id)) throw new TypeError('latchkey: postgresStore session ids are 22 base64url characters.');
       const now = Date.now();
       try {
-        if (opts.maxPerUser === undefined) {
+        if (opts.maxPerUser === undefined && opts.replaces === undefined) {
           await query(sql.insert, [now, ...columns(record), previousColumn(record)]);
           return;
         }
-        // one round trip: the schema's function takes the user's advisory lock, then counts, evicts and inserts
+        // one round trip: the schema's function takes the user's advisory lock, then counts, evicts, replaces and inserts
         const refuse = opts.overLimit === 'refuse';
-        const [row] = await query<{ inserted: number; evicted: string[] }>(sql.createCapped, [now, ...columns(record), opts.maxPerUser, refuse, channel, o.pruneBatch, previousColumn(record)]);
-        return { evicted: row?.evicted ?? [], refused: row?.inserted !== 1 };
+        // '' for none; an id of no session's shape can match no row ('-'): then nothing is written
+        const replaces = opts.replaces === undefined ? '' : isSessionId(opts.replaces) ? opts.replaces : '-';
+        const row = await createCapped([now, ...columns(record), opts.maxPerUser ?? NO_CAP, refuse, channel, o.pruneBatch, replaces, lockPrefix, previousColumn(record)]);
+        const outcome: CreateOutcome = { evicted: row?.evicted ?? [], refused: row?.refused === true };
+        if (opts.replaces !== undefined) outcome.replaced = row?.replaced === true;
+        return outcome;
       } catch (error) {
         const code = ((error as Error).cause as { code?: unknown } | undefined)?.code;
         if (code === '23505') throw new Error('latchkey: a session with this id already exists.');

@@ -3,6 +3,13 @@
 // cancelled on the server (so a write we reported as failed cannot land later), and its connection is
 // destroyed rather than returned to the pool mid-statement. A connection that arrives after the deadline
 // goes straight back to the pool unused: an exhausted pool costs a caller the timeout, never minutes.
+//
+// Any default isolation level. Each call is one autocommit statement (or one transaction), so when
+// PostgreSQL aborts it with a serialization failure (40001: REPEATABLE READ or SERIALIZABLE meeting a
+// concurrent write) or as a deadlock victim (40P01), nothing of it happened: the runner runs it again on the
+// same connection, with a fresh snapshot, until it goes through or the call's deadline passes. A statement
+// whose correctness needs read committed's fresh snapshot per statement (the capped create) asks for it
+// itself; see postgres-store.ts.
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
@@ -63,6 +70,20 @@ export function unavailable(cause: unknown): AuthError {
   return cause instanceof AuthError ? cause : new AuthError('store_unavailable', undefined, { cause: sanitize(cause) });
 }
 
+/** SQLSTATEs after which PostgreSQL has rolled the whole transaction back and running it again is safe. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** True for a serialization failure or a deadlock: the transaction did nothing and may simply run again. */
+export function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
+}
+
+/** A short random pause before attempt `attempt` (1, 2, …): contenders that collided do not collide again in step. */
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 8)));
+}
+
 /** True for an error PostgreSQL answered (the connection is fine); false for a broken connection. */
 function answeredByServer(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -108,7 +129,18 @@ export function createRunner(pool: Pool, timeout: number, prepared = false): Run
           const done = (): void => {
             client.off('error', onError);
           };
-          body(client).then(
+          const attempt = async (): Promise<T> => {
+            for (let n = 1; ; n++) {
+              try {
+                return await body(client);
+              } catch (error) {
+                if (settled || !isRetryable(error)) throw error;
+                await backoff(n);
+                if (settled) throw error;
+              }
+            }
+          };
+          attempt().then(
             (value) => {
               if (settled) return;
               settled = true;

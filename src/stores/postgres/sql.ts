@@ -25,10 +25,27 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** A string literal for DDL text (names only; values always travel as parameters). */
-function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+/**
+ * `body` in dollar quotes whose tag does not occur in it: `$latchkey$`, or `$latchkey_1$`, `$latchkey_2$`, …
+ * The body holds the (quoted) schema and table names, and a name may contain any text, `$latchkey$` included:
+ * with a fixed tag such a name would end the quote and run the rest of the DDL as statements of its own.
+ */
+export function dollarQuote(body: string): string {
+  for (let n = 0; ; n++) {
+    const tag = n === 0 ? '$latchkey$' : `$latchkey_${n}$`;
+    const quoted = `${tag}${body}${tag}`;
+    // the quote ends at the first occurrence of the tag after the opening one: it must be the closing one
+    if (quoted.indexOf(tag, tag.length) === tag.length + body.length) return quoted;
+  }
 }
+
+/** The text the capped create's advisory lock key is hashed from, before the user id (a parameter, never SQL text). */
+export function userLockPrefix(names: PostgresNames): string {
+  return `latchkey:user:${names.schema}.${names.table}:`;
+}
+
+/** The capped create function's argument types: the record columns, the cap, the replaced id ($19), the lock prefix ($20), the refresh state's previous generation ($21). */
+const CREATE_ARGUMENTS = 'bigint, text, text, integer, bigint, bigint, bigint, bigint, bigint, integer, bigint, bigint, text, bigint, integer, boolean, text, integer, text, text, integer';
 
 /** The qualified name of the table's capped-create function. */
 export function createFunction(names: PostgresNames): string {
@@ -71,17 +88,23 @@ CREATE TABLE IF NOT EXISTS ${t} (
 ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS refresh_previous integer;
 CREATE INDEX IF NOT EXISTS ${idx('user_id')} ON ${t} (user_id);
 CREATE INDEX IF NOT EXISTS ${idx('expires_at')} ON ${t} (expires_at);
--- A sign-in under the per-user cap, in one round trip: the user's advisory lock, then the count, the
--- evictions and the insert in a statement of their own, whose snapshot sees every committed row of the user.
-CREATE OR REPLACE FUNCTION ${createFunction(names)}(
-  bigint, text, text, integer, bigint, bigint, bigint, bigint, bigint, integer, bigint, bigint, text, bigint, integer, boolean, text, integer, integer
-) RETURNS TABLE (inserted integer, evicted text[]) LANGUAGE plpgsql AS $latchkey$
+-- A sign-in under the per-user cap (or one that replaces a session), in one round trip: the user's advisory
+-- lock, then the count, the evictions, the replacement and the insert in a statement of their own. Under read
+-- committed that statement's snapshot sees every committed row of the user; under any other level the
+-- transaction's snapshot predates the lock, so the function does nothing and answers inserted = -1: the store
+-- then calls it again inside BEGIN ISOLATION LEVEL READ COMMITTED.
+CREATE OR REPLACE FUNCTION ${createFunction(names)}(${CREATE_ARGUMENTS})
+RETURNS TABLE (inserted integer, evicted text[], refused boolean, replaced boolean) LANGUAGE plpgsql AS ${dollarQuote(`
 #variable_conflict use_column
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(${quoteLiteral(`latchkey:user:${names.schema}.${names.table}:`)} || $3, 0));
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RETURN QUERY SELECT -1, ARRAY[]::text[], false, false;
+    RETURN;
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended($20 || $3, 0));
   RETURN QUERY ${statements(names, 0).insertCapped};
 END
-$latchkey$;
+`)};
 `;
 }
 
@@ -120,20 +143,25 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
   return {
     // ARGS: now, ...record columns, refreshPrevious ($15). One statement: prune a batch, insert (a duplicate id is a unique violation).
     insert: `WITH ${pruneOnWrite(String(pruneBatch))} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${insertValues('$15')})`,
-    // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17), pruneBatch ($18), refreshPrevious ($19). Runs after the user's advisory
-    // lock, in its own statement, so the count sees every committed row of the user. Rule "per-user cap"
-    // (kit.pickEvictions): evict the soonest to expire, then the oldest, then by id; with refuse, write nothing at the cap.
+    // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17), pruneBatch ($18), replaces ($19, '' for
+    // none), refreshPrevious ($21). Runs after the user's advisory lock, in its own read-committed statement, so the count sees every
+    // committed row of the user. Rule "per-user cap" (kit.pickEvictions): evict the soonest to expire, then the
+    // oldest, then by id; with refuse, write nothing at the cap. The replaced session is not counted, and is
+    // deleted only when the insert happens; when it is not live (a sign-out got there first) nothing is written.
     insertCapped: `WITH ${pruneOnWrite('$18::int')},
-    live AS (SELECT id, expires_at, created_at FROM ${t} WHERE user_id = $3 AND expires_at > $1),
+    live AS (SELECT id, expires_at, created_at FROM ${t} WHERE user_id = $3 AND expires_at > $1 AND id <> $19::text),
+    fits AS (SELECT NOT $16::boolean OR count(*) < $15::int AS ok FROM live),
+    replaced AS (DELETE FROM ${t} WHERE $19::text <> '' AND id = $19::text AND user_id = $3 AND expires_at > $1 AND (SELECT ok FROM fits) RETURNING id),
+    proceed AS (SELECT (SELECT ok FROM fits) AND ($19::text = '' OR EXISTS (SELECT 1 FROM replaced)) AS ok),
     excess AS (SELECT id FROM live ORDER BY expires_at, created_at, id COLLATE "C"
-               LIMIT CASE WHEN $16::boolean THEN 0 ELSE GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) END),
+               LIMIT CASE WHEN (SELECT ok FROM proceed) THEN GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) ELSE 0 END),
     evicted AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM excess) RETURNING id),
-    inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${insertValues('$19')}
-                 WHERE NOT $16::boolean OR (SELECT count(*) FROM live) < $15::int RETURNING id),
-    notified AS (${notify('r', 'evicted', '$17::text')})
-    SELECT (SELECT count(*) FROM inserted)::int + 0 * (SELECT count(*) FROM notified)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted`,
-    // ARGS: as insertCapped. One round trip: the schema's function takes the user's lock, then runs insertCapped.
-    createCapped: `SELECT inserted, evicted FROM ${createFunction(names)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+    inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${insertValues('$21')} WHERE (SELECT ok FROM proceed) RETURNING id),
+    notified AS (${notify('r', '(SELECT id FROM evicted UNION ALL SELECT id FROM replaced) ended', '$17::text')})
+    SELECT (SELECT count(*) FROM inserted)::int + 0 * (SELECT count(*) FROM notified)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted,
+      NOT (SELECT ok FROM fits) AS refused, EXISTS (SELECT 1 FROM replaced) AS replaced`,
+    // ARGS: as insertCapped, then the lock prefix ($20) and refreshPrevious ($21). One round trip: the schema's function takes the user's lock, then runs insertCapped.
+    createCapped: `SELECT inserted, evicted, refused, replaced FROM ${createFunction(names)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
     // ARGS: now, id
     get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = $2 AND expires_at > $1`,
     // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel, idleTimeout, refreshPrevious.

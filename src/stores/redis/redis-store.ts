@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { parseDuration, type Duration } from '../../core/duration.js';
 import type { SessionRecord } from '../../core/types.js';
-import type { SessionActivity, SessionStore, StoreBroadcast } from '../contract.js';
+import type { CreateOutcome, SessionActivity, SessionStore, StoreBroadcast } from '../contract.js';
 import { readShared, type SharedReads } from '../fast-read.js';
 import { redisCaller } from './call.js';
 import { ADVANCE_REFRESH, CREATE, DELETE, TOUCH, UPDATE } from './scripts.js';
@@ -153,6 +153,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   }
 
   return {
+    replaceOnCreate: true,
     newId(userId) {
       return tagOf(userId) + randomBytes(15).toString('base64url').slice(0, 19);
     },
@@ -163,10 +164,15 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       }
       warnOnPolicy();
       const cap = opts.maxPerUser ?? 0;
-      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId)), previousArg(record)];
+      const replaces = opts.replaces ?? '';
+      // a replaced id of another user (another tag) or of no session's shape is never live: nothing is written
+      if (replaces !== '' && (replaces.slice(0, TAG_LENGTH) !== tagOf(record.userId) || !ID_SHAPE.test(replaces))) return { evicted: [], refused: false, replaced: false };
+      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId)), replaces, previousArg(record)];
       const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId)], args)) as [number, ...string[]];
       if (status === 0) throw new Error('latchkey: a session with this id already exists.');
-      return { evicted, refused: status === 2 };
+      const outcome: CreateOutcome = { evicted, refused: status === 2 };
+      if (opts.replaces !== undefined) outcome.replaced = status === 1;
+      return outcome;
     },
 
     async get(id) {

@@ -30,20 +30,31 @@ end
 
 /**
  * Inserts a record (refusing an existing id) under the per-user cap (rule: pickEvictions in stores/rules/kit.ts,
- * ties on expiresAt by id), indexes it, prunes expired index members, publishes evicted ids.
+ * ties on expiresAt by id), indexes it, prunes expired index members, publishes evicted ids. With a replaced
+ * id (ARGV[17], '' for none: the user's live session this one replaces), that session is not counted and is
+ * deleted (and published) with the insert; when it is not a live, indexed session of the user nothing is written.
  * KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, maxPerUser (0: none),
- * overLimit, channel, record key prefix, ru (the refresh state's previous generation, '' for none). Returns {0} for an
- * existing id, {2} when refused, else {1, evicted ids...}.
+ * overLimit, channel, record key prefix, replaces, ru (the refresh state's previous generation, '' for none). Returns {0} for an existing id, {2} when refused, {3} when
+ * the replaced session is not live, else {1, evicted ids...}.
  */
 export const CREATE = script(`${KEEP_INDEX}
 local now = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+local replaces = ARGV[17]
+if replaces ~= '' then
+  local r = redis.call('HMGET', ARGV[16] .. replaces, 'u', 'ex')
+  if r[1] ~= ARGV[4] or not r[2] or tonumber(r[2]) <= now or not redis.call('ZSCORE', KEYS[2], replaces) then return {3} end
+end
 local max = tonumber(ARGV[13])
 local victims, orphans = {}, {}
-if max > 0 and redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') + 1 > max then
+local others = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
+if replaces ~= '' then others = others - 1 end
+if max > 0 and others + 1 > max then
   local alive = {}
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')) do
-    if redis.call('EXISTS', ARGV[16] .. id) == 1 then alive[#alive + 1] = id else orphans[#orphans + 1] = id end
+    if id ~= replaces then
+      if redis.call('EXISTS', ARGV[16] .. id) == 1 then alive[#alive + 1] = id else orphans[#orphans + 1] = id end
+    end
   end
   local excess = #alive + 1 - max
   if excess > 0 then
@@ -52,17 +63,32 @@ if max > 0 and redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') + 1 > max then
   end
 end
 local ex = tonumber(ARGV[7])
-if ex <= now then return {1} end
-redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[17])
+if ex <= now then
+  -- a record born expired is not written; the session it replaces still ends (it was replaced)
+  if replaces ~= '' then
+    redis.call('DEL', ARGV[16] .. replaces)
+    redis.call('ZREM', KEYS[2], replaces)
+    redis.call('PUBLISH', ARGV[15], replaces)
+  end
+  return {1}
+end
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[18])
 redis.call('PEXPIRE', KEYS[1], ex - now)
 redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 for _, id in ipairs(orphans) do redis.call('ZREM', KEYS[2], id) end
+local ended = {}
 for _, id in ipairs(victims) do
   redis.call('DEL', ARGV[16] .. id)
   redis.call('ZREM', KEYS[2], id)
+  ended[#ended + 1] = id
 end
-if #victims > 0 then redis.call('PUBLISH', ARGV[15], table.concat(victims, ',')) end
+if replaces ~= '' then
+  redis.call('DEL', ARGV[16] .. replaces)
+  redis.call('ZREM', KEYS[2], replaces)
+  ended[#ended + 1] = replaces
+end
+if #ended > 0 then redis.call('PUBLISH', ARGV[15], table.concat(ended, ',')) end
 keepIndex(KEYS[2], now)
 local out = {1}
 for _, id in ipairs(victims) do out[#out + 1] = id end
