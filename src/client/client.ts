@@ -31,6 +31,7 @@ export function createClient(options: ClientOptions): Client {
   let state: ClientState | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
+  let retryAt = 0; // while 'unavailable': no refresh starts before then, in any tab
   let inflight: Promise<Response | undefined> | null = null;
 
   function emit(next: ClientState, share?: boolean): void {
@@ -47,8 +48,11 @@ export function createClient(options: ClientOptions): Client {
     timer = setTimeout(() => refresh(had).catch(() => {}), ms);
   }
 
-  /** Takes a token; `due` is when to refresh it (ms epoch), shared with the other tabs so that they all agree. */
-  function accept(accessToken: unknown, due: number, share?: boolean): void {
+  /**
+   * Takes a token; `due` is when to refresh it (ms epoch), shared with the other tabs so that they all agree.
+   * `still`: the refresh endpoint is still unavailable (a new tab told so with the token): no 'signed-in' first.
+   */
+  function accept(accessToken: unknown, due: number, share?: boolean, still?: boolean): void {
     if (typeof accessToken !== 'string' || !(due >= 0)) fail('setAccessToken(accessToken, expiresIn) takes the token and the seconds from the sign-in or refresh answer.');
     token = accessToken;
     version++;
@@ -56,7 +60,7 @@ export function createClient(options: ClientOptions): Client {
     failures = 0;
     later(due - Date.now());
     if (share) link.post({ t: accessToken, r: due });
-    emit('signed-in');
+    if (!still) emit('signed-in');
   }
 
   function fromAnswer(accessToken: unknown, expiresIn: unknown, share?: boolean): void {
@@ -73,19 +77,40 @@ export function createClient(options: ClientOptions): Client {
     emit('signed-out', share);
   }
 
-  function unavailable(): void {
-    emit('unavailable', true);
-    later(Math.min(2000 * ++failures, 30_000));
+  /**
+   * The refresh endpoint failed after `count` tries in a row: every tab waits until `at` (2 s, then 4 s, 6 s, …
+   * at most 30 s more each time). The tab whose refresh failed retries at `at`; the others only 1 s later, in
+   * case it was closed (a token or a new failure from it moves their timer first).
+   */
+  function wait(count: number, at: number, mine?: boolean): void {
+    failures = count;
+    retryAt = at;
+    later(at - Date.now() + (mine ? 0 : 1000));
+    emit('unavailable');
   }
 
-  let heard = 0; // outcomes (tokens, states) heard from other tabs
+  function unavailable(): void {
+    const count = failures + 1;
+    const at = Date.now() + Math.min(2000 * count, 30_000);
+    link.post({ s: 'unavailable', f: count, w: at });
+    wait(count, at, true);
+  }
+
+  /** Until the scheduled retry, a refresh is not even tried: fetches that need one get a bodiless 503 at once. */
+  const held = (): boolean => state === 'unavailable' && Date.now() < retryAt - 50;
+  const busy = (): Response => new Response(null, { status: 503 });
+
   const link = tabs(`latchkey ${home.href}`, (message: TabMessage) => {
-    heard++;
     if (message.q) {
-      if (token) link.post({ t: token, r: refreshAt });
-    } else if (typeof message.t === 'string') accept(message.t, Number(message.r));
-    else if (message.s === 'signed-out') drop();
-    else if (message.s) emit(message.s);
+      // a new tab gets the token and, in an outage, the schedule (so that a reload does not restart it)
+      if (token) link.post({ t: token, r: refreshAt, ...(state === 'unavailable' && { s: state, f: failures, w: retryAt }) });
+      return;
+    }
+    // the same token from a second tab changes nothing
+    if (typeof message.t === 'string' && message.t !== token) accept(message.t, Number(message.r), false, message.s === 'unavailable');
+    if (message.s === 'signed-out') drop();
+    // (a tab of an older version sends no schedule: assume a first failure just now)
+    else if (message.s === 'unavailable') wait(Number(message.f) || 1, Number(message.w) || Date.now() + 2000);
   });
 
   link.post({ q: 1 }); // a tab opened after sign-in asks the others for the token instead of refreshing
@@ -112,15 +137,16 @@ export function createClient(options: ClientOptions): Client {
 
   /**
    * One refresh per tab (callers share it) and, under the lock, across tabs: a token another tab got meanwhile
-   * ends it, and so does another tab's refresh that just failed (the server is down: answer 503 at once).
+   * ends it. While 'unavailable', none starts before the scheduled retry (a bodiless 503 at once instead), also
+   * when another tab's refresh has just failed and moved the retry.
    */
   function refresh(had: number): Promise<Response | undefined> {
-    const before = heard;
+    if (held()) return Promise.resolve(busy());
     return (inflight ??= link
       .lock(async () => {
         await link.quiet();
         if (version !== had) return undefined;
-        return heard !== before && state === 'unavailable' ? new Response(null, { status: 503 }) : renew();
+        return held() ? busy() : renew();
       })
       .finally(() => {
         inflight = null;

@@ -1,10 +1,15 @@
 import type { ClientState } from './types.js';
 
-/** What tabs tell each other: a token (`t`, refresh due at `r`), a state (`s`), a claim (`c`: "I am refreshing"), a question (`q`: "who has a token?"). */
+/**
+ * What tabs tell each other: a token (`t`, refresh due at `r`), a state (`s`; for 'unavailable', the failures in a
+ * row `f` and the time of the next try `w`), a claim (`c`: "I am refreshing"), a question (`q`: "who has a token?").
+ */
 export interface TabMessage {
   t?: string;
   r?: number;
   s?: ClientState;
+  f?: number;
+  w?: number;
   c?: 1;
   q?: 1;
 }

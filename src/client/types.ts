@@ -22,8 +22,8 @@ export interface Client {
    * load) or one due for renewal, it refreshes first; a 401 meaning an expired or invalid token gets one
    * refresh and one retry. Every other
    * answer (403, 429, 503, ...) comes back as it is. When the refresh itself fails, the answer is the
-   * refresh's answer (e.g. 503; a bodiless 503 when another tab's refresh has just failed), or the original 401
-   * when the session is over.
+   * refresh's answer (e.g. 503), or the original 401 when the session is over. While the state is
+   * 'unavailable', a call that needs a refresh answers a bodiless 503 at once until the scheduled retry.
    */
   fetch(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response>;
   /** Stores the access token from a sign-in answer (`expiresIn` in seconds) and hands it to the other tabs. */

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, t
 // The public types are our own (key-types.ts): jose's would put an `import("jose")` into the .d.cts (TS1479).
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
 import type { CryptoKey, JWK } from './key-types.js';
-import { SECRET_HINT, stringSecretProblem } from './key-strings.js';
+import { SECRET_HINT, secretProblem } from './key-strings.js';
 import { hmacBytes, randomToken, safeEqual, sha256 } from '../lib/crypto.js';
 
 /**
@@ -92,7 +92,13 @@ function pemToJWK(pem: string, where: string): JWK {
   return key.export({ format: 'jwk' }) as JWK;
 }
 
+/**
+ * The one gate of every HMAC secret (a string with `{ alg: 'HS256' }`, bytes, an "oct" JWK): long enough, and
+ * not a public key written out as text or DER (see key-strings.ts).
+ */
 function secretBytes(input: string | Uint8Array, where: string): Uint8Array {
+  const problem = secretProblem(input);
+  if (problem) fail(`${where}: refused as an HS256 secret: ${problem}.`);
   const bytes = typeof input === 'string' ? encoder.encode(input) : input;
   if (bytes.byteLength < MIN_SECRET_BYTES) {
     fail(`${where}: an HS256 secret must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.byteLength}); use generateKey('HS256') or 32 random bytes.`);
@@ -100,11 +106,10 @@ function secretBytes(input: string | Uint8Array, where: string): Uint8Array {
   return bytes;
 }
 
-/** A string that is not a PEM: an HS256 secret only when asked for explicitly and not shaped like JSON or a public key. */
+/** A string that is not a PEM: an HS256 secret only when asked for explicitly, and then through `secretBytes`. */
 function checkStringSecret(input: string, alg: SigningAlgorithm | undefined, where: string): void {
-  const problem = stringSecretProblem(input);
-  if (alg === 'HS256' && problem === null) return void secretBytes(input, where);
-  if (alg === 'HS256') fail(`${where}: refused as an HS256 secret: ${problem}.`);
+  if (alg === 'HS256') return void secretBytes(input, where);
+  const problem = secretProblem(input);
   fail(`${where}: a string key is read only as a PEM, never silently as an HS256 secret${problem ? ` (${problem})` : ''}; for an HS256 secret, ${SECRET_HINT}.`);
 }
 

@@ -1,7 +1,7 @@
 // latchkey/client against a scripted API in Node: Node has fetch and BroadcastChannel but no Web Locks, so
 // several clients here are several tabs coordinating through the fallback (claims over BroadcastChannel);
 // one block installs a minimal Web Locks API to run the locked path. Chromium runs the real thing (test/e2e).
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createClient } from '../../src/entries/client.js';
 import { fakeAPI, installWebLocks, settle, type FakeAPI } from './fake-api.js';
 
@@ -125,18 +125,48 @@ describe('client.fetch in one tab', () => {
   });
 
   it('a refresh answered 503 or 429 means unavailable, never signed out: the app gets that answer and the session carries on', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    for (const status of [503, 429]) {
+      api?.closeAll();
+      api = fakeAPI();
+      const { client, states } = signedInTab();
+      api.current = 'rotated-elsewhere';
+      api.refreshStatus = status;
+      expect((await client.fetch(`${api.origin}/api/me`)).status).toBe(status);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(states).toEqual(['signed-in', 'unavailable']);
+      api.refreshStatus = 200; // the store is back: the scheduled retry (2 s) gets a token
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(states).toEqual(['signed-in', 'unavailable', 'signed-in']);
+      expect((await client.fetch(`${api.origin}/api/me`)).status).toBe(200);
+      expect(api.refreshes()).toBe(2);
+    }
+  });
+
+  it('while unavailable, a call that needs a refresh answers a bodiless 503 at once and starts none before the scheduled retry', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     api = fakeAPI();
     const { client, states } = signedInTab();
     api.current = 'rotated-elsewhere';
-    for (const status of [503, 429]) {
-      api.refreshStatus = status;
-      expect((await client.fetch(`${api.origin}/api/me`)).status).toBe(status);
+    api.refreshStatus = 503;
+    expect((await client.fetch(`${api.origin}/api/me`)).status).toBe(503);
+    expect(api.refreshes()).toBe(1);
+    // a page calling the API every 150 ms: no refresh until the retry at 2 s, then none until 2 s + 4 s
+    const answers: number[] = [];
+    for (let t = 150; t <= 5_850; t += 150) {
+      await vi.advanceTimersByTimeAsync(150);
+      const answer = await client.fetch(`${api.origin}/api/me`);
+      answers.push(answer.status);
+      if (t < 1_900) expect(await answer.text()).toBe('');
     }
-    await settle();
-    expect(states).toEqual(['signed-in', 'unavailable']);
-    api.refreshStatus = 200; // the store is back
+    expect(new Set(answers)).toEqual(new Set([503]));
+    expect(api.refreshes()).toBe(2);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(api.refreshes()).toBe(3);
+    api.refreshStatus = 200;
+    await vi.advanceTimersByTimeAsync(6_000); // the retry at 2 + 4 + 6 s succeeds
+    expect(api.refreshes()).toBe(4);
     expect((await client.fetch(`${api.origin}/api/me`)).status).toBe(200);
-    await settle();
     expect(states).toEqual(['signed-in', 'unavailable', 'signed-in']);
   });
 
@@ -302,10 +332,27 @@ describe('several tabs (BroadcastChannel, no Web Locks: the fallback)', () => {
     await a.client.fetch(`${api.origin}/api/me`);
     await settle();
     expect(b.states).toEqual(['signed-in', 'unavailable']);
+    // b keeps a's schedule: no refresh of its own before a's retry (2 s)
+    expect((await b.client.fetch(`${api.origin}/api/me`)).status).toBe(503);
+    expect(api.refreshes()).toBe(1);
     api.refreshStatus = 401;
-    await a.client.fetch(`${api.origin}/api/me`);
-    await settle();
+    await settle(2_100); // a's retry is refused: every tab is signed out
+    expect(api.refreshes()).toBe(2);
     expect(b.states).toEqual(['signed-in', 'unavailable', 'signed-out']);
+  });
+
+  it('"unavailable" from a tab of an older version (no schedule in it) holds the refreshes for 2 s, never a retry loop', async () => {
+    api = fakeAPI();
+    const b = signedInTab();
+    api.current = 'rotated-elsewhere';
+    const old = new BroadcastChannel(`latchkey ${api.origin}/auth/refresh`);
+    old.postMessage({ s: 'unavailable' });
+    old.close();
+    await settle();
+    expect(b.states).toEqual(['signed-in', 'unavailable']);
+    expect((await b.client.fetch(`${api.origin}/api/me`)).status).toBe(503);
+    await settle(300);
+    expect(api.refreshes()).toBe(0);
   });
 
   it('a sign-out the server does not confirm rejects and changes nothing in any tab', async () => {
@@ -321,6 +368,35 @@ describe('several tabs (BroadcastChannel, no Web Locks: the fallback)', () => {
 });
 
 describe('several tabs with Web Locks', () => {
+  it('tabs share the backoff: the retry time and count travel with "unavailable", a tab opened meanwhile gets them, and another tab retries when the failing one is gone', async () => {
+    const uninstall = installWebLocks();
+    onTestFinished(uninstall);
+    api = fakeAPI();
+    const [a, b] = [signedInTab(), api.tab()];
+    await settle();
+    api.current = 'rotated-elsewhere';
+    api.refreshStatus = 503;
+    await a.client.fetch(`${api.origin}/api/me`);
+    const failed = Date.now();
+    await settle();
+    // a reload during the outage: the new tab takes the token and the schedule, and does not refresh
+    const c = api.tab();
+    await settle();
+    expect(c.states).toEqual(['unavailable']);
+    for (const tab of [b, c]) expect((await tab.client.fetch(`${api.origin}/api/me`)).status).toBe(503);
+    expect(api.refreshes()).toBe(1);
+    a.client.close(); // the tab whose refresh failed is closed before its retry
+    api.refreshStatus = 200;
+    api.refreshDelay = 20;
+    await settle(2_000 + 1_000 + 300); // the others retry 1 s after a would have: one refresh between them
+    expect(api.refreshes()).toBe(2);
+    const retried = api.sent.filter((s) => s.path === '/auth/refresh').length;
+    expect(retried).toBe(2);
+    expect(Date.now() - failed).toBeGreaterThanOrEqual(3_000);
+    expect([b.client.state, c.client.state]).toEqual(['signed-in', 'signed-in']);
+    for (const tab of [b, c]) expect((await tab.client.fetch(`${api.origin}/api/me`)).status).toBe(200);
+  });
+
   it('5 tabs whose tokens expire at once refresh once between them, even when the lock outruns the new token', async () => {
     const uninstall = installWebLocks();
     try {

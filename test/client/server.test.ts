@@ -271,7 +271,8 @@ describe('the client against the Express adapter', () => {
 
   it('a 429 from a rate limiter on the refresh route is "unavailable", never a sign-out; the session carries on', async () => {
     let limited = true;
-    const app = await start({ limitRefresh: () => limited });
+    let asked = 0;
+    const app = await start({ limitRefresh: () => (asked++, limited) });
     const { client, states } = clientFor(app);
     const { accessToken, expiresIn } = await signIn(app);
     client.setAccessToken(accessToken, expiresIn);
@@ -279,8 +280,12 @@ describe('the client against the Express adapter', () => {
     expect((await client.fetch(`${app.url}/api/me`)).status).toBe(429);
     expect(app.browser.cookies.has(REFRESH)).toBe(true);
     limited = false;
+    // until the scheduled retry (2 s) the client does not ask again: the limiter is not hammered
+    expect((await client.fetch(`${app.url}/api/me`)).status).toBe(503);
+    expect(asked).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect(asked).toBe(2);
     expect((await client.fetch(`${app.url}/api/me`)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 10));
     expect(states).toEqual(['signed-in', 'unavailable', 'signed-in']);
     client.close();
   });

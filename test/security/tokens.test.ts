@@ -269,7 +269,7 @@ test('weak keys are refused at createAuth: RSA under 2048 bits (PEM, public PEM 
   }
 });
 
-test('a public key given as a string (JWK JSON, its base64url x, SPKI base64) is never taken as an HS256 secret', async () => {
+test('a public key given as a string (JWK JSON, SPKI base64, a raw EC point) is never taken as an HS256 secret', async () => {
   const victim = await generateKey('EdDSA');
   const ec = await generateKey('ES256');
   const published = JSON.stringify(victim.publicJwk);
@@ -277,9 +277,10 @@ test('a public key given as a string (JWK JSON, its base64url x, SPKI base64) is
   const strings = [
     published,
     ` ${JSON.stringify(ec.publicJwk)}\n`,
-    String(victim.publicJwk!.x),
-    String(ec.publicJwk!.x),
-    Buffer.from(String(victim.publicJwk!.x), 'base64url').toString('base64'),
+    // an uncompressed P-256 point (0x04 ‖ x ‖ y), base64 and base64url; a lone x (32 bytes) is indistinguishable from a
+    // random secret and accepted (SECURITY.md, limits; every text encoding of a key: test/security/key-confusion.test.ts)
+    Buffer.concat([Buffer.from([4]), Buffer.from(String(ec.publicJwk!.x), 'base64url'), Buffer.from(String(ec.publicJwk!.y), 'base64url')]).toString('base64'),
+    Buffer.concat([Buffer.from([4]), Buffer.from(String(ec.publicJwk!.x), 'base64url'), Buffer.from(String(ec.publicJwk!.y), 'base64url')]).toString('base64url'),
     spki.toString('base64'),
     spki.toString('base64url'),
   ];
@@ -294,7 +295,7 @@ test('a public key given as a string (JWK JSON, its base64url x, SPKI base64) is
     expect(message).toMatch(/importKey\(secret, \{ alg: 'HS256' \}\)/);
     expect(message).not.toContain(value.trim());
     // and the explicit HS256 form refuses them too, saying what to pass instead
-    await expect(importKey(value, { alg: 'HS256' })).rejects.toThrow(/refused as an HS256 secret: the string (is JSON .*JSON\.parse|has the shape of an encoded public key)/);
+    await expect(importKey(value, { alg: 'HS256' })).rejects.toThrow(/refused as an HS256 secret: the string (is JSON .*JSON\.parse|is .*public key.*, and a public key only verifies)/);
   }
   // a forgotten JSON.parse names the fix
   expect(() => createAuth({ keys: [published], issuer: ISSUER, audience: AUDIENCE })).toThrow(/JSON\.parse\(value\)/);
