@@ -171,24 +171,32 @@ function mapStoreFailure<T>(run: () => T): T {
   }) as T;
 }
 
-/** The store methods `ctx.io` may call. */
-const STORE_METHODS = ['create', 'get', 'update', 'advanceRefresh', 'touch', 'delete', 'listByUser', 'deleteByUser'] as const;
-
 const tracedStores = new WeakMap<SessionStore, SessionStore>();
 
 /**
  * The store with each of its methods traced on `latchkey:store` (made once per store): what `ctx.io` hands
- * its call while someone subscribes, so every call site stays `ctx.io((s) => s.get(id))`. Internal.
+ * its call while someone subscribes, so every call site stays `ctx.io((s) => s.get(id))`. A proxy rather
+ * than a list of methods, so a store method a later flow calls is traced (and present) without a change here.
+ * Internal.
  */
 export function tracedStore(store: SessionStore): SessionStore {
   let traced = tracedStores.get(store);
   if (traced) return traced;
-  const methods: Record<string, unknown> = {};
-  for (const method of STORE_METHODS) {
-    const call = store[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
-    if (typeof call === 'function') methods[method] = (...args: unknown[]) => traceStore(method, () => call.apply(store, args));
-  }
-  traced = Object.freeze(methods) as unknown as SessionStore;
+  // keyed by the method itself, so a method replaced on the store later is traced as it is now
+  const wrappers = new WeakMap<object, unknown>();
+  traced = new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      let wrapper = wrappers.get(value);
+      if (wrapper === undefined) {
+        const call = value as (...args: unknown[]) => unknown;
+        wrapper = (...args: unknown[]) => traceStore(property, () => call.apply(target, args));
+        wrappers.set(value, wrapper);
+      }
+      return wrapper;
+    },
+  });
   tracedStores.set(store, traced);
   return traced;
 }
