@@ -3,12 +3,12 @@
 import type { Auth } from './core/auth-api.js';
 import { createContext, withTokens, type TokenContext } from './core/context.js';
 import { clearingCookies } from './core/cookies.js';
-import { authenticate, resolve, verifyAccessToken } from './flows/authenticate.js';
+import { verifyAccessToken } from './flows/authenticate.js';
+import { health } from './flows/health.js';
 import { reauthenticate } from './flows/reauthenticate.js';
-import { refresh } from './flows/refresh.js';
 import { sessionsAPI } from './flows/sessions-api.js';
-import { elevate, signIn } from './flows/sign-in.js';
-import { signOut, signOutEverywhere, signOutRequest } from './flows/sign-out.js';
+import { elevate } from './flows/sign-in.js';
+import { tracedAuthenticate, tracedRefresh, tracedResolve, tracedSignIn, tracedSignOut, tracedSignOutEverywhere, tracedSignOutRequest } from './flows/traced-flows.js';
 import type { KeyInput } from './core/keys.js';
 import { resolveOptions, type AuthOptions } from './core/options.js';
 import { checkStore } from './stores/rules/kit.js';
@@ -46,19 +46,21 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
   }
 
   return {
-    signIn: (input) => signIn(ctx, tk, input),
-    authenticate: (request) => authenticate(ctx, tk, request),
-    resolve: (request) => resolve(ctx, tk, request),
-    refresh: async (input) => refresh(requireTokens(), input),
-    signOut: (sessionId) => signOut(ctx, sessionId),
-    signOutRequest: (request) => signOutRequest(ctx, tk, request),
-    signOutEverywhere: (userId, opts) => signOutEverywhere(ctx, userId, opts),
+    // the flows that publish on latchkey's tracing channels (src/core/tracing.ts): the bare flow while nobody listens
+    signIn: (input) => tracedSignIn(ctx, tk, input),
+    authenticate: (request) => tracedAuthenticate(ctx, tk, request),
+    resolve: (request) => tracedResolve(ctx, tk, request),
+    refresh: async (input) => tracedRefresh(requireTokens(), input),
+    signOut: (sessionId) => tracedSignOut(ctx, sessionId),
+    signOutRequest: (request) => tracedSignOutRequest(ctx, tk, request),
+    signOutEverywhere: (userId, opts) => tracedSignOutEverywhere(ctx, userId, opts),
     elevate: (sessionId, opts) => elevate(ctx, tk, sessionId, opts),
     reauthenticate: (sessionId, opts) => reauthenticate(ctx, tk, sessionId, opts),
     verifyAccessToken: async (token) => verifyAccessToken(requireTokens(), token),
     jwks: async () => requireTokens().tokens.jwks(),
     setKeys: async (keys) => requireTokens().tokens.setKeys(keys),
     clearCookies: () => clearingCookies(resolved.cookies),
+    health: (opts) => health(ctx, opts),
     async ready() {
       await tk?.tokens.ready();
     },

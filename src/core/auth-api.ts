@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from './tokens.js';
 import type { AccessTokenClaims, AuthContext, AuthRequest, SessionData, SessionInfo, SessionMeta } from './types.js';
 import type { AuthError } from './errors.js';
 import type { SessionLifetime } from './lifetime.js';
+import type { Duration } from './duration.js';
 
 /** What `signIn` needs: who signed in, their session data, and device facts. */
 export interface SignInInput {
@@ -80,6 +81,24 @@ export interface SessionsAPI {
   update(sessionId: string, update: SessionUpdate): Promise<SessionInfo>;
 }
 
+/** What `auth.health()` reports, for a readiness probe. */
+export interface Health {
+  /** `'up'` when a read of the store answered within the probe's bound; `'down'` when it failed or timed out. */
+  store: 'up' | 'down';
+  /**
+   * Milliseconds since the store's revocation channel was last confirmed to deliver (`Infinity` while it is
+   * not, e.g. just after start or on a dead subscriber connection); `null` when this Auth listens to no channel
+   * (a store without one, such as the memory store, or `accessToken.checkSession` off).
+   */
+  revocationLag: number | null;
+}
+
+/** Options of `auth.health()`. */
+export interface HealthOptions {
+  /** Bound of the store probe; a store's own timeout may end it sooner. Default `'1s'`. */
+  timeout?: Duration;
+}
+
 /** The latchkey engine returned by `createAuth`: plain values in, plain values out. */
 export interface Auth<Tokens extends boolean = true> {
   /** Creates a new session (never reuses one) and issues its credentials. */
@@ -114,6 +133,14 @@ export interface Auth<Tokens extends boolean = true> {
   setKeys(keys: readonly KeyInput[]): Promise<void>;
   /** Set-Cookie lines that delete both latchkey cookies. */
   clearCookies(): string[];
+  /**
+   * The store's state by one bounded probe (a `get` of an id nobody holds) and the revocation channel's lag;
+   * never rejects for a store failure (that is `store: 'down'`). For readiness routes; see docs/observability.md.
+   * @example
+   * const { store, revocationLag } = await auth.health();
+   * const ready = store === 'up' && (revocationLag === null || revocationLag <= 5000);
+   */
+  health(options?: HealthOptions): Promise<Health>;
   /** Resolves when every key is imported; rejects with the import error. */
   ready(): Promise<void>;
   /** Releases what this Auth took: its revocation listener, and the default store it made. A store you passed stays open for others sharing it (it closes its connections with its last listener, or when its client ends). */

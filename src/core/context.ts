@@ -8,6 +8,7 @@ import type { BaseContext } from './base-context.js';
 import type { ResolvedOptions, TokenOptions } from './option-types.js';
 import { createSessionCheck, type SessionCheck } from './session-check.js';
 import type { TokenService } from './tokens.js';
+import { tracedStore, tracers } from './tracing.js';
 
 /** What every flow shares. Internal. */
 export interface Context extends BaseContext {
@@ -34,7 +35,8 @@ export function createContext(options: ResolvedOptions, store: SessionStore): Co
     emit: (event) => emit(options.onEvent, event),
     async io(call) {
       try {
-        return await call(store);
+        // while someone listens on latchkey:store, the call gets the store with every method traced
+        return await call(tracers.store.hasSubscribers ? tracedStore(store) : store);
       } catch (error) {
         throw toStoreError(error);
       }

@@ -18,6 +18,8 @@ export interface SessionCheck {
   clear(): void;
   /** Stops listening to the store's broadcast (only this Auth's listener: a shared store keeps serving the others). */
   close(): void;
+  /** Ms since the broadcast was last confirmed (`Infinity`: not yet or no longer); `null` when this Auth does not listen (no channel, checkSession off, closed). Starts listening. */
+  lag(): number | null;
 }
 
 const KNOWN_SESSIONS = 10_000;
@@ -104,6 +106,11 @@ export function createSessionCheck(ctx: BaseContext): SessionCheck {
       known.clear();
       unsubscribe?.();
       unsubscribe = undefined;
+    },
+    lag() {
+      if (!wanted || closed) return null;
+      listen(); // a readiness probe before the first bearer request must not wait on a channel nobody opened
+      return store.broadcastLag ? store.broadcastLag() : 0;
     },
   };
 }

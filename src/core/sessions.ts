@@ -6,6 +6,7 @@ import { readShared, sharedReads, type SharedReads, type SharedRecord } from '..
 import { isLive, isSessionId } from '../stores/rules/kit.js';
 import type { SessionStore } from '../stores/contract.js';
 import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
+import { traceStore, tracers } from './tracing.js';
 
 const META_LIMIT = 512;
 
@@ -105,7 +106,7 @@ export function checkSessionTokenNow(ctx: BaseContext, value: string): SharedRec
   if (!isSessionId(id)) throw new AuthError('session_invalid');
   const shared = sharedReads(ctx.store);
   if (!shared) return ctx.io((s) => s.get(id)).then((record) => checkRecord(ctx, value, record));
-  const read = readWithoutCopy(shared, id);
+  const read = tracers.store.hasSubscribers ? traceStore('get', () => readWithoutCopy(shared, id)) : readWithoutCopy(shared, id);
   if (!(read instanceof Promise)) return checkRecord(ctx, value, read);
   // one promise for the read's outcome, failures mapped as ctx.io maps them
   return read.then(

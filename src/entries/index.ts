@@ -1,7 +1,7 @@
 // latchkey: the operations an app calls and the types it uses (re-exports only).
 // Adapter plumbing lives in `latchkey/adapter`, store-author rules in `latchkey/store`.
 export { createAuth } from '../auth.js';
-export type { Auth, ReauthenticateOptions, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from '../core/auth-api.js';
+export type { Auth, Health, HealthOptions, ReauthenticateOptions, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from '../core/auth-api.js';
 export { AuthError, ERROR_STATUS, isAuthError } from '../core/errors.js';
 export type { AuthErrorCode } from '../core/errors.js';
 export type { AuthEvent, AuthEventBase, AuthEventType } from '../core/events.js';
@@ -12,6 +12,8 @@ export type { KeyInput, KeyOptions, SigningAlgorithm, SigningKey } from '../core
 export type { SessionLifetime } from '../core/lifetime.js';
 export { parseDuration } from '../core/options.js';
 export type { AuthOptions, Duration } from '../core/options.js';
+export { traceChannels } from '../core/tracing.js';
+export type { TraceContext, TracedOperation, TraceOutcome } from '../core/tracing.js';
 export { memoryStore } from '../stores/memory.js';
 export type { MemoryStore, MemoryStoreOptions } from '../stores/memory.js';
 export type { SessionStore } from '../stores/contract.js';

@@ -1,6 +1,7 @@
 // Session-cookie attacks: tampering, fixation, a leaked store dump, guessing ids, and a store outage.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAuth, generateKey, memoryStore, type Auth, type SessionRecord, type SessionStore } from '../../src/entries/index.js';
+import { payloadText, record } from '../support/tracing.js';
 import {
   AUDIENCE,
   FRAMEWORKS,
@@ -172,6 +173,7 @@ describe('secrets at rest', () => {
 describe('no secrets in errors', () => {
   test('errors for refused credentials never carry the presented token, secret or cookie value (message, cause chain, JSON)', async () => {
     const { auth, clock: time } = await setup();
+    const traced = record(); // and neither does any payload on the tracing channels (their errors are these errors)
     const user = await auth.signIn({ userId: '50' });
     const flip = (s: string) => `${s.slice(0, 30)}${s[30] === 'A' ? 'B' : 'A'}${s.slice(31)}`;
     const attempts: [string, Promise<unknown>][] = [];
@@ -198,6 +200,10 @@ describe('no secrets in errors', () => {
       for (const part of value.split('.')) if (part.length >= 16) expect(all).not.toContain(part);
     }
     expect(refused).toBeGreaterThanOrEqual(15);
+    traced.unsubscribe();
+    expect(traced.events.filter((e) => e.event === 'error').length).toBeGreaterThanOrEqual(15);
+    const payloads = payloadText(traced.contexts);
+    for (const value of presented) for (const part of value.split('.')) if (part.length >= 16 && part !== user.session.id) expect(payloads).not.toContain(part);
   });
 });
 
