@@ -5,8 +5,10 @@ import { createConnection, createServer, type Socket } from 'node:net';
 /** A running proxy in front of one port. */
 export interface TcpProxy {
   readonly port: number;
-  /** Stops forwarding on every connection that has sent SUBSCRIBE (the sockets stay open). */
+  /** Stops forwarding on every connection that has sent SUBSCRIBE or a PostgreSQL LISTEN (the sockets stay open). */
   blackholeSubscribers(): number;
+  /** Stops forwarding on every connection, and on every one opened from now on (a server that no longer answers). */
+  blackholeAll(): number;
   close(): Promise<void>;
 }
 
@@ -20,12 +22,14 @@ interface Pair {
 /** Starts a proxy on a free loopback port that forwards to 127.0.0.1:`target`. */
 export async function startProxy(target: number): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
+  let everything = false;
   const server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port: target });
-    const pair: Pair = { client, upstream, subscriber: false, holed: false };
+    const pair: Pair = { client, upstream, subscriber: false, holed: everything };
     pairs.add(pair);
     client.on('data', (chunk) => {
-      if (/subscribe/i.test(chunk.toString('latin1'))) pair.subscriber = true;
+      const text = chunk.toString('latin1');
+      if (/subscribe/i.test(text) || text.includes('LISTEN "')) pair.subscriber = true;
       if (!pair.holed) upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
@@ -55,6 +59,11 @@ export async function startProxy(target: number): Promise<TcpProxy> {
         }
       }
       return n;
+    },
+    blackholeAll() {
+      everything = true;
+      for (const pair of pairs) pair.holed = true;
+      return pairs.size;
     },
     async close() {
       for (const pair of pairs) {
