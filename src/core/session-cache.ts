@@ -139,8 +139,12 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
     forCookies: options.cookies && channel,
     listen() {
       if (listening || closed || !channel || !options.wanted) return;
-      listening = true;
-      unsubscribe = store.subscribe!(listener);
+      try {
+        unsubscribe = store.subscribe!(listener);
+        listening = true;
+      } catch {
+        closed = true; // a store that cannot subscribe is never trusted: every check reads it
+      }
     },
     trusted(bound) {
       if (listening && (store.broadcastLag ? store.broadcastLag() : 0) <= bound) return true;
