@@ -1,4 +1,4 @@
-// One HTTP server for bench/http.mjs: `node bench/http-server.mjs <framework> <variant> <port> [redisUrl]`.
+// One HTTP server for bench/http.mjs: `node bench/http-server.mjs <framework> <variant> <port> [redisUrl] [postgresUrl]`.
 // Routes: POST /login (creates the credential), GET /me (protected; answers {"userId": ...}).
 // Prints "ready" on stdout once listening. Variants:
 //   bare | noop | latchkey-bearer | latchkey-cookie | latchkey-cookie-redis   (every framework)
@@ -7,8 +7,9 @@
 //   hash-floor: bare plus one middleware that finds the session cookie and SHA-256-hashes its secret, then
 //   compares that with a stored hash (and a POST /login that sets a cookie of latchkey's name and shape):
 //   the least any check of a hashed-at-rest session secret does, with no store, no framework glue.
-//   express-session-memory | express-session-redis                           (express)
-//   fastify-jwt | fastify-jwt-cache | fastify-session-redis                  (fastify)
+//   latchkey-cookie-redis[-nocache] | latchkey-cookie-postgres[-nocache]    (every framework; -nocache: session.cache false)
+//   express-session-memory | express-session-redis | express-session-postgres (express)
+//   fastify-jwt | fastify-jwt-cache | fastify-session-redis | fastify-session-postgres (fastify)
 //   koa-session | koa-session-redis                                          (koa)
 //   hono-jwt                                                                 (hono, on @hono/node-server)
 import { generateKeyPairSync, hash, randomBytes } from 'node:crypto';
@@ -16,7 +17,7 @@ import { createRequire } from 'node:module';
 import { mountExpressSession, USER } from './express-session-app.mjs';
 
 const require = createRequire(import.meta.url);
-const [framework, variant, portArg, redisUrl] = process.argv.slice(2);
+const [framework, variant, portArg, redisUrl, postgresUrl] = process.argv.slice(2);
 const port = Number(portArg);
 const ISS = 'https://api.example.com';
 const AUD = 'web';
@@ -24,18 +25,36 @@ const AUD = 'web';
 async function latchkeyAuth() {
   const { createAuth, generateKey } = await import('../dist/index.js');
   let store;
-  if (variant === 'latchkey-cookie-redis') {
+  if (variant.startsWith('latchkey-cookie-redis')) {
     const { redisStore } = await import('../dist/redis.js');
     const { default: Redis } = await import('ioredis');
     // As docs/redis.md recommends (node-redis, under connect-redis, pipelines on its own too).
     store = redisStore({ client: new Redis(redisUrl, { enableAutoPipelining: true }) });
+  } else if (variant.startsWith('latchkey-cookie-postgres')) {
+    const { postgresStore } = await import('../dist/postgres.js');
+    const { default: pg } = await import('pg');
+    store = postgresStore({ pool: new pg.Pool({ connectionString: postgresUrl, max: 10 }), createTable: true });
+    await store.ready();
   }
-  const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: ISS, audience: AUD, ...(store ? { store } : {}) });
+  // `-nocache`: the store read on every request (session.cache: false), as before issue 27
+  const session = variant.endsWith('-nocache') ? { session: { cache: false } } : {};
+  const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: ISS, audience: AUD, ...(store ? { store } : {}), ...session });
   await auth.ready();
   return auth;
 }
 
 const isLatchkey = variant.startsWith('latchkey-');
+
+/** connect-pg-simple on a pg.Pool (max 10, as latchkey's), its table created if missing: the express-session peer on PostgreSQL. */
+async function pgSessionStore() {
+  const { default: pg } = await import('pg');
+  const { default: session } = await import('express-session');
+  const { default: pgSession } = await import('connect-pg-simple');
+  const PGStore = pgSession(session);
+  const store = new PGStore({ pool: new pg.Pool({ connectionString: postgresUrl, max: 10 }), createTableIfMissing: true });
+  await new Promise((resolve) => store.get('warm-up', () => resolve())); // the table exists before the first request
+  return store;
+}
 
 // hash-floor: a cookie of latchkey's name and shape (22-character id, '.', 43-character secret), its hash kept.
 const FLOOR_NAME = '__Host-latchkey.session';
@@ -79,6 +98,8 @@ async function express() {
       const client = createClient({ url: redisUrl });
       await client.connect();
       store = new RedisStore({ client });
+    } else if (variant === 'express-session-postgres') {
+      store = await pgSessionStore();
     }
     await mountExpressSession(app, store);
   }
@@ -107,17 +128,23 @@ async function fastify() {
       return { accessToken };
     });
     app.get('/me', { preHandler: app.requireAuth() }, async (request) => ({ userId: request.auth.userId }));
-  } else if (variant === 'fastify-session-redis') {
+  } else if (variant === 'fastify-session-redis' || variant === 'fastify-session-postgres') {
     // @fastify/session on a Redis store (connect-redis, which it accepts), settings as for express-session
     // below, and rolling: false so that a request inside the session's lifetime is one GET and no write.
     const { default: fastifyCookie } = await import('@fastify/cookie');
     const { default: fastifySession } = await import('@fastify/session');
-    const { RedisStore } = await import('connect-redis');
-    const { createClient } = await import('redis');
-    const client = createClient({ url: redisUrl });
-    await client.connect();
+    let store;
+    if (variant === 'fastify-session-redis') {
+      const { RedisStore } = await import('connect-redis');
+      const { createClient } = await import('redis');
+      const client = createClient({ url: redisUrl });
+      await client.connect();
+      store = new RedisStore({ client });
+    } else {
+      store = await pgSessionStore(); // a connect store, which @fastify/session accepts as it does connect-redis
+    }
     await app.register(fastifyCookie);
-    await app.register(fastifySession, { secret: 'bench-secret-bench-secret-bench-secret', cookie: { secure: false }, saveUninitialized: false, rolling: false, store: new RedisStore({ client }) });
+    await app.register(fastifySession, { secret: 'bench-secret-bench-secret-bench-secret', cookie: { secure: false }, saveUninitialized: false, rolling: false, store });
     app.post('/login', async (request) => {
       request.session.set('userId', USER.userId);
       request.session.set('data', USER.data);

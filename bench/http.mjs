@@ -1,8 +1,8 @@
-// HTTP req/s and p99 per framework: bare, latchkey (bearer, cookie on memory, cookie on Redis) and the
-// usual peer for each (express-session on memory and connect-redis, @fastify/jwt, koa-session, hono/jwt on
-// @hono/node-server).
+// HTTP req/s and p99 per framework: bare, latchkey (bearer, cookie on memory, cookie on Redis and on
+// PostgreSQL with and without the session cache) and the usual peer for each (express-session on memory,
+// connect-redis and connect-pg-simple, @fastify/jwt, @fastify/session, koa-session, hono/jwt on @hono/node-server).
 // The server runs pinned to core 0 (`taskset -c 0`), autocannon in its own process on core 1, and
-// redis-server on core 1 too, so the server core does only the server's work. Every ratio is against
+// redis-server (and PostgreSQL) on core 1 too, so the server core does only the server's work. Every ratio is against
 // the bare framework measured just before and just after it (paired), in the same run.
 // autocannon runs 100 connections x 10 pipelined requests (as fastify's own benchmarks do), so that the
 // server core, not the one-core load generator, is the bottleneck and the ratios measure the server.
@@ -17,6 +17,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtRatio, freePort, median, requireBuild, ROOT, saveJSON, startRedis, table } from './lib.mjs';
+import { startPostgres } from './postgres-lib.mjs';
 
 requireBuild();
 // BENCH_HTTP_LOAD=wrk: wrk instead of autocannon (the set-up of issue 17's measurements: wrk, 50 connections,
@@ -29,11 +30,13 @@ const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? (WRK ? 50 : 100
 const PIPELINING = Number(process.env.BENCH_HTTP_PIPELINING ?? (WRK ? 1 : 10));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 
+// latchkey's cookie on the shared stores: with the session cache (the default) and without it (session.cache: false)
+const SHARED_STORES = ['latchkey-cookie-redis', 'latchkey-cookie-redis-nocache', 'latchkey-cookie-postgres', 'latchkey-cookie-postgres-nocache'];
 const PLAN = {
-  express: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'express-session-memory', 'express-session-redis'],
-  fastify: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'fastify-jwt', 'fastify-jwt-cache', 'fastify-session-redis'],
-  koa: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'koa-session', 'koa-session-redis'],
-  hono: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', 'latchkey-cookie-redis', 'hono-jwt'],
+  express: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', ...SHARED_STORES, 'express-session-memory', 'express-session-redis', 'express-session-postgres'],
+  fastify: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', ...SHARED_STORES, 'fastify-jwt', 'fastify-jwt-cache', 'fastify-session-redis', 'fastify-session-postgres'],
+  koa: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', ...SHARED_STORES, 'koa-session', 'koa-session-redis'],
+  hono: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', ...SHARED_STORES, 'hono-jwt'],
 };
 const LABEL = {
   bare: 'bare',
@@ -41,7 +44,12 @@ const LABEL = {
   'hash-floor': 'bare + one middleware that only hashes the cookie\'s secret (SHA-256) and compares: the floor for any hashed-at-rest check',
   'latchkey-bearer': 'latchkey bearer (EdDSA)',
   'latchkey-cookie': 'latchkey cookie, memoryStore',
-  'latchkey-cookie-redis': 'latchkey cookie, redisStore',
+  'latchkey-cookie-redis': 'latchkey cookie, redisStore (session cache on: the default)',
+  'latchkey-cookie-redis-nocache': 'latchkey cookie, redisStore, session.cache: false',
+  'latchkey-cookie-postgres': 'latchkey cookie, postgresStore (session cache on: the default)',
+  'latchkey-cookie-postgres-nocache': 'latchkey cookie, postgresStore, session.cache: false',
+  'express-session-postgres': 'express-session + connect-pg-simple',
+  'fastify-session-postgres': '@fastify/session + connect-pg-simple',
   'express-session-memory': 'express-session, MemoryStore',
   'express-session-redis': 'express-session + connect-redis',
   'fastify-jwt': '@fastify/jwt (EdDSA)',
@@ -88,11 +96,11 @@ function cpuNanos(pid) {
   }
 }
 
-async function startServer(framework, variant, redisUrl) {
+async function startServer(framework, variant, { redisUrl, postgresUrl }) {
   const port = await freePort();
   let ready;
   const started = new Promise((resolve) => (ready = resolve));
-  const server = run([...pin(0), process.execPath, 'bench/http-server.mjs', framework, variant, String(port), redisUrl], {
+  const server = run([...pin(0), process.execPath, 'bench/http-server.mjs', framework, variant, String(port), redisUrl, postgresUrl ?? ''], {
     onLine: (out) => out.includes('ready') && ready(),
   });
   const exited = server.done.then((r) => {
@@ -118,8 +126,8 @@ async function credentials(url, variant) {
   return { cookie: pairs.join('; ') };
 }
 
-async function measure(framework, variant, redisUrl) {
-  const server = await startServer(framework, variant, redisUrl);
+async function measure(framework, variant, stores) {
+  const server = await startServer(framework, variant, stores);
   try {
     const headers = { accept: 'application/json', 'user-agent': 'latchkey-bench', ...(await credentials(server.url, variant)) };
     const check = await fetch(`${server.url}/me`, { headers });
@@ -146,6 +154,15 @@ const redis = await startRedis();
 try {
   execFileSync('taskset', ['-pc', '1', String(redis.pid)], { stdio: 'ignore' });
 } catch {}
+// PostgreSQL only when a postgres row is planned; its backends (forked later) inherit core 1 from the postmaster
+const planned = Object.entries(PLAN).flatMap(([framework, variants]) => (only && !only.includes(framework) ? [] : variants.filter((v) => !onlyVariants || onlyVariants.includes(v))));
+const postgres = planned.some((v) => v.includes('postgres')) ? await startPostgres() : null;
+if (postgres) {
+  try {
+    execFileSync('taskset', ['-apc', '1', String(postgres.pid)], { stdio: 'ignore' });
+  } catch {}
+}
+const stores = { redisUrl: redis.url, postgresUrl: postgres?.url };
 
 const samples = {};
 const notes = [];
@@ -159,7 +176,7 @@ try {
       const bareKey = `${framework}/bare`;
       const bareSamples = (samples[bareKey] ??= { rps: [], p99: [], ratio: [], cpu: [], cpuRatio: [] });
       const runBare = async () => {
-        const r = await measure(framework, 'bare', redis.url);
+        const r = await measure(framework, 'bare', stores);
         bareSamples.rps.push(r.rps);
         bareSamples.p99.push(r.p99);
         bareSamples.ratio.push(1);
@@ -177,7 +194,7 @@ try {
         const key = `${framework}/${variant}`;
         const s = (samples[key] ??= { rps: [], p99: [], ratio: [], cpu: [], cpuRatio: [] });
         try {
-          const r = await measure(framework, variant, redis.url);
+          const r = await measure(framework, variant, stores);
           const after = await runBare();
           s.rps.push(r.rps);
           s.p99.push(r.p99);
@@ -197,6 +214,7 @@ try {
   }
 } finally {
   await redis.stop();
+  postgres?.stop();
 }
 
 const results = {};
@@ -231,6 +249,12 @@ const pairs = [
   ['latchkey cookie on Redis / express-session + connect-redis (express)', 'express/latchkey-cookie-redis', 'express/express-session-redis'],
   ['latchkey cookie on Redis / @fastify/session + connect-redis (fastify)', 'fastify/latchkey-cookie-redis', 'fastify/fastify-session-redis'],
   ['latchkey cookie on Redis / koa-session + koa-redis (koa)', 'koa/latchkey-cookie-redis', 'koa/koa-session-redis'],
+  ['latchkey cookie on PostgreSQL / express-session + connect-pg-simple (express)', 'express/latchkey-cookie-postgres', 'express/express-session-postgres'],
+  ['latchkey cookie on PostgreSQL / @fastify/session + connect-pg-simple (fastify)', 'fastify/latchkey-cookie-postgres', 'fastify/fastify-session-postgres'],
+  ...['express', 'fastify', 'koa', 'hono'].flatMap((f) => [
+    [`latchkey cookie on Redis, cache on / off (${f})`, `${f}/latchkey-cookie-redis`, `${f}/latchkey-cookie-redis-nocache`],
+    [`latchkey cookie on PostgreSQL, cache on / off (${f})`, `${f}/latchkey-cookie-postgres`, `${f}/latchkey-cookie-postgres-nocache`],
+  ]),
   ['latchkey cookie on memory / express-session MemoryStore (express)', 'express/latchkey-cookie', 'express/express-session-memory'],
   ['latchkey cookie on memory / koa-session (koa)', 'koa/latchkey-cookie', 'koa/koa-session'],
   ['latchkey bearer / hono/jwt (hono)', 'hono/latchkey-bearer', 'hono/hono-jwt'],

@@ -91,11 +91,19 @@ describe('auth.health()', () => {
     await expect(auth.health()).resolves.toEqual({ store: 'up', revocationLag: null });
   });
 
-  it('checkSession off: the channel is not this Auth\'s concern (null), and it opens none', async () => {
+  it('checkSession and the cookie cache off: the channel is not this Auth\'s concern (null), and it opens none', async () => {
     const store = channelStore({ value: 5 });
-    const auth = createAuth({ keys: [key], issuer: ISSUER, audience: AUDIENCE, store });
+    const auth = createAuth({ keys: [key], issuer: ISSUER, audience: AUDIENCE, store, session: { cache: false } });
     await expect(auth.health()).resolves.toEqual({ store: 'up', revocationLag: null });
     expect(store.subscribers).toBe(0);
+  });
+
+  it('checkSession off but the cookie cache on (the default with a channel): the lag is reported, the channel opened once', async () => {
+    const store = channelStore({ value: 5 });
+    const auth = createAuth({ keys: [key], issuer: ISSUER, audience: AUDIENCE, store });
+    await expect(auth.health()).resolves.toEqual({ store: 'up', revocationLag: 5 });
+    await auth.health();
+    expect(store.subscribers).toBe(1);
   });
 });
 

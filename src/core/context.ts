@@ -6,6 +6,7 @@ import { LRU } from '../lib/lru.js';
 import type { SessionStore } from '../stores/contract.js';
 import type { BaseContext } from './base-context.js';
 import type { ResolvedOptions, TokenOptions } from './option-types.js';
+import { createSessionCache, type SessionCache } from './session-cache.js';
 import { createSessionCheck, type SessionCheck } from './session-check.js';
 import type { TokenService } from './tokens.js';
 import { tracedStore, tracers } from './tracing.js';
@@ -14,6 +15,8 @@ import { tracedStore, tracers } from './tracing.js';
 export interface Context extends BaseContext {
   /** The `accessToken.checkSession` cache (revoked ids, recently checked sessions). */
   readonly check: SessionCheck;
+  /** The records recently read, trusted while the store's channel is confirmed (cookie and bearer checks). */
+  readonly cache: SessionCache;
 }
 
 
@@ -27,6 +30,7 @@ export interface TokenContext extends Context {
 export function createContext(options: ResolvedOptions, store: SessionStore): Context {
   const revoked = new LRU<string, number>(100_000);
   const now = options.now;
+  let cache: SessionCache | undefined;
   const base: BaseContext = {
     options,
     store,
@@ -44,9 +48,12 @@ export function createContext(options: ResolvedOptions, store: SessionStore): Co
     markRevoked(sessionIds) {
       const until = now() + (options.tokens ? options.tokens.accessTtl + options.tokens.clockTolerance : 0);
       for (const id of sessionIds) revoked.set(id, until);
+      cache?.forget(sessionIds, true);
     },
   };
-  return { ...base, check: createSessionCheck(base) };
+  const { cookies, max, maxBytes } = options.sessionCache;
+  cache = createSessionCache(base, { cookies, max, maxBytes, wanted: cookies || options.tokens?.checkSession === true });
+  return { ...base, cache, check: createSessionCheck(base, cache) };
 }
 
 /** The token context of an Auth with keys: the same context plus the token service and its options. */

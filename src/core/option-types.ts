@@ -61,6 +61,22 @@ export interface AuthOptions {
     maxPerUser?: number | false;
     /** At the cap: `'evict'` ends the least recently active session (event `session_evicted`), `'refuse'` fails sign-in with 403 `session_limit`. Default `'evict'`. */
     overLimit?: 'evict' | 'refuse';
+    /**
+     * The session cache of a store with a broadcast channel (Redis, PostgreSQL): each instance answers cookie
+     * checks from the records it recently read, while the store's channel is confirmed within
+     * `maxRevocationDelay`, so a browser request costs no store round trip. Sign-outs, updates, step-ups and
+     * evictions on any instance reach it through the channel; a record is read again at least every
+     * `touchEvery`. `false` reads the store on every request. Default on: 10000 records, 16 MiB.
+     * A memory store needs none (it is the store).
+     */
+    cache?: false | {
+      /** Most records held. Default `10000`. */
+      max?: number;
+      /** Most memory held, by an estimate of each record's heap size (twice its JSON length). Default `16777216` (16 MiB). */
+      maxBytes?: number;
+      /** The longest a session ended on another instance can still pass here. Default: `accessToken.maxRevocationDelay`, else `'2s'`. */
+      maxRevocationDelay?: Duration;
+    };
   };
   cookies?: {
     /** Send cookies only over https. Default `true`; turn off only for plain-http development. */
@@ -105,6 +121,8 @@ export interface ResolvedOptions {
   maxIdleTimeout: number | null;
   maxAbsoluteTimeout: number;
   touchEvery: number;
+  /** The session cache (session-cache.ts): `cookies` false when `session.cache` is false (bearer checks may still use it). */
+  sessionCache: { cookies: boolean; max: number; maxBytes: number; maxRevocationDelay: number };
   /** Per-user cap: `null` for none. */
   maxPerUser: number | null;
   overLimit: 'evict' | 'refuse';

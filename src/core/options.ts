@@ -33,13 +33,27 @@ function normalizeOrigin(origin: unknown): string {
   return parsed.origin;
 }
 
+/** `session.cache`: `false`, or bounds (each a whole number) and the revocation bound. */
+function resolveSessionCache(cache: unknown, defaultDelay: number): ResolvedOptions['sessionCache'] {
+  const defaults = { max: 10_000, maxBytes: 16 * 1024 * 1024, maxRevocationDelay: defaultDelay };
+  if (cache === false) return { cookies: false, ...defaults };
+  if (cache === undefined) return { cookies: true, ...defaults };
+  if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) fail('session.cache must be false (read the store on every request) or an object such as { max: 10000, maxBytes: 16777216 }.');
+  checkKeys(cache, ['max', 'maxBytes', 'maxRevocationDelay'], 'session.cache');
+  const { max = defaults.max, maxBytes = defaults.maxBytes, maxRevocationDelay } = cache as { max?: unknown; maxBytes?: unknown; maxRevocationDelay?: Duration };
+  if (!Number.isInteger(max) || (max as number) < 1) fail('session.cache.max must be a whole number of records (at least 1); pass session.cache: false to turn the cache off.');
+  if (!Number.isInteger(maxBytes) || (maxBytes as number) < 4096) fail('session.cache.maxBytes must be a whole number of bytes (at least 4096); pass session.cache: false to turn the cache off.');
+  const delay = maxRevocationDelay === undefined ? defaultDelay : positive(maxRevocationDelay, '2s', 'session.cache.maxRevocationDelay');
+  return { cookies: true, max: max as number, maxBytes: maxBytes as number, maxRevocationDelay: delay };
+}
+
 /** Validates `createAuth` options and fills in defaults; every message says what to change. */
 export function resolveOptions(options: AuthOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('createAuth expects an options object.');
   checkKeys(options, ['keys', 'issuer', 'audience', 'store', 'accessToken', 'refreshToken', 'session', 'cookies', 'csrf', 'onEvent', 'now'], 'options');
   checkKeys(options.accessToken, ['ttl', 'clockTolerance', 'checkSession', 'claims', 'cacheSize', 'clientId', 'maxRevocationDelay'], 'accessToken');
   checkKeys(options.refreshToken, ['ttl', 'reuseGrace', 'secret', 'path'], 'refreshToken');
-  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery', 'maxIdleTimeout', 'maxAbsoluteTimeout', 'maxPerUser', 'overLimit'], 'session');
+  checkKeys(options.session, ['idleTimeout', 'absoluteTimeout', 'touchEvery', 'maxIdleTimeout', 'maxAbsoluteTimeout', 'maxPerUser', 'overLimit', 'cache'], 'session');
   checkKeys(options.cookies, ['secure', 'sameSite', 'name', 'domain'], 'cookies');
   checkKeys(options.csrf, ['trustedOrigins'], 'csrf');
 
@@ -66,6 +80,9 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   const overLimit = session.overLimit ?? 'evict';
   if (overLimit !== 'evict' && overLimit !== 'refuse') fail(`session.overLimit must be 'evict' or 'refuse' (got ${JSON.stringify(overLimit)}).`);
 
+  const tokens = resolveTokens(options);
+  const sessionCache = resolveSessionCache(session.cache, tokens?.maxRevocationDelay ?? 2000);
+
   const cookies = options.cookies ?? {};
   const secure = cookies.secure ?? true;
   if (typeof secure !== 'boolean') fail('cookies.secure must be true or false.');
@@ -90,12 +107,13 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   const trustedOrigins = new Set(origins.map(normalizeOrigin));
 
   return {
-    tokens: resolveTokens(options),
+    tokens,
     idleTimeout,
     absoluteTimeout,
     maxIdleTimeout,
     maxAbsoluteTimeout,
     touchEvery,
+    sessionCache,
     maxPerUser: maxPerUser === false ? null : maxPerUser,
     overLimit,
     cookies: {

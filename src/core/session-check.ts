@@ -1,16 +1,16 @@
 import type { BaseContext } from './base-context.js';
 import { AuthError } from './errors.js';
 import { thaw } from '../lib/json.js';
-import { LRU } from '../lib/lru.js';
-import { assertLive, loadLive } from './sessions.js';
-import type { StoreBroadcast } from '../stores/contract.js';
-import type { SessionData, SessionRecord } from './types.js';
+import { isLive } from '../stores/rules/kit.js';
+import type { SessionCache } from './session-cache.js';
+import { loadLive } from './sessions.js';
+import type { SessionData } from './types.js';
 
 /** How `accessToken.checkSession` learns whether a token's session is still live. */
 export interface SessionCheck {
   /** The live session's data; throws `session_invalid` / `session_expired` when it is gone. */
   live(sessionId: string): Promise<SessionData>;
-  /** Marks sessions revoked by this process, so this process refuses their tokens at once. */
+  /** Marks sessions revoked by this process, so this process refuses their tokens (and cookies) at once. */
   revoke(sessionIds: readonly string[]): void;
   /** Drops one cached answer (its data changed). */
   forget(sessionId: string): void;
@@ -18,103 +18,53 @@ export interface SessionCheck {
   clear(): void;
   /** Stops listening to the store's broadcast (only this Auth's listener: a shared store keeps serving the others). */
   close(): void;
-  /** Ms since the broadcast was last confirmed (`Infinity`: not yet or no longer); `null` when this Auth does not listen (no channel, checkSession off, closed). Starts listening. */
+  /** Ms since the broadcast was last confirmed (`Infinity`: not yet or no longer); `null` when this Auth listens to no channel (none, or neither checkSession nor the cookie cache on, or closed). Starts listening. */
   lag(): number | null;
 }
 
-const KNOWN_SESSIONS = 10_000;
-
 /**
- * The checkSession cache. Revoked ids (kept for an access token's lifetime) are refused without I/O.
- * When the store broadcasts revocations, live sessions are also answered from a small local cache for up
- * to `session.touchEvery`, so a bearer check needs no store round trip in the common case. The cache is
- * trusted only while the broadcast is confirmed: the store's `broadcastLag()` is within
- * `accessToken.maxRevocationDelay` (a store without it: as long as it is subscribed). Otherwise every
- * check reads the store (503 when it is down: fail closed), and the cache is emptied, since messages may
- * have been missed. A broadcast revocation or change drops its entries at once, a user's sign-out
- * everywhere drops all of that user's, and a possibly missed broadcast drops them all. The store is
- * subscribed to only when checkSession is on: nothing else reads the cache.
+ * The checkSession check. Revoked ids (kept for an access token's lifetime) are refused without I/O.
+ * When the store broadcasts revocations, live sessions are also answered from the Auth's session cache
+ * (session-cache.ts, shared with the cookie check) for up to `session.touchEvery` after they were read, and
+ * only while the broadcast is confirmed within `accessToken.maxRevocationDelay`; otherwise every check reads
+ * the store (503 when it is down: fail closed). A cached copy that says the session has expired is read
+ * again before the refusal: another instance's activity moves the idle expiry without a broadcast. The
+ * store is subscribed to at the first check: nothing is opened for an Auth that never checks.
  */
-export function createSessionCheck(ctx: BaseContext): SessionCheck {
-  const known = new LRU<string, { record: SessionRecord; checkedAt: number }>(KNOWN_SESSIONS);
+export function createSessionCheck(ctx: BaseContext, cache: SessionCache): SessionCheck {
   const maxDelay = ctx.options.tokens?.maxRevocationDelay ?? 0;
-  const wanted = ctx.options.tokens?.checkSession === true && typeof ctx.store.subscribe === 'function';
-  const store = ctx.store;
-  let unsubscribe: (() => void) | undefined;
-  let listening = false;
-  let closed = false;
-
-  function listener(message: StoreBroadcast | readonly string[] | null): void {
-    if (message === null) return known.clear();
-    // a 0.1 custom store sends a bare array of revoked ids
-    const { revoked, changed, users = [] } = isIds(message) ? { revoked: message, changed: [] } : message;
-    ctx.markRevoked(revoked);
-    for (const id of revoked) known.delete(id);
-    for (const id of changed) known.delete(id);
-    if (users.length > 0) {
-      const gone = new Set(users);
-      for (const [id, hit] of [...known.entries()]) if (gone.has(hit.record.userId)) known.delete(id);
-    }
-  }
-
-  function listen(): void {
-    if (listening || closed || !wanted) return;
-    listening = true;
-    unsubscribe = store.subscribe!(listener);
-  }
-
-  /** True while cached answers may stand: the broadcast is confirmed within the bound. */
-  function trusted(): boolean {
-    if (!listening) return false;
-    const lag = store.broadcastLag ? store.broadcastLag() : 0;
-    return lag <= maxDelay;
-  }
+  const wanted = ctx.options.tokens?.checkSession === true;
 
   return {
     async live(sessionId) {
-      listen();
+      if (wanted) cache.listen();
       const now = ctx.now();
       const revokedUntil = ctx.revoked.peek(sessionId);
       if (revokedUntil !== undefined && revokedUntil > now) throw new AuthError('session_invalid');
-      const trust = trusted();
+      const trust = wanted && cache.trusted(maxDelay);
       if (trust) {
-        const hit = known.get(sessionId);
-        if (hit && now - hit.checkedAt < ctx.options.touchEvery) {
-          assertLive(hit.record, now);
-          return thaw(hit.record.data); // the app's own copy: a change to it never reaches the cache
-        }
-      } else if (known.size > 0) {
-        known.clear(); // the broadcast may have missed a revocation: nothing cached can be trusted again
+        const hit = cache.get(sessionId, now, ctx.options.touchEvery);
+        if (hit && isLive(hit, now)) return thaw(hit.data); // the app's own copy: a change to it never reaches the cache
       }
+      const mark = cache.mark(trust);
       const record = await loadLive(ctx, sessionId);
-      if (listening) known.set(sessionId, { record, checkedAt: now });
+      cache.remember(record, mark, now);
       return thaw(record.data);
     },
     revoke(sessionIds) {
-      ctx.markRevoked(sessionIds);
-      for (const id of sessionIds) known.delete(id);
+      ctx.markRevoked(sessionIds); // drops them from the cache too
     },
     forget(sessionId) {
-      known.delete(sessionId);
+      cache.forget([sessionId], false);
     },
     clear() {
-      known.clear();
+      cache.clear();
     },
     close() {
-      closed = true;
-      listening = false;
-      known.clear();
-      unsubscribe?.();
-      unsubscribe = undefined;
+      cache.close();
     },
     lag() {
-      if (!wanted || closed) return null;
-      listen(); // a readiness probe before the first bearer request must not wait on a channel nobody opened
-      return store.broadcastLag ? store.broadcastLag() : 0;
+      return cache.lag();
     },
   };
-}
-
-function isIds(message: StoreBroadcast | readonly string[]): message is readonly string[] {
-  return Array.isArray(message);
 }

@@ -4,6 +4,7 @@ import { randomToken, safeEqual, sha256 } from '../lib/crypto.js';
 import { idleOf } from './lifetime.js';
 import { readShared, sharedReads, type SharedReads, type SharedRecord } from '../stores/fast-read.js';
 import { isLive, isSessionId } from '../stores/rules/kit.js';
+import type { SessionCache } from './session-cache.js';
 import type { SessionStore } from '../stores/contract.js';
 import type { SessionInfo, SessionMeta, SessionRecord } from './types.js';
 import { traceStore, tracers } from './tracing.js';
@@ -89,43 +90,76 @@ function readWithoutCopy(store: SharedReads, id: string): SharedRecord | null | 
   }
 }
 
+/** The context of the cookie check: the primitives' context and, when the Auth has one, its session cache. */
+export type CookieContext = BaseContext & { readonly cache?: SessionCache };
+
 /**
  * Validates a session cookie value (`id.secret`, secret compared in constant time against its stored hash)
  * and returns the live record read-only: it may be the store's own frozen object, so never change it.
  */
-export async function checkSessionToken(ctx: BaseContext, value: string): Promise<SharedRecord> {
+export async function checkSessionToken(ctx: CookieContext, value: string): Promise<SharedRecord> {
   return checkSessionTokenNow(ctx, value);
 }
 
-/** `checkSessionToken` without a promise when the store answers synchronously (the memory store); throws synchronously then. */
-export function checkSessionTokenNow(ctx: BaseContext, value: string): SharedRecord | Promise<SharedRecord> {
+/**
+ * `checkSessionToken` without a promise when the answer needs no I/O: the memory store, or a record in the
+ * session cache while the store's channel is confirmed (see session-cache.ts); throws synchronously then.
+ * Either way the presented secret is hashed and compared with the record's hash, and both timeouts are
+ * checked against the clock. A cached copy past its idle expiry is read again before the refusal (another
+ * instance's touch moves the idle expiry without a broadcast); past its absolute expiry it is refused as is.
+ */
+export function checkSessionTokenNow(ctx: CookieContext, value: string): SharedRecord | Promise<SharedRecord> {
   if (value.length !== 66 || value.charCodeAt(22) !== 0x2e) throw new AuthError('session_invalid');
   // A cookie value is `<sessionId>.<secret>` (a 128-bit id and a 256-bit secret, both base64url). Only the id
   // reaches the store, so only the id is checked character by character: no other secret hashes to the stored hash.
   const id = value.slice(0, 22);
   if (!isSessionId(id)) throw new AuthError('session_invalid');
+  const cache = ctx.cache?.forCookies ? ctx.cache : undefined;
+  let mark = -1;
+  if (cache) {
+    if (cache.ended(id)) throw new AuthError('session_invalid');
+    cache.listen();
+    const trusted = cache.trusted(ctx.options.sessionCache.maxRevocationDelay);
+    if (trusted) {
+      const now = ctx.now();
+      const hit = cache.get(id, now, ctx.options.touchEvery);
+      if (hit && isLive(hit, now)) return checkSecret(value, hit);
+      if (hit && now >= hit.absoluteExpiresAt) {
+        ctx.markRevoked([id]); // ended for good (and out of the cache); the store expires it by itself: no call needed
+        throw new AuthError('session_expired');
+      }
+    }
+    mark = cache.mark(trusted);
+  }
   const shared = sharedReads(ctx.store);
-  if (!shared) return ctx.io((s) => s.get(id)).then((record) => checkRecord(ctx, value, record));
-  const read = tracers.store.hasSubscribers ? traceStore('get', () => readWithoutCopy(shared, id)) : readWithoutCopy(shared, id);
-  if (!(read instanceof Promise)) return checkRecord(ctx, value, read);
+  const read = shared ? (tracers.store.hasSubscribers ? traceStore('get', () => readWithoutCopy(shared, id)) : readWithoutCopy(shared, id)) : ctx.io((s) => s.get(id));
+  if (!(read instanceof Promise)) return checkRecord(ctx, value, read, mark);
   // one promise for the read's outcome, failures mapped as ctx.io maps them
   return read.then(
-    (record) => checkRecord(ctx, value, record),
+    (record) => checkRecord(ctx, value, record, mark),
     (error: unknown) => {
       throw toStoreError(error);
     },
   );
 }
 
-/** The record of a cookie value once read: live, and its secret's hash matches (else the AuthError). */
-function checkRecord(ctx: BaseContext, value: string, record: SharedRecord | null): SharedRecord | Promise<never> {
+/** The record of a cookie value once read: live, and its secret's hash matches (else the AuthError). Kept in the cache from `mark`. */
+function checkRecord(ctx: CookieContext, value: string, record: SharedRecord | null, mark: number): SharedRecord | Promise<never> {
   if (!record) throw new AuthError('session_invalid');
-  if (!isLive(record, ctx.now())) {
+  const now = ctx.now();
+  if (!isLive(record, now)) {
     const id = value.slice(0, 22);
+    ctx.markRevoked([id]); // ended for good: its cookie and its tokens are refused here without I/O from now on
     return ctx.io((s) => s.delete(id)).catch(() => {}).then(() => {
       throw new AuthError('session_expired');
     });
   }
+  if (mark >= 0) ctx.cache?.remember(record, mark, now);
+  return checkSecret(value, record);
+}
+
+/** The record when the cookie's secret hashes to its `secretHash` (constant-time comparison); else `session_invalid`. */
+function checkSecret(value: string, record: SharedRecord): SharedRecord {
   const presented = sha256(value.slice(23));
   if (!safeEqual(presented, record.secretHash)) {
     const error = new AuthError('session_invalid');
@@ -136,12 +170,15 @@ function checkRecord(ctx: BaseContext, value: string, record: SharedRecord | nul
 }
 
 /**
- * Records activity at most once per `touchEvery`: reads stay reads (`null`: nothing to write). A failed
- * touch never fails the request.
+ * Records activity at most once per `touchEvery` (per instance, with the session cache): reads stay reads
+ * (`null`: nothing to write). A failed touch never fails the request.
  */
-export function touch(ctx: BaseContext, record: SharedRecord): Promise<void> | null {
+export function touch(ctx: CookieContext, record: SharedRecord): Promise<void> | null {
   const now = ctx.now();
   if (now - record.lastSeenAt < ctx.options.touchEvery) return null;
   const activity = activityAt(ctx, now, record);
-  return ctx.io((s) => s.touch(record.id, activity)).catch(() => {});
+  // the cached copy moves now, so the requests that follow do not touch again; a failed touch drops it
+  const cache = ctx.cache;
+  cache?.touched(record.id, activity);
+  return ctx.io((s) => s.touch(record.id, activity)).catch(() => cache?.forget([record.id], false));
 }

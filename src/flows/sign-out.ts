@@ -76,7 +76,7 @@ export async function signOutEverywhere(ctx: Context, userId: string, options: {
   checkUserId(userId, 'signOutEverywhere');
   const except = options.except === undefined ? {} : { except: options.except };
   const count = await ctx.io((s) => s.deleteByUser(userId, except));
-  ctx.check.clear();
+  ctx.cache.forgetUsers([userId]);
   ctx.emit({ type: 'sign_out_everywhere', at: ctx.now(), userId, count, ...except });
   return count;
 }

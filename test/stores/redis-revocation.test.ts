@@ -185,16 +185,26 @@ describe.skipIf(!redisAvailable)('revocation under faults (single node)', () => 
     await signer.close();
   });
 
-  it('no subscriber connection unless checkSession needs one (cookie-only apps, checkSession off)', async () => {
+  it('no subscriber connection unless a cache needs one (session.cache off and checkSession off), and one opened at the first cookie check otherwise', async () => {
     const before = await pubsubClients();
-    const cookieOnly = createAuth({ store: redisStore({ client: client() }) });
-    const tokens = instance(redisStore({ client: client() }), false);
+    const cookieOnly = createAuth({ store: redisStore({ client: client() }), session: { cache: false } });
+    const tokens = createAuth({ keys: [key], issuer: ISSUER, audience: AUDIENCE, store: redisStore({ client: client() }), session: { cache: false } });
     const c = await cookieOnly.signIn({ userId: 'nosub-1' });
     const t = await tokens.signIn({ userId: 'nosub-2' });
     expect(await codeOf(cookieOnly.authenticate({ method: 'GET', headers: { cookie: `${cookieOnly.cookies.session}=${c.sessionToken}` } }))).toBe('ok');
     expect(await codeOf(tokens.authenticate(bearer(t.accessToken)))).toBe('ok');
+    expect(await codeOf(tokens.authenticate({ method: 'GET', headers: { cookie: `${tokens.cookies.session}=${t.sessionToken}` } }))).toBe('ok');
     await sleep(200);
     expect(await pubsubClients()).toBe(before);
+    // the default (session cache on): nothing at createAuth or sign-in, one subscriber at the first cookie check
+    const cached = createAuth({ store: redisStore({ client: client() }) });
+    const d = await cached.signIn({ userId: 'nosub-3' });
+    await sleep(200);
+    expect(await pubsubClients()).toBe(before);
+    expect(await codeOf(cached.authenticate({ method: 'GET', headers: { cookie: `${cached.cookies.session}=${d.sessionToken}` } }))).toBe('ok');
+    await until(async () => (await pubsubClients()) === before + 1, 5000, 'the subscriber');
+    await cached.close();
+    await until(async () => (await pubsubClients()) === before, 5000, 'the subscriber to close');
     const checking = instance(redisStore({ client: client() }));
     expect(await codeOf(checking.authenticate(bearer(t.accessToken)))).toBe('ok');
     await until(async () => (await pubsubClients()) === before + 1, 5000, 'the subscriber');

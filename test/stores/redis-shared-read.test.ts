@@ -18,7 +18,8 @@ describe.skipIf(!redisAvailable)('redisStore: the per-request cookie read', () =
     server = await startRedis();
     client = new Redis(server.url);
     store = redisStore({ client });
-    auth = createAuth({ store });
+    // these tests count the store's own reads: the session cache (test/stores/session-cache-redis.test.ts) is off
+    auth = createAuth({ store, session: { cache: false } });
   });
   afterAll(async () => {
     await auth?.close();

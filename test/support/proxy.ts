@@ -5,10 +5,12 @@ import { createConnection, createServer, type Socket } from 'node:net';
 /** A running proxy in front of one port. */
 export interface TcpProxy {
   readonly port: number;
-  /** Stops forwarding on every connection that has sent SUBSCRIBE (the sockets stay open). */
+  /** Stops forwarding on every connection that has sent SUBSCRIBE or a PostgreSQL LISTEN (the sockets stay open). */
   blackholeSubscribers(): number;
   /** Delays every reply of the server by `ms` from now on (0: forward at once again); requests still go through at once. */
   delayReplies(ms: number): void;
+  /** Stops forwarding on every connection, and on every one opened from now on (a server that no longer answers). */
+  blackholeAll(): number;
   close(): Promise<void>;
 }
 
@@ -23,12 +25,14 @@ interface Pair {
 export async function startProxy(target: number): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
   let delay = 0;
+  let everything = false;
   const server = createServer((client) => {
     const upstream = createConnection({ host: '127.0.0.1', port: target });
-    const pair: Pair = { client, upstream, subscriber: false, holed: false };
+    const pair: Pair = { client, upstream, subscriber: false, holed: everything };
     pairs.add(pair);
     client.on('data', (chunk) => {
-      if (/subscribe/i.test(chunk.toString('latin1'))) pair.subscriber = true;
+      const text = chunk.toString('latin1');
+      if (/subscribe/i.test(text) || text.includes('LISTEN "')) pair.subscriber = true;
       if (!pair.holed) upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
@@ -64,6 +68,11 @@ export async function startProxy(target: number): Promise<TcpProxy> {
     },
     delayReplies(ms) {
       delay = ms;
+    },
+    blackholeAll() {
+      everything = true;
+      for (const pair of pairs) pair.holed = true;
+      return pairs.size;
     },
     async close() {
       for (const pair of pairs) {
