@@ -14,6 +14,8 @@ const allEntries = {
   postgres: 'src/postgres.ts',
   store: 'src/store.ts',
   testing: 'src/testing/store-conformance.ts',
+  // Web APIs only (no node: import in it or in any chunk it loads): test/verify/built.test.ts checks the build.
+  verify: 'src/verify/index.ts',
 };
 // Every subpath entry of package.json's exports map; built when its source exists.
 const entry = Object.fromEntries(Object.entries(allEntries).filter(([, file]) => existsSync(file)));

@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^latchkey\/store$/, replacement: src('store.ts') },
       { find: /^latchkey\/testing$/, replacement: src('testing/store-conformance.ts') },
       { find: /^latchkey\/client$/, replacement: src('client/index.ts') },
+      { find: /^latchkey\/verify$/, replacement: src('verify/index.ts') },
     ],
   },
   test: {
