@@ -15,6 +15,8 @@ import { fromSigningKey, importPinned, isSigningKey, pinAlgorithm, type PinnedKe
 
 /** A verifier's key set. */
 export interface KeySet {
+  /** Resolves once local keys are imported; rejects with the import error (a configuration mistake, never a 401). */
+  ready(): Promise<void>;
   /** The key a token's kid names (loading or refreshing the set when the rules above allow); `undefined` when none. */
   keyFor(kid: unknown): Promise<PinnedKey | undefined>;
   /** True while `key` is still the key its kid names (false once a refresh retired or replaced it). */
@@ -63,6 +65,7 @@ export function staticKeySet(input: JSONWebKeySet | readonly VerifierKey[]): Key
   });
   loading.catch(() => {}); // surfaced on first use, not as an unhandled rejection
   return {
+    ready: () => loading,
     async keyFor(kid) {
       await loading;
       return typeof kid === 'string' ? byKid.get(kid) : undefined;
@@ -132,6 +135,7 @@ export function remoteKeySet(options: RemoteKeySetOptions): KeySet {
   const fresh = (at: number): boolean => at - loadedAt < maxAge;
 
   return {
+    ready: () => Promise.resolve(),
     async keyFor(kid) {
       if (!fresh(now())) {
         await refresh();

@@ -94,6 +94,7 @@ export class TokenCheck {
 
   async #verifyAt(token: string, nowMs: number): Promise<AccessTokenClaims> {
     const rules = this.#rules;
+    await this.#keys.ready(); // outside the try: a bad configured key is the app's error, not a refused token
     let payload: JWTPayload;
     let used: PinnedKey | undefined;
     try {
