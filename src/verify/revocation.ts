@@ -95,7 +95,8 @@ export function createRevocationCheck(options: RevocationOptions): RevocationChe
       if (revoked.peek(sessionId)) throw new AuthError('session_invalid');
       const at = now();
       const currentLag = lag();
-      if (currentLag !== null && currentLag <= maxRevocationDelay) {
+      const trusted = currentLag !== null && currentLag <= maxRevocationDelay;
+      if (trusted) {
         const hit = known.get(sessionId);
         if (hit && at - hit.checkedAt < recheckEvery) {
           if (!isLive(hit.live, at)) throw new AuthError('session_expired');
@@ -113,7 +114,9 @@ export function createRevocationCheck(options: RevocationOptions): RevocationChe
       }
       if (revoked.peek(sessionId) || !record) throw new AuthError('session_invalid');
       if (!isLive(record, now())) throw new AuthError('session_expired');
-      if (listening && before === messages) {
+      // cached only when read under a confirmed channel with no message meanwhile (stricter than the core, which
+      // also keeps reads made while the channel was silent: a revocation lost in that gap could then outlive it)
+      if (trusted && before === messages) {
         const { userId, idleExpiresAt, absoluteExpiresAt, expiresAt } = record;
         known.set(sessionId, { live: { userId, idleExpiresAt, absoluteExpiresAt, expiresAt }, checkedAt: at });
       }
