@@ -31,6 +31,7 @@ const SUBPATHS = {
   store: { source: 'src/store.ts', exportName: 'applyRefreshStep', peers: [] },
   testing: { source: 'src/testing/store-conformance.ts', exportName: 'runStoreConformance', peers: ['vitest'] },
   client: { source: 'src/client/index.ts', exportName: 'createClient', peers: [] },
+  verify: { source: 'src/verify/index.ts', exportName: 'createVerifier', peers: [] },
 } as const;
 type Subpath = keyof typeof SUBPATHS;
 const ALL_SUBPATHS = Object.keys(SUBPATHS) as Subpath[];
