@@ -94,7 +94,11 @@ export async function importPinned(jwk: JWK, alg: PinnedAlgorithm, previous?: Re
   return Object.freeze({ kid, alg, key, fingerprint });
 }
 
-/** True for a key made by the core's `generateKey`/`importKey` (it carries an imported `verifyKey`). */
+/**
+ * True for a key made by the core's `generateKey`/`importKey` (it carries an imported `verifyKey`).
+ * @example
+ * isSigningKey(await generateKey()); // true; a JWK: false
+ */
 export function isSigningKey(value: unknown): value is SigningKey {
   return typeof value === 'object' && value !== null && 'verifyKey' in value && typeof (value as SigningKey).kid === 'string';
 }
