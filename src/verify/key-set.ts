@@ -107,7 +107,8 @@ export function remoteKeySet(options: RemoteKeySetOptions): KeySet {
   let epoch = 0;
 
   async function load(): Promise<void> {
-    const response = await options.fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(timeout) });
+    const response = await options.fetch(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(timeout) });
+    // a redirect is not followed ('manual' works on every runtime, workerd included): it is a failed fetch
     if (!response.ok) throw new TypeError(`the JWKS answered HTTP ${response.status}`);
     const text = await response.text();
     if (text.length > MAX_JWKS_LENGTH) throw new TypeError('the JWKS document is too large');

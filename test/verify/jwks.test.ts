@@ -82,7 +82,7 @@ describe('a verifier on the issuer\'s JWKS URL', () => {
 
   it('fails closed with store_unavailable (503) when the JWKS cannot be fetched and no fresh set is held, retrying once per cooldown', async () => {
     const { accessToken } = await iss.auth.signIn({ userId: '50' });
-    jwks.failWith = 500;
+    jwks.failWith = 302; // a redirect is never followed
     const error = await verifier.verifyToken(accessToken).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'store_unavailable', status: 503 });
     expect(await codeOf(verifier.verifyToken(accessToken))).toBe('store_unavailable');

@@ -66,10 +66,12 @@ export interface JWKSServer {
 export async function serveJWKS(auth: Pick<Auth, 'jwks'>): Promise<JWKSServer> {
   const state: { fetches: number; failWith: number | null } = { fetches: 0, failWith: null };
   const server: Server = createServer((req, res) => {
+    const serve = (): void => void auth.jwks().then((jwks) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+    if (req.url === '/moved') return serve(); // where a 3xx failure points: a verifier that followed it would get the JWKS
     if (req.url !== '/.well-known/jwks.json') return void res.writeHead(404).end();
     state.fetches++;
-    if (state.failWith !== null) return void res.writeHead(state.failWith).end();
-    auth.jwks().then((jwks) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)));
+    if (state.failWith !== null) return void res.writeHead(state.failWith, state.failWith < 400 ? { location: '/moved' } : {}).end();
+    serve();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
