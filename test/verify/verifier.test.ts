@@ -1,4 +1,5 @@
 // createVerifier with a fixed key set: the Bearer rules of the core, the error codes, step-up, options.
+import fc from 'fast-check';
 import { CompactSign } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuthError as CoreAuthError, createAuth, generateKey, isAuthError as coreIsAuthError } from 'latchkey';
@@ -41,6 +42,20 @@ describe('verify(request)', () => {
     for (const authorization of values) expect(await codeOf(verifier.verify({ headers: { authorization } })), authorization.slice(0, 30)).toBe('token_invalid');
     expect(await codeOf(verifier.verify({ headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] } }))).toBe('token_invalid');
     for (const raw of [undefined, null, 42, {}, ['a'], '']) expect(await codeOf(verifier.verifyToken(raw as never))).toBe('token_invalid');
+  });
+
+  it('fuzz: any Authorization value or header shape ends in a 401 AuthError, never another error', async () => {
+    const b64 = fc.stringMatching(/^[A-Za-z0-9_-]{0,60}$/);
+    const value = fc.oneof(fc.string({ maxLength: 300 }), fc.tuple(b64, b64, b64).map((parts) => `Bearer ${parts.join('.')}`), fc.string().map((s) => `Bearer ${s}`), fc.constant(`Bearer ${token.slice(0, -1)}`));
+    await fc.assert(
+      fc.asyncProperty(value, fc.boolean(), async (authorization, asHeaders) => {
+        const headers = asHeaders ? (() => { try { return new Headers({ authorization }); } catch { return { authorization }; } })() : { authorization };
+        const error = await verifier.verify({ headers }).then(() => null, (e: unknown) => e);
+        if (error === null) return; // only the genuine token could pass
+        expect(isAuthError(error) && (error as AuthError).status === 401).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('refuses an expired token with token_expired, also once cached as valid, after the clock tolerance', async () => {
