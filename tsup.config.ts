@@ -15,6 +15,8 @@ const allEntries = {
   postgres: 'src/entries/postgres.ts',
   store: 'src/entries/store.ts',
   testing: 'src/entries/testing.ts',
+  // Web APIs only (no node: import in it or in any chunk it loads): test/verify/built.test.ts checks the build.
+  verify: 'src/entries/verify.ts',
 };
 // Every subpath entry of package.json's exports map; built when its source exists.
 const entry = Object.fromEntries(Object.entries(allEntries).filter(([, file]) => existsSync(file)));

@@ -12,6 +12,7 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { concurrentPerSecond, eachPerSecond, fmtOps, fmtRatio, median, opsPerSecond, requireBuild, saveJSON, table } from './lib.mjs';
+import { printResourceServerBench, resourceServerBench } from './verify-resource-server.mjs';
 
 requireBuild();
 const require = createRequire(import.meta.url);
@@ -185,4 +186,8 @@ await auth.close();
 console.log('\n### latchkey per-request path: auth.authenticate(), in-process\n');
 table(['request', 'ops/s', 'µs/op'], Object.entries(path).map(([name, v]) => [name, fmtOps(v), (1e6 / v).toFixed(2)]));
 
-saveJSON('verify', { results, bursts, path });
+// A resource server's check: latchkey/verify against jose's jwtVerify with a pre-imported key (bench/verify-resource-server.mjs).
+const resourceServer = await resourceServerBench({ rounds: ROUNDS, coldN: COLD_N, warmMs: WARM_MS });
+printResourceServerBench(resourceServer, ROUNDS);
+
+saveJSON('verify', { results, bursts, path, resourceServer });

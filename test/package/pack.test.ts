@@ -32,6 +32,7 @@ const SUBPATHS = {
   store: { source: 'src/entries/store.ts', exportName: 'applyRefreshStep', peers: [] },
   testing: { source: 'src/entries/testing.ts', exportName: 'runStoreConformance', peers: ['vitest'] },
   client: { source: 'src/entries/client.ts', exportName: 'createClient', peers: [] },
+  verify: { source: 'src/entries/verify.ts', exportName: 'createVerifier', peers: [] },
 } as const;
 type Subpath = keyof typeof SUBPATHS;
 const ALL_SUBPATHS = Object.keys(SUBPATHS) as Subpath[];

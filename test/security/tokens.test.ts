@@ -1,30 +1,12 @@
 // Access-token attacks, each sent as `Authorization: Bearer` to a requireAuth route on every adapter.
 // Every forged token carries otherwise perfect claims for a live session, so only the defence under
 // test can refuse it; a control test proves the same route accepts the genuine token.
-import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
-import { CompactSign, exportJWK, FlattenedSign, exportSPKI, generateKeyPair, type JWTPayload } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import { exportJWK, exportSPKI, generateKeyPair, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAuth, generateKey, importKey, memoryStore, type Auth, type SigningKey } from '../../src/entries/index.js';
 import { AUDIENCE, FRAMEWORKS, ISSUER, MINUTE, SECOND, clock, login, send, setup, startApp, type App, type Clock, type Login } from './support.js';
-
-const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-
-/** A JWS with exactly this header and payload, signed by `key` (jose refuses nothing on our behalf here). */
-async function signed(header: Record<string, unknown>, payload: JWTPayload, key: CryptoKey, crit: Record<string, boolean> = {}): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader(header as { alg: string })
-    .sign(key, { crit });
-}
-
-/** An HS256 JWS whose HMAC key is `secret` (the classic alg-confusion forgery). */
-function hs256(header: Record<string, unknown>, payload: JWTPayload, secret: string | Buffer): string {
-  const input = `${b64({ ...header, alg: 'HS256' })}.${b64(payload)}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-}
-
-function publicKeyObject(key: SigningKey): KeyObject {
-  return createPublicKey({ key: key.publicJwk as never, format: 'jwk' });
-}
+import { hs256, signed, tokenAttacks, type Attack, type AttackGroup } from './token-attacks.js';
 
 describe.each(FRAMEWORKS)('access-token attacks through %s', (framework) => {
   let auth: Auth<true>;
@@ -32,6 +14,7 @@ describe.each(FRAMEWORKS)('access-token attacks through %s', (framework) => {
   let key: SigningKey;
   let app: App;
   let user: Login;
+  let attacks: Attack[];
 
   const claims = (over: JWTPayload = {}): JWTPayload => {
     const iat = Math.floor(time.now() / 1000);
@@ -44,8 +27,20 @@ describe.each(FRAMEWORKS)('access-token attacks through %s', (framework) => {
     ({ auth, clock: time, key } = await setup());
     app = await startApp(framework, auth);
     user = await login(app, auth);
+    attacks = await tokenAttacks({ key, claims, genuine: user.accessToken });
   });
   afterAll(() => app.close());
+
+  /** Sends every forgery of `group` (test/security/token-attacks.ts): each is refused with 401 (and its code where pinned). */
+  const refusesAll = async (group: AttackGroup): Promise<void> => {
+    const list = attacks.filter((attack) => attack.group === group);
+    expect(list.length).toBeGreaterThan(0);
+    for (const attack of list) {
+      const res = await bearer(attack.token);
+      expect(res.status, attack.label).toBe(401);
+      if (attack.code) expect(res.json, attack.label).toEqual({ error: attack.code });
+    }
+  };
 
   test('control: a genuine access token and a token re-signed with the real key and same claims are accepted', async () => {
     expect((await bearer(user.accessToken)).status).toBe(200);
@@ -56,74 +51,31 @@ describe.each(FRAMEWORKS)('access-token attacks through %s', (framework) => {
   });
 
   test('alg "none" (unsigned token with a valid kid and claims) is refused', async () => {
-    for (const alg of ['none', 'None', 'NONE']) {
-      const token = `${b64(header({ alg }))}.${b64(claims())}.`;
-      const withSig = `${token}${b64('x')}`;
-      for (const t of [token, withSig]) {
-        const res = await bearer(t);
-        expect(res.status).toBe(401);
-        expect(res.json).toEqual({ error: 'token_invalid' });
-      }
-    }
+    await refusesAll('alg-none');
   });
 
   test('HS256 signed with the EdDSA public key (PEM, JWK JSON or raw bytes) as HMAC secret is refused', async () => {
-    const pub = publicKeyObject(key);
-    const pem = pub.export({ format: 'pem', type: 'spki' }).toString();
-    const jwk = JSON.stringify(key.publicJwk);
-    const raw = Buffer.from(String(key.publicJwk!.x), 'base64url');
-    for (const secret of [pem, pem.trim(), jwk, raw, pub.export({ format: 'der', type: 'spki' })]) {
-      const res = await bearer(hs256(header(), claims(), secret as string | Buffer));
-      expect(res.status).toBe(401);
-      expect(res.json).toEqual({ error: 'token_invalid' });
-    }
+    await refusesAll('hs256-with-public-key');
   });
 
   test('a token signed by another key that claims this key\'s kid is refused', async () => {
-    const other = await generateKey('EdDSA');
-    const res = await bearer(await signed(header(), claims(), other.signingKey!));
-    expect(res.status).toBe(401);
+    await refusesAll('other-key-same-kid');
   });
 
   test('kid injection (path traversal, SQL-ish, prototype names, empty, non-string, unknown) is refused without a 5xx', async () => {
-    const kids: unknown[] = ['../../../../../../dev/null', '/etc/passwd', "' OR '1'='1", "x'; DROP TABLE keys; --", '__proto__', 'constructor', 'toString', '', 'unknown-kid', 0, null, { $ne: null }, ['a'], `${key.kid}\u0000`, `${key.kid} `];
-    for (const kid of kids) {
-      const res = await bearer(await signed(header({ kid }), claims(), key.signingKey!));
-      expect(res.status, `kid ${JSON.stringify(kid)}`).toBe(401);
-      expect(res.json).toEqual({ error: 'token_invalid' });
-    }
-    const noKid = await signed({ alg: key.alg, typ: 'at+jwt' }, claims(), key.signingKey!);
-    expect((await bearer(noKid)).status).toBe(401);
+    await refusesAll('kid-injection');
   });
 
   test('an unknown critical header ("crit") is refused even when the signature is genuine', async () => {
-    const token = await signed(header({ crit: ['x-latchkey-unknown'], 'x-latchkey-unknown': true }), claims(), key.signingKey!, { 'x-latchkey-unknown': true });
-    const res = await bearer(token);
-    expect(res.status).toBe(401);
-    expect(res.json).toEqual({ error: 'token_invalid' });
-    // RFC 7797 unencoded payload: jose knows `b64`, but a JWT must never use it
-    const raw = JSON.stringify(claims());
-    const jws = await new FlattenedSign(new TextEncoder().encode(raw)).setProtectedHeader({ ...header(), crit: ['b64'], b64: false } as never).sign(key.signingKey!);
-    for (const token of [`${jws.protected}.${b64(raw)}.${jws.signature}`, `${jws.protected}..${jws.signature}`]) {
-      expect((await bearer(token)).status).toBe(401);
-    }
+    await refusesAll('crit');
   });
 
   test('typ substitution: a JWT with typ "JWT", no typ, or another token type signed by the same key is refused', async () => {
-    for (const typ of ['JWT', 'jwt', 'refresh+jwt', 'id_token+jwt', 'at+jwt+x', undefined]) {
-      const h = header({ typ });
-      if (typ === undefined) delete h.typ;
-      const res = await bearer(await signed(h, claims(), key.signingKey!));
-      expect(res.status, `typ ${String(typ)}`).toBe(401);
-      expect(res.json).toEqual({ error: 'token_invalid' });
-    }
+    await refusesAll('typ-substitution');
   });
 
   test('an id-token-like JWT (typ JWT, nonce, same iss/aud, same key) cannot be used as an access token', async () => {
-    const idToken = await signed(header({ typ: 'JWT' }), { ...claims(), nonce: 'n-0S6_WzA2Mj', auth_time: Math.floor(time.now() / 1000), email: 'a@example.com' }, key.signingKey!);
-    const res = await bearer(idToken);
-    expect(res.status).toBe(401);
-    expect(res.json).toEqual({ error: 'token_invalid' });
+    await refusesAll('id-token');
   });
 
   test('the refresh token or the session cookie value sent as a bearer token is refused', async () => {
@@ -137,38 +89,19 @@ describe.each(FRAMEWORKS)('access-token attacks through %s', (framework) => {
   });
 
   test('a genuine token with its payload tampered (sub changed to another user) is refused', async () => {
-    const [h, p, s] = user.accessToken.split('.') as [string, string, string];
-    const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
-    for (const change of [{ sub: '1' }, { exp: payload.exp + 86_400 }, { sid: 'AAAAAAAAAAAAAAAAAAAAAA' }, { role: 'admin' }]) {
-      const res = await bearer(`${h}.${b64({ ...payload, ...change })}.${s}`);
-      expect(res.status).toBe(401);
-      expect(res.json).toEqual({ error: 'token_invalid' });
-    }
-    const flipped = `${h}.${p}.${s.slice(0, -2)}${s.at(-2) === 'A' ? 'B' : 'A'}${s.at(-1)}`;
-    expect((await bearer(flipped)).status).toBe(401);
+    await refusesAll('tampered-payload');
   });
 
   test('a genuine token with a tampered header (alg or kid swapped) is refused', async () => {
-    const [, p, s] = user.accessToken.split('.') as [string, string, string];
-    for (const h of [header({ alg: 'ES256' }), header({ alg: 'HS256' }), header({ kid: 'other' }), header({ typ: 'JWT' })]) {
-      expect((await bearer(`${b64(h)}.${p}.${s}`)).status).toBe(401);
-    }
+    await refusesAll('tampered-header');
   });
 
   test('a token with the wrong issuer or audience, signed by the real key, is refused', async () => {
-    for (const over of [{ iss: 'https://evil.example' }, { iss: `${ISSUER}/` }, { aud: 'mobile' }, { aud: ['mobile', 'admin'] }, { iss: undefined }, { aud: undefined }]) {
-      const res = await bearer(await signed(header(), claims(over), key.signingKey!));
-      expect(res.status, JSON.stringify(over)).toBe(401);
-      expect(res.json).toEqual({ error: 'token_invalid' });
-    }
+    await refusesAll('wrong-issuer-or-audience');
   });
 
   test('a token missing sid, sub, exp or jti is refused', async () => {
-    for (const missing of ['sid', 'sub', 'exp', 'jti', 'iat']) {
-      const c = claims();
-      delete c[missing];
-      expect((await bearer(await signed(header(), c, key.signingKey!))).status, missing).toBe(401);
-    }
+    await refusesAll('missing-claim');
   });
 
   test('a not-yet-valid token (nbf in the future) is refused until its nbf', async () => {
