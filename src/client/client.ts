@@ -106,8 +106,8 @@ export function createClient(options: ClientOptions): Client {
       if (token) link.post({ t: token, r: refreshAt, ...(state === 'unavailable' && { s: state, f: failures, w: retryAt }) });
       return;
     }
-    // the same token from a second tab changes nothing
-    if (typeof message.t === 'string' && message.t !== token) accept(message.t, Number(message.r), false, message.s === 'unavailable');
+    // the same token from a second tab changes nothing: it carries the same renewal time (compared, never the token)
+    if (typeof message.t === 'string' && Number(message.r) !== refreshAt) accept(message.t, Number(message.r), false, message.s === 'unavailable');
     if (message.s === 'signed-out') drop();
     // (a tab of an older version sends no schedule: assume a first failure just now)
     else if (message.s === 'unavailable') wait(Number(message.f) || 1, Number(message.w) || Date.now() + 2000);

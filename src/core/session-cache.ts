@@ -44,6 +44,8 @@ export interface SessionCache {
   forget(ids: readonly string[], ended: boolean): void;
   /** Drops every record of these users (their sessions ended, some perhaps unnamed). */
   forgetUsers(userIds: readonly string[]): void;
+  /** A fresh list of the user's sessions from the store: drops the user's cached records it does not name (evicted unseen), so they are read again. */
+  reconcile(userId: string, listed: ReadonlySet<string>): void;
   /** Drops every record (many sessions changed at once, or messages may have been missed). */
   clear(): void;
   /** Stops listening (only this Auth's listener) and drops everything. */
@@ -138,6 +140,11 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
   }
 
   return {
+    reconcile(userId, listed) {
+      const stale: string[] = [];
+      for (const [id, entry] of entries) if (entry.record.userId === userId && !listed.has(id)) stale.push(id);
+      forget(stale, false);
+    },
     forCookies: options.cookies && channel,
     listen() {
       if (listening || closed || !channel || !options.wanted) return;

@@ -21,8 +21,11 @@ export function sessionsAPI(ctx: Context): SessionsAPI {
     async list(userId) {
       checkUserId(userId, 'sessions.list');
       const now = ctx.now();
-      const records = await ctx.io((s) => s.listByUser(userId));
-      return records.filter((r) => isLive(r, now)).map(toInfo);
+      const records = (await ctx.io((s) => s.listByUser(userId))).filter((r) => isLive(r, now));
+      // the store's list is the truth (a memory policy may have evicted what this instance still caches): what it
+      // does not name is read again before it is trusted, so no session is usable here but missing from the list
+      ctx.cache.reconcile(userId, new Set(records.map((r) => r.id)));
+      return records.map(toInfo);
     },
     async get(sessionId) {
       if (!isSessionId(sessionId)) return null;
