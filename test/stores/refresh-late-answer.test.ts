@@ -50,6 +50,30 @@ async function lateAnswerRun(store: SessionStore, proxy: TcpProxy, wait: number)
 }
 
 const WAITS = [1 * SECOND, 15 * SECOND, 10 * MINUTE];
+const USERS = 25;
+const FREEZE = 3000;
+
+/**
+ * The store's server frozen under load (SIGSTOP): every user's refresh answers 503 (some rotations commit when
+ * the server wakes), then every user retries late with the token it holds: 0 refresh_reused, every session alive.
+ */
+async function frozenRun(store: SessionStore, freeze: () => void, thaw: () => void): Promise<void> {
+  const clock = testClock(Date.now());
+  const events: AuthEvent[] = [];
+  const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.test', audience: 'web', store, now: clock.now, onEvent: (e) => void events.push(e), refreshToken: { reuseGrace: '10s' }, session: { maxPerUser: 5 } });
+  const users = await Promise.all(Array.from({ length: USERS }, (_, i) => auth.signIn({ userId: `frozen-${i}-${Math.random()}` })));
+  freeze();
+  const during = await Promise.all(users.map((u) => auth.refresh({ refreshToken: u.refreshToken }).then(() => 'ok', (error: unknown) => (isAuthError(error) ? error.code : String(error)))));
+  expect(during.every((code) => code === 'store_unavailable')).toBe(true);
+  await new Promise((resolve) => setTimeout(resolve, FREEZE));
+  thaw();
+  await new Promise((resolve) => setTimeout(resolve, TIMEOUT * 2));
+  clock.advance(15 * SECOND); // every user retries late, past the grace window
+  const retried = await Promise.all(users.map((u) => auth.refresh({ refreshToken: u.refreshToken }).then(() => 'ok', (error: unknown) => (isAuthError(error) ? error.code : String(error)))));
+  expect(retried).toEqual(users.map(() => 'ok'));
+  expect(events.filter((e) => e.type === 'refresh_reused')).toEqual([]);
+  for (const u of users) expect((await auth.sessions.get(u.session.id))?.id).toBe(u.session.id);
+}
 
 describe.skipIf(!redisAvailable)('late answers from Redis', () => {
   let server: RedisServer;
@@ -71,6 +95,10 @@ describe.skipIf(!redisAvailable)('late answers from Redis', () => {
 
   it('Redis: a rotation whose answer arrives after the deadline answers 503; the honest retry at 1 s, 15 s and 10 min gets 200, no event, the session alive', async () => {
     for (const wait of WAITS) await lateAnswerRun(store, proxy, wait);
+  }, 30_000);
+
+  it('Redis frozen under load: 25 users refresh (503), every one retries late: 0 refresh_reused, every session alive', async () => {
+    await frozenRun(store, () => server.pause(), () => server.resume());
   }, 30_000);
 });
 
@@ -96,5 +124,9 @@ describe.skipIf(!postgresAvailable)('late answers from PostgreSQL', () => {
 
   it('PostgreSQL: a rotation whose answer arrives after the deadline answers 503; the honest retry at 1 s, 15 s and 10 min gets 200, no event, the session alive', async () => {
     for (const wait of WAITS) await lateAnswerRun(store, proxy, wait);
+  }, 30_000);
+
+  it('PostgreSQL frozen under load (SIGSTOP): 25 users refresh (503), every one retries late: 0 refresh_reused, every session alive', async () => {
+    await frozenRun(store, () => server.pause(), () => server.resume());
   }, 30_000);
 });

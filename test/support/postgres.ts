@@ -3,7 +3,7 @@
 // binaries run as the `postgres` user (runuser). Without the binaries the tests skip with a loud notice,
 // except under CI=true, where a missing binary is a failure.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis.js';
@@ -42,6 +42,10 @@ export interface PostgresServer {
   start(): void;
   /** Stops the server and removes its directory. */
   stop(): void;
+  /** Freezes the whole server (SIGSTOP to the postmaster and every backend): sockets stay open, nothing answers. */
+  pause(): void;
+  /** Unfreezes a paused server (SIGCONT). */
+  resume(): void;
 }
 
 /** Initialises a cluster in a temporary directory and starts it on a free loopback port. */
@@ -77,6 +81,13 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
     if (started.status !== 0) throw new Error(`pg_ctl start failed:\n${started.output}`);
   }
 
+  /** The postmaster (first line of postmaster.pid) and its children, sent `signal`. */
+  function signalAll(signal: NodeJS.Signals): void {
+    const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  }
+
   start();
   return {
     port,
@@ -86,6 +97,12 @@ export async function startPostgres(settings: Record<string, string> = {}): Prom
       run(PG_CTL, ['-D', data, '-m', 'immediate', '-w', 'stop']);
     },
     start,
+    pause() {
+      signalAll('SIGSTOP');
+    },
+    resume() {
+      signalAll('SIGCONT');
+    },
     stop() {
       run(PG_CTL, ['-D', data, '-m', 'immediate', '-w', 'stop']);
       rmSync(dir, { recursive: true, force: true });
