@@ -9,9 +9,13 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import express from 'express';
+import { Server as SocketIOServer, type Socket } from 'socket.io';
+import { io as connectSocketIO } from 'socket.io-client';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuth, generateKey, isAuthError, type Auth, type AuthContext, type AuthOptions, type SessionStore, type SigningKey } from '../../src/entries/index.js';
+import { latchkey } from '../../src/entries/express.js';
 import { postgresStore } from '../../src/entries/postgres.js';
 import { redisStore } from '../../src/entries/redis.js';
 import { postgresAvailable, startPostgres, type PostgresServer } from '../support/postgres.js';
@@ -227,3 +231,83 @@ for (const backend of backends) {
     });
   });
 }
+
+// ---- the Socket.IO and Server-Sent Events recipes of docs/websockets.md, on one instance ----
+
+describe('the Socket.IO and SSE recipes close when the session ends', () => {
+  let auth: Auth;
+  beforeAll(async () => {
+    auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: ISSUER, audience: AUDIENCE });
+  });
+  afterAll(() => auth.close());
+
+  it('Socket.IO: the client gets session_ended with the reason, then the server disconnects it', async () => {
+    const server = createServer();
+    const io = new SocketIOServer(server);
+    io.use(async (socket: Socket, next: (error?: Error) => void) => {
+      const headers = { ...socket.request.headers, connection: 'upgrade' };
+      const token: unknown = socket.handshake.auth.token;
+      if (typeof token === 'string') headers.authorization = `Bearer ${token}`;
+      try {
+        const ctx = await auth.authenticate({ method: 'GET', headers });
+        if (!ctx) return next(Object.assign(new Error('credentials_missing'), { data: { status: 401 } }));
+        socket.data.auth = ctx;
+        next();
+      } catch (error) {
+        next(isAuthError(error) ? Object.assign(new Error(error.code), { data: { status: error.status } }) : (error as Error));
+      }
+    });
+    io.on('connection', (socket) => {
+      const ctx = socket.data.auth as AuthContext;
+      const stop = auth.watch(ctx.sessionId, (reason) => {
+        socket.emit('session_ended', reason);
+        socket.disconnect(true);
+      });
+      socket.on('disconnect', stop);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const s = await auth.signIn({ userId: 'io-1' });
+    const client = connectSocketIO(origin, { transports: ['websocket'], extraHeaders: { cookie: `${auth.cookies.session}=${s.sessionToken}`, origin }, reconnection: false, forceNew: true });
+    try {
+      await new Promise((resolve) => client.once('connect', () => resolve(undefined)));
+      const ended = new Promise<string>((resolve) => client.once('session_ended', resolve));
+      const disconnected = new Promise<string>((resolve) => client.once('disconnect', resolve));
+      await auth.signOut(s.session.id);
+      expect(await ended).toBe('signed_out');
+      expect(await disconnected).toBe('io server disconnect');
+    } finally {
+      client.close();
+      await io.close();
+    }
+  });
+
+  it('SSE (Express): the stream gets event session_ended with the reason, then ends', async () => {
+    const lk = latchkey(auth);
+    const app = express();
+    app.get('/events', lk.requireAuth(), (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.flushHeaders(); // the client sees the stream open now, not at the first event
+      const stop = auth.watch(req.auth!.sessionId, (reason) => {
+        res.write(`event: session_ended\ndata: ${reason}\n\n`);
+        res.end();
+      });
+      req.on('close', stop);
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const s = await auth.signIn({ userId: 'sse-1' });
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/events`, { headers: { cookie: `${auth.cookies.session}=${s.sessionToken}` } });
+      expect(response.status).toBe(200);
+      const body = response.text();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await auth.signOutEverywhere('sse-1');
+      expect(await body).toBe('event: session_ended\ndata: revoked\n\n');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
