@@ -35,10 +35,15 @@ function recorder() {
 function channelStore() {
   const inner = memoryStore();
   const listeners = new Set<(message: StoreBroadcast | null) => void>();
-  const state = { lag: 0, subscribes: 0 };
+  const state = { lag: 0, subscribes: 0, reading: 0, mostReading: 0 };
   const store: SessionStore = {
     create: (record, options) => inner.create(record, options),
-    get: (id) => inner.get(id),
+    async get(id) {
+      state.mostReading = Math.max(state.mostReading, ++state.reading);
+      await new Promise((resolve) => setImmediate(resolve));
+      state.reading -= 1;
+      return inner.get(id);
+    },
     update: (record, version) => inner.update(record, version),
     touch: (id, activity) => inner.touch(id, activity),
     delete: (id) => inner.delete(id), // drops the reason: a custom store that predates it
@@ -251,6 +256,23 @@ describe('auth.watch over a store channel', () => {
     await Promise.all([auth.close(), inner.close()]);
   });
 
+  it('after missed messages (null) every watched session is read again, at most 32 reads at once', async () => {
+    const { store, inner, state, send } = channelStore();
+    const auth = createAuth({ store });
+    const sessions = await Promise.all(Array.from({ length: 200 }, (_, i) => auth.signIn({ userId: `u${i}` })));
+    const ended: string[] = [];
+    for (const { session } of sessions) auth.watch(session.id, (reason) => ended.push(reason));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const { session } of sessions.slice(0, 50)) await inner.delete(session.id); // unheard
+    state.mostReading = 0;
+    send(null);
+    const by = Date.now() + 5000;
+    while (ended.length < 50 && Date.now() < by) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(ended).toEqual(Array(50).fill('revoked'));
+    expect(state.mostReading).toBeLessThanOrEqual(32);
+    await Promise.all([auth.close(), inner.close()]);
+  });
+
   it('a channel silent past maxRevocationDelay ends the watch with unconfirmed (fail closed)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
     const { store, inner, state } = channelStore();
@@ -260,10 +282,10 @@ describe('auth.watch over a store channel', () => {
     auth.watch(session.id, r.onEnd);
     await vi.advanceTimersByTimeAsync(2000);
     expect(r.reasons).toEqual([]); // confirmed: nothing to say
-    state.lag = Infinity;
-    await vi.advanceTimersByTimeAsync(900);
+    state.lag = Infinity; // the last confirmation was seen at the watchdog's last look (2000 ms)
+    await vi.advanceTimersByTimeAsync(500);
     expect(r.reasons).toEqual([]);
-    await vi.advanceTimersByTimeAsync(400); // past the bound since the last read, and the watchdog's period (250 ms)
+    await vi.advanceTimersByTimeAsync(500); // told by the bound (1 s): the watchdog looks every 250 ms and speaks one look early
     expect(r.reasons).toEqual(['unconfirmed']);
     await Promise.all([auth.close(), inner.close()]);
   });
@@ -359,7 +381,7 @@ describe('auth.watch input and memory', () => {
     gc();
     const before = process.memoryUsage().heapUsed;
     await cycle(100_000);
-    expect(ctx.watch.sizes()).toEqual({ watches: 0, sessions: 0, users: 0, timers: 0, suspects: 0, unread: 0 });
+    expect(ctx.watch.sizes()).toEqual({ watches: 0, sessions: 0, users: 0, timers: 0, suspects: 0, unread: 0, queued: 0 });
     gc();
     const grown = process.memoryUsage().heapUsed - before;
     expect(grown).toBeLessThan(2 * 1024 * 1024); // 100k watches left behind would hold many MB (a watch, its stop closure, its timer)

@@ -107,7 +107,7 @@ export interface WatchOptions {
    */
   onReauthenticate?: boolean;
   /**
-   * Called (once per episode) when the store's channel has been silent longer than `maxRevocationDelay`, with its
+   * Called (once per episode) by the time the store's channel has been silent for `maxRevocationDelay`, with its
    * lag in ms (`Infinity`: down), so an end elsewhere may go unheard; the watch goes on, and each such session is
    * read again once the channel is confirmed. Without it, the watch ends with `'unconfirmed'` instead (fail closed).
    */
@@ -116,7 +116,7 @@ export interface WatchOptions {
 
 /**
  * The reason `auth.watch` reports, given its options: a `SessionEndReason`; `'unconfirmed'` (the store's channel
- * was silent past `maxRevocationDelay`) unless `onUnconfirmed` is given; `'reauthenticated'` with `onReauthenticate: true`.
+ * was silent for `maxRevocationDelay`) unless `onUnconfirmed` is given; `'reauthenticated'` with `onReauthenticate: true`.
  */
 export type WatchReason<O extends WatchOptions = {}> =
   | SessionEndReason

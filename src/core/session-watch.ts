@@ -17,7 +17,8 @@
 //    watched session is then read again. And a channel silent past the cache's bound (`maxRevocationDelay`, the
 //    store's `broadcastLag()`) is one whose silence proves nothing: watches not read within the bound are told
 //    `'unconfirmed'` (or, with `onUnconfirmed`, that callback is called and the watch goes on, read again once the
-//    channel is confirmed). One watchdog timer per hub, only while something is watched and the store has a channel.
+//    channel is confirmed). One watchdog timer per hub, only while something is watched and the store has a channel;
+//    it looks every quarter of the bound (at most 250 ms) and speaks one look early, so it has spoken by the bound.
 // Memory: a watch is a few fields in two maps and one timer, all released by its stop function or its end.
 import { LRU } from '../lib/lru.js';
 import { isLive, isSessionId } from '../stores/rules/kit.js';
@@ -44,7 +45,7 @@ export interface SessionWatch {
   /** Drops every watch (no callback) and its timers. */
   close(): void;
   /** Test hook: the sizes of what the hub holds. */
-  sizes(): { watches: number; sessions: number; users: number; timers: number; suspects: number; unread: number };
+  sizes(): { watches: number; sessions: number; users: number; timers: number; suspects: number; unread: number; queued: number };
 }
 
 interface Watcher {
@@ -67,6 +68,8 @@ interface Watcher {
 const OPTION_NAMES = ['onReauthenticate', 'onUnconfirmed'];
 /** Reasons of recent ends, for a watch that starts just after its session ended. */
 const RECENT = 10_000;
+/** Reads of watched records in flight at once when many are read again. */
+const PARALLEL = 32;
 /** A failed read is tried again after this long (ms). */
 const RETRY = 1000;
 /** The longest timeout Node keeps (beyond it, it fires at once). */
@@ -86,10 +89,15 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
   const store = ctx.store;
   const channel = typeof store.subscribe === 'function';
   const bound = ctx.options.sessionCache.maxRevocationDelay;
+  // the watchdog looks every `period` ms and speaks once the silence passes `alarm`: so it has spoken by the bound
+  const period = Math.min(Math.max(Math.floor(bound / 4), 10), 250);
+  const alarm = bound - period;
   const byId = new Map<string, Set<Watcher>>();
   const byUser = new Map<string, Set<Watcher>>();
   const suspects = new Set<Watcher>();
   const unread = new Set<Watcher>(); // not read yet: their user is unknown
+  const queue = new Set<Watcher>(); // to be read again, PARALLEL at a time
+  let inFlight = 0;
 
   const recent = new LRU<string, SessionEndReason>(RECENT);
   let count = 0;
@@ -126,6 +134,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     if (w.userId !== undefined) take(byUser, w.userId, w);
     suspects.delete(w);
     unread.delete(w);
+    queue.delete(w);
     count -= 1;
     if (count === 0 && watchdog) {
       clearInterval(watchdog);
@@ -153,29 +162,29 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     w.timer = setTimeout(() => {
       w.timer = undefined;
       timers -= 1;
-      verify(w);
+      void verify(w);
     }, Math.min(Math.max(delay, 0), MAX_TIMEOUT));
     w.timer.unref?.();
     timers += 1;
   }
 
   /** Reads the record: ends the watch when the session is gone, expired or (when asked) re-authenticated; else re-arms it. */
-  function verify(w: Watcher): void {
-    if (w.done) return;
+  function verify(w: Watcher): Promise<void> {
+    if (w.done) return Promise.resolve();
     if (w.reading) {
-      w.again = true;
-      return;
+      w.again = true; // the read in flight may have left before what made us ask: read once more after it
+      return Promise.resolve();
     }
     w.reading = true;
     const startedAt = performance.now();
-    ctx.io((s) => s.get(w.id)).then(
+    return ctx.io((s) => s.get(w.id)).then(
       (record) => {
         w.reading = false;
         if (w.done) return;
         settle(w, record, startedAt);
         if (w.again && !w.done) {
           w.again = false;
-          verify(w);
+          return verify(w);
         }
       },
       () => {
@@ -184,6 +193,25 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
         schedule(w, RETRY); // the watchdog says 'unconfirmed' if the channel is silent too
       },
     );
+  }
+
+  /** Reads many watched records again (a reconnect, the channel back): at most PARALLEL at once, never a storm on the store. */
+  function recheck(watchers: Iterable<Watcher>): void {
+    for (const w of watchers) if (!w.done) queue.add(w);
+    pump();
+  }
+
+  function pump(): void {
+    while (inFlight < PARALLEL && queue.size > 0) {
+      const w = queue.values().next().value as Watcher;
+      queue.delete(w);
+      if (w.done) continue;
+      inFlight += 1;
+      void verify(w).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
   }
 
   function settle(w: Watcher, record: SessionRecord | null, startedAt: number): void {
@@ -198,7 +226,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     }
     w.authTime ??= record.authTime;
     w.verifiedAt = Math.max(w.verifiedAt, startedAt);
-    if (suspects.has(w) && lag() <= bound) suspects.delete(w); // confirmed again, and read since
+    if (suspects.has(w) && lag() <= alarm) suspects.delete(w); // confirmed again, and read since
     w.deadline = Math.min(record.idleExpiresAt, record.absoluteExpiresAt, record.expiresAt);
     schedule(w, w.deadline - now);
   }
@@ -207,14 +235,14 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     const current = lag();
     const at = performance.now();
     if (current !== Infinity) confirmedAt = Math.max(confirmedAt, at - current);
-    if (current <= bound) {
-      for (const w of [...suspects]) verify(w);
+    if (current <= alarm) {
+      recheck(suspects);
       return;
     }
     for (const set of [...byId.values()]) {
       for (const w of [...set]) {
         // confirmed by the channel, or by a read of its own, within the bound: nothing unheard yet
-        if (w.done || suspects.has(w) || at - Math.max(w.verifiedAt, confirmedAt) <= bound) continue;
+        if (w.done || suspects.has(w) || at - Math.max(w.verifiedAt, confirmedAt) <= alarm) continue;
         if (w.onUnconfirmed === undefined) {
           end(w, 'unconfirmed');
           continue;
@@ -240,7 +268,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     deliverUsers(userId, except) {
       const set = byUser.get(userId);
       if (set) for (const w of [...set]) if (w.id !== except) end(w, 'revoked');
-      for (const w of [...unread]) verify(w); // a first read in flight may have left before the deletion
+      for (const w of [...unread]) void verify(w); // a first read in flight may have left before the deletion
     },
     deliverReauthenticated(sessionId) {
       const set = byId.get(sessionId);
@@ -283,11 +311,11 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
       if (channel) {
         cache.observe(message); // subscribes now (once per Auth), even where nothing is cached
         if (!watchdog) {
-          watchdog = setInterval(tick, Math.min(Math.max(Math.floor(bound / 4), 10), 250));
+          watchdog = setInterval(tick, period);
           watchdog.unref?.();
         }
       }
-      verify(w);
+      void verify(w);
       return () => remove(w);
     },
     ended(sessionIds, reason) {
@@ -307,18 +335,18 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
       hubsOf.get(store)?.delete(hub);
     },
     sizes() {
-      return { watches: count, sessions: byId.size, users: byUser.size, timers, suspects: suspects.size, unread: unread.size };
+      return { watches: count, sessions: byId.size, users: byUser.size, timers, suspects: suspects.size, unread: unread.size, queued: queue.size };
     },
   };
 
   function message(m: StoreBroadcast | null): void {
     if (count === 0) return;
     if (m === null) {
-      for (const set of [...byId.values()]) for (const w of set) verify(w); // an end may have been missed: read them all
+      for (const set of [...byId.values()]) recheck(set); // an end may have been missed: read them all
       return;
     }
-    for (const userId of m.users ?? []) for (const w of [...(byUser.get(userId) ?? [])]) verify(w);
-    for (const id of m.changed) for (const w of [...(byId.get(id) ?? [])]) if (w.reauth) verify(w);
+    for (const userId of m.users ?? []) recheck(byUser.get(userId) ?? []);
+    for (const id of m.changed) recheck([...(byId.get(id) ?? [])].filter((w) => w.reauth));
   }
 }
 

@@ -225,9 +225,10 @@ for (const backend of backends) {
         expect(env.proxy.blackholeSubscribers()).toBeGreaterThan(0);
       });
       expect(closed).toMatchObject({ code: 4401, reason: 'unconfirmed' });
-      // the last confirmation came about one heartbeat (100 ms) before the black hole, later under load; the watchdog looks every 250 ms
-      expect(closed.ms).toBeLessThan(BOUND + 500);
-      expect(closed.ms).toBeGreaterThanOrEqual(BOUND - 400);
+      // told by the bound after the last confirmation (up to one heartbeat, 100 ms, before the black hole): the
+      // watchdog looks every 250 ms and speaks one look early; 100 ms for a shared machine's timers
+      expect(closed.ms).toBeLessThanOrEqual(BOUND + 100);
+      expect(closed.ms).toBeGreaterThanOrEqual(BOUND - 250 - 200);
     });
   });
 }
