@@ -61,12 +61,14 @@ export function createAuth(options: AuthOptions = {}): Auth<boolean> {
     setKeys: async (keys) => requireTokens().tokens.setKeys(keys),
     clearCookies: () => clearingCookies(resolved.cookies),
     health: (opts) => health(ctx, opts),
+    watch: (sessionId: unknown, onEnd: unknown, opts?: unknown) => ctx.watch.watch(sessionId, onEnd, opts),
     async ready() {
       await tk?.tokens.ready();
     },
     async close() {
       // Releases what this Auth took: its broadcast listener, and the store only if it made it. A store the
       // app passed may be shared with other Auth instances; it closes its connections with its last listener.
+      ctx.watch.close();
       ctx.check.close();
       if (ownsStore) await store.close?.();
     },

@@ -1,6 +1,6 @@
 import type { KeyInput } from './keys.js';
 import type { JSONWebKeySet } from './tokens.js';
-import type { AccessTokenClaims, AuthContext, AuthRequest, SessionData, SessionInfo, SessionMeta } from './types.js';
+import type { AccessTokenClaims, AuthContext, AuthRequest, SessionData, SessionEndReason, SessionInfo, SessionMeta } from './types.js';
 import type { AuthError } from './errors.js';
 import type { SessionLifetime } from './lifetime.js';
 import type { Duration } from './duration.js';
@@ -99,6 +99,30 @@ export interface HealthOptions {
   timeout?: Duration;
 }
 
+/** Options of `auth.watch`. */
+export interface WatchOptions {
+  /**
+   * Also end the watch, with `'reauthenticated'`, when the session is re-authenticated (`auth.reauthenticate`, on
+   * any instance): for a connection that must be opened again to carry the new `authTime`. Default `false`.
+   */
+  onReauthenticate?: boolean;
+  /**
+   * Called (once per episode) by the time the store's channel has been silent for `maxRevocationDelay`, with its
+   * lag in ms (`Infinity`: down), so an end elsewhere may go unheard; the watch goes on, and each such session is
+   * read again once the channel is confirmed. Without it, the watch ends with `'unconfirmed'` instead (fail closed).
+   */
+  onUnconfirmed?: (lag: number) => void;
+}
+
+/**
+ * The reason `auth.watch` reports, given its options: a `SessionEndReason`; `'unconfirmed'` (the store's channel
+ * was silent for `maxRevocationDelay`) unless `onUnconfirmed` is given; `'reauthenticated'` with `onReauthenticate: true`.
+ */
+export type WatchReason<O extends WatchOptions = {}> =
+  | SessionEndReason
+  | (O extends { onReauthenticate: true } ? 'reauthenticated' : never)
+  | (O extends { onUnconfirmed: (lag: number) => void } ? never : 'unconfirmed');
+
 /** The latchkey engine returned by `createAuth`: plain values in, plain values out. */
 export interface Auth<Tokens extends boolean = true> {
   /** Creates a new session (never reuses one) and issues its credentials. */
@@ -141,6 +165,21 @@ export interface Auth<Tokens extends boolean = true> {
    * const ready = store === 'up' && (revocationLag === null || revocationLag <= 5000);
    */
   health(options?: HealthOptions): Promise<Health>;
+  /**
+   * Calls `onEnd` once, with the reason, when the session ends on any instance (or its channel goes unconfirmed); returns the stop function.
+   * @example
+   * const stop = auth.watch(ctx.sessionId, (reason) => ws.close(4401, reason)); // 'signed_out' | 'expired' | 'revoked' | 'refresh_reused' | 'evicted' | 'unconfirmed'
+   * ws.on('close', stop);
+   */
+  watch(sessionId: string, onEnd: (reason: WatchReason) => void, options?: WatchOptions & { onReauthenticate?: false; onUnconfirmed?: undefined }): () => void;
+  /** As above; with `onReauthenticate: true` it also ends with `'reauthenticated'`. */
+  watch(sessionId: string, onEnd: (reason: WatchReason<{ onReauthenticate: true }>) => void, options: WatchOptions & { onReauthenticate: true; onUnconfirmed?: undefined }): () => void;
+  /** As above; with `onUnconfirmed` the channel's silence goes there, never to `onEnd`. */
+  watch(sessionId: string, onEnd: (reason: WatchReason<{ onUnconfirmed: (lag: number) => void }>) => void, options: WatchOptions & { onReauthenticate?: false; onUnconfirmed: (lag: number) => void }): () => void;
+  /** As above, with both options. */
+  watch(sessionId: string, onEnd: (reason: WatchReason<{ onReauthenticate: true; onUnconfirmed: (lag: number) => void }>) => void, options: WatchOptions & { onReauthenticate: true; onUnconfirmed: (lag: number) => void }): () => void;
+  /** As above, with options known only at run time: any reason. */
+  watch(sessionId: string, onEnd: (reason: WatchReason<{ onReauthenticate: true }>) => void, options?: WatchOptions): () => void;
   /** Resolves when every key is imported; rejects with the import error. */
   ready(): Promise<void>;
   /** Releases what this Auth took: its revocation listener, and the default store it made. A store you passed stays open for others sharing it (it closes its connections with its last listener, or when its client ends). */

@@ -4,6 +4,7 @@ import type { LRU } from '../lib/lru.js';
 import type { SessionStore } from '../stores/contract.js';
 import type { AuthEvent } from './events.js';
 import type { ResolvedOptions } from './option-types.js';
+import type { SessionEndReason } from './types.js';
 
 /** What every flow shares, before the checkSession cache is attached. Internal. */
 export interface BaseContext {
@@ -15,7 +16,10 @@ export interface BaseContext {
   emit(event: AuthEvent): void;
   /** Runs a store call; any failure becomes `store_unavailable` (fail closed). */
   io<T>(call: (store: SessionStore) => Promise<T>): Promise<T>;
-  /** Records local revocations so checkSession refuses them at once. */
-  markRevoked(sessionIds: readonly string[]): void;
+  /**
+   * Records revocations (local, or heard on the channel) so checkSession refuses them at once, and ends their
+   * watches with `reason` (default `'revoked'`: ended from elsewhere, cause not known).
+   */
+  markRevoked(sessionIds: readonly string[], reason?: SessionEndReason): void;
 }
 

@@ -8,6 +8,7 @@ import type { BaseContext } from './base-context.js';
 import type { ResolvedOptions, TokenOptions } from './option-types.js';
 import { createSessionCache, type SessionCache } from './session-cache.js';
 import { createSessionCheck, type SessionCheck } from './session-check.js';
+import { createSessionWatch, type SessionWatch } from './session-watch.js';
 import type { TokenService } from './tokens.js';
 import { tracedStore, tracers } from './tracing.js';
 
@@ -17,8 +18,9 @@ export interface Context extends BaseContext {
   readonly check: SessionCheck;
   /** The records recently read, trusted while the store's channel is confirmed (cookie and bearer checks). */
   readonly cache: SessionCache;
+  /** `auth.watch`: connections told when their session ends, here or on another instance. */
+  readonly watch: SessionWatch;
 }
-
 
 /** The context of an Auth that issues tokens. Internal. */
 export interface TokenContext extends Context {
@@ -31,6 +33,7 @@ export function createContext(options: ResolvedOptions, store: SessionStore): Co
   const revoked = new LRU<string, number>(100_000);
   const now = options.now;
   let cache: SessionCache | undefined;
+  let watch: SessionWatch | undefined;
   const base: BaseContext = {
     options,
     store,
@@ -45,15 +48,17 @@ export function createContext(options: ResolvedOptions, store: SessionStore): Co
         throw toStoreError(error);
       }
     },
-    markRevoked(sessionIds) {
+    markRevoked(sessionIds, reason = 'revoked') {
       const until = now() + (options.tokens ? options.tokens.accessTtl + options.tokens.clockTolerance : 0);
       for (const id of sessionIds) revoked.set(id, until);
       cache?.forget(sessionIds, true);
+      watch?.ended(sessionIds, reason);
     },
   };
   const { cookies, max, maxBytes } = options.sessionCache;
   cache = createSessionCache(base, { cookies, max, maxBytes, wanted: cookies || options.tokens?.checkSession === true });
-  return { ...base, cache, check: createSessionCheck(base, cache) };
+  watch = createSessionWatch(base, cache);
+  return { ...base, cache, watch, check: createSessionCheck(base, cache) };
 }
 
 /** The token context of an Auth with keys: the same context plus the token service and its options. */

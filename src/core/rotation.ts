@@ -136,15 +136,16 @@ export async function rotate<P = never>(ctx: TokenContext, presented: string, pr
       try {
         assertLive(record, now);
       } catch (error) {
-        await ctx.io((s) => s.delete(sessionId)).catch(() => {});
+        await ctx.io((s) => s.delete(sessionId, { reason: 'expired' })).catch(() => {});
+        ctx.markRevoked([sessionId], 'expired');
         throw error;
       }
       throw new AuthError('token_expired');
     case 'theft':
       break;
   }
-  await ctx.io((s) => s.delete(sessionId));
-  ctx.markRevoked([sessionId]);
+  await ctx.io((s) => s.delete(sessionId, { reason: 'refresh_reused' }));
+  ctx.markRevoked([sessionId], 'refresh_reused');
   ctx.emit({ type: 'refresh_reused', at: now, userId: record.userId, sessionId, generation, currentGeneration: state.generation });
   throw new AuthError('refresh_reused');
 }

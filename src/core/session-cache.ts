@@ -28,6 +28,11 @@ export interface SessionCache {
   readonly forCookies: boolean;
   /** Subscribes to the store's channel, once (at the first request that could use the cache). */
   listen(): void;
+  /**
+   * Hands every broadcast to `observer` (the session watch, session-watch.ts) after the cache has taken it, over
+   * the same one subscription, and subscribes now: watching needs the channel even where nothing is cached.
+   */
+  observe(observer: (message: StoreBroadcast | null) => void): void;
   /** True while cached records may answer: listening, and the channel confirmed within `bound` ms; else drops them all. */
   trusted(bound: number): boolean;
   /** The record of `id` read less than `maxAge` ago (by the injected clock), or undefined. Read-only. */
@@ -90,6 +95,7 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
   let unsubscribe: (() => void) | undefined;
   let listening = false;
   let closed = false;
+  let observer: ((message: StoreBroadcast | null) => void) | undefined;
 
   function invalidate(key: string, ended: boolean): void {
     seq += 1;
@@ -131,12 +137,17 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
   }
 
   function listener(message: StoreBroadcast | readonly string[] | null): void {
-    if (message === null) return dropAll();
+    if (message === null) {
+      dropAll();
+      return observer?.(null);
+    }
     // a 0.1 custom store sends a bare array of revoked ids
-    const { revoked, changed, users = [] } = isIds(message) ? { revoked: message, changed: [] } : message;
-    if (revoked.length > 0) ctx.markRevoked(revoked); // drops them here too (context.ts)
+    const broadcast: StoreBroadcast = isIds(message) ? { revoked: message, changed: [] } : message;
+    const { revoked, changed, users = [], reason } = broadcast;
+    if (revoked.length > 0) ctx.markRevoked(revoked, reason); // drops them here too, and ends their watches (context.ts)
     forget(changed, false);
     forgetUsers(users);
+    observer?.(broadcast);
   }
 
   return {
@@ -147,13 +158,17 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
     },
     forCookies: options.cookies && channel,
     listen() {
-      if (listening || closed || !channel || !options.wanted) return;
+      if (listening || closed || !channel || (!options.wanted && !observer)) return;
       try {
         unsubscribe = store.subscribe!(listener);
         listening = true;
       } catch {
         closed = true; // a store that cannot subscribe is never trusted: every check reads it
       }
+    },
+    observe(fn) {
+      observer = fn;
+      this.listen();
     },
     lag() {
       this.listen(); // a readiness probe before the first request must not wait on a channel nobody opened

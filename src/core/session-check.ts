@@ -4,14 +4,14 @@ import { thaw } from '../lib/json.js';
 import { isLive } from '../stores/rules/kit.js';
 import type { SessionCache } from './session-cache.js';
 import { loadLive } from './sessions.js';
-import type { SessionData } from './types.js';
+import type { SessionData, SessionEndReason } from './types.js';
 
 /** How `accessToken.checkSession` learns whether a token's session is still live. */
 export interface SessionCheck {
   /** The live session's data; throws `session_invalid` / `session_expired` when it is gone. */
   live(sessionId: string): Promise<SessionData>;
-  /** Marks sessions revoked by this process, so this process refuses their tokens (and cookies) at once. */
-  revoke(sessionIds: readonly string[]): void;
+  /** Marks sessions revoked by this process, so this process refuses their tokens (and cookies) at once; their watches end with `reason`. */
+  revoke(sessionIds: readonly string[], reason?: SessionEndReason): void;
   /** Drops one cached answer (its data changed). */
   forget(sessionId: string): void;
   /** Drops every cached answer (many sessions ended at once). */
@@ -51,8 +51,8 @@ export function createSessionCheck(ctx: BaseContext, cache: SessionCache): Sessi
       cache.remember(record, mark, now);
       return thaw(record.data);
     },
-    revoke(sessionIds) {
-      ctx.markRevoked(sessionIds); // drops them from the cache too
+    revoke(sessionIds, reason) {
+      ctx.markRevoked(sessionIds, reason); // drops them from the cache too
     },
     forget(sessionId) {
       cache.forget([sessionId], false);

@@ -63,7 +63,8 @@ export async function loadLive(ctx: BaseContext, id: string): Promise<SessionRec
   try {
     assertLive(record, ctx.now());
   } catch (error) {
-    await ctx.io((s) => s.delete(id)).catch(() => {});
+    await ctx.io((s) => s.delete(id, { reason: 'expired' })).catch(() => {});
+    ctx.markRevoked([id], 'expired');
     throw error;
   }
   return record;
@@ -125,7 +126,7 @@ export function checkSessionTokenNow(ctx: CookieContext, value: string): SharedR
       const hit = cache.get(id, now, ctx.options.touchEvery);
       if (hit && isLive(hit, now)) return checkSecret(value, hit);
       if (hit && now >= hit.absoluteExpiresAt) {
-        ctx.markRevoked([id]); // ended for good (and out of the cache); the store expires it by itself: no call needed
+        ctx.markRevoked([id], 'expired'); // ended for good (and out of the cache); the store expires it by itself: no call needed
         throw new AuthError('session_expired');
       }
     }
@@ -149,8 +150,8 @@ function checkRecord(ctx: CookieContext, value: string, record: SharedRecord | n
   const now = ctx.now();
   if (!isLive(record, now)) {
     const id = value.slice(0, 22);
-    ctx.markRevoked([id]); // ended for good: its cookie and its tokens are refused here without I/O from now on
-    return ctx.io((s) => s.delete(id)).catch(() => {}).then(() => {
+    ctx.markRevoked([id], 'expired'); // ended for good: its cookie and its tokens are refused here without I/O from now on
+    return ctx.io((s) => s.delete(id, { reason: 'expired' })).catch(() => {}).then(() => {
       throw new AuthError('session_expired');
     });
   }

@@ -165,3 +165,11 @@ export interface AuthRequest {
    */
   body?: () => unknown;
 }
+
+/**
+ * Why a session ended, as `auth.watch` reports it and a store's broadcast may carry it: `'signed_out'` (its own
+ * sign-out), `'expired'` (idle or absolute timeout), `'revoked'` (ended from elsewhere: sign-out everywhere, an
+ * admin, or a cause the store did not send), `'refresh_reused'` (an old refresh generation was replayed: theft),
+ * `'evicted'` (the per-user cap made room, or `elevate` replaced it).
+ */
+export type SessionEndReason = 'signed_out' | 'expired' | 'revoked' | 'refresh_reused' | 'evicted';

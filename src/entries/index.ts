@@ -1,7 +1,7 @@
 // latchkey: the operations an app calls and the types it uses (re-exports only).
 // Adapter plumbing lives in `latchkey/adapter`, store-author rules in `latchkey/store`.
 export { createAuth } from '../auth.js';
-export type { Auth, Health, HealthOptions, ReauthenticateOptions, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields } from '../core/auth-api.js';
+export type { Auth, Health, HealthOptions, ReauthenticateOptions, RefreshResult, Resolution, SessionsAPI, SessionUpdate, SignInInput, SignInResult, TokenFields, WatchOptions, WatchReason } from '../core/auth-api.js';
 export { AuthError, ERROR_STATUS, isAuthError } from '../core/errors.js';
 export type { AuthErrorCode } from '../core/errors.js';
 export type { AuthEvent, AuthEventBase, AuthEventType } from '../core/events.js';
@@ -31,6 +31,7 @@ export type {
   RegisteredClaims,
   RegisteredTokens,
   SessionData,
+  SessionEndReason,
   SessionInfo,
   SessionMeta,
   SessionRecord,

@@ -5,10 +5,11 @@ export type { RefreshVerdict } from '../stores/rules/refresh-step.js';
 export type {
   CreateOptions,
   CreateOutcome,
+  DeleteOptions,
   RefreshAdvance,
   RefreshStep,
   SessionActivity,
   SessionStore,
   StoreBroadcast,
 } from '../stores/contract.js';
-export type { RefreshState, SessionMeta, SessionRecord } from '../core/types.js';
+export type { RefreshState, SessionEndReason, SessionMeta, SessionRecord } from '../core/types.js';

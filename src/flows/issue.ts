@@ -98,7 +98,7 @@ export async function storeRecord(ctx: Context, record: SessionRecord, options: 
   if (!outcome) return outcome;
   if (outcome.refused) throw new AuthError('session_limit');
   if (outcome.evicted.length === 0) return outcome;
-  ctx.check.revoke(outcome.evicted);
+  ctx.check.revoke(outcome.evicted, 'evicted');
   for (const sessionId of outcome.evicted) {
     ctx.emit({ type: 'session_evicted', at: ctx.now(), userId: record.userId, sessionId, bySessionId: record.id, reason: 'max_per_user' });
   }

@@ -56,6 +56,7 @@ export async function reauthenticate(ctx: Context, tk: TokenContext | null, sess
     const result = await issue(ctx, tk, next, secret);
     if (await ctx.io((s) => s.update(next, old.version))) {
       ctx.check.forget(sessionId);
+      ctx.watch.reauthenticated(sessionId);
       ctx.emit({ type: 'reauthenticate', at: now, userId: old.userId, sessionId, ...(amr ? { amr } : {}) });
       return result;
     }

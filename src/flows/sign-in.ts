@@ -55,7 +55,7 @@ export async function elevate(ctx: Context, tk: TokenContext | null, sessionId: 
   if (ctx.store.replaceOnCreate === true) await replaceInOneStep(ctx, record, sessionId);
   else if (ctx.options.maxPerUser === null) await createThenEnd(ctx, record, sessionId);
   else await endThenCreate(ctx, record, sessionId);
-  ctx.check.revoke([sessionId]);
+  ctx.check.revoke([sessionId], 'evicted'); // replaced by the elevated session
   ctx.emit({ type: 'elevate', at: ctx.now(), userId: old.userId, sessionId: record.id, previousSessionId: sessionId });
   return result;
 }
@@ -81,7 +81,7 @@ async function createThenEnd(ctx: Context, record: SessionRecord, sessionId: str
   const outcome = await storeRecord(ctx, record);
   let ended: boolean;
   try {
-    ended = (outcome?.evicted.includes(sessionId) ?? false) || (await ctx.io((s) => s.delete(sessionId)));
+    ended = (outcome?.evicted.includes(sessionId) ?? false) || (await ctx.io((s) => s.delete(sessionId, { reason: 'evicted' })));
   } catch (error) {
     await discard(ctx, record.id);
     throw error;
@@ -99,7 +99,7 @@ async function createThenEnd(ctx: Context, record: SessionRecord, sessionId: str
  */
 async function endThenCreate(ctx: Context, record: SessionRecord, sessionId: string): Promise<void> {
   const current = await ctx.io((s) => s.get(sessionId));
-  if (!current || !(await ctx.io((s) => s.delete(sessionId)))) throw new AuthError('session_invalid');
+  if (!current || !(await ctx.io((s) => s.delete(sessionId, { reason: 'evicted' })))) throw new AuthError('session_invalid');
   try {
     await storeRecord(ctx, record);
   } catch (error) {

@@ -16,8 +16,8 @@ export async function signOut(ctx: Context, sessionId: string): Promise<boolean>
   if (!isSessionId(sessionId)) return false;
   // the read only names the user in the audit event: without an event hook, sign-out is one round trip
   const record = ctx.options.onEvent ? await ctx.io((s) => s.get(sessionId)) : null;
-  const existed = await ctx.io((s) => s.delete(sessionId));
-  ctx.check.revoke([sessionId]);
+  const existed = await ctx.io((s) => s.delete(sessionId, { reason: 'signed_out' }));
+  ctx.check.revoke([sessionId], 'signed_out');
   if (existed && record) ctx.emit({ type: 'sign_out', at: ctx.now(), userId: record.userId, sessionId });
   return existed;
 }
@@ -77,6 +77,7 @@ export async function signOutEverywhere(ctx: Context, userId: string, options: {
   const except = options.except === undefined ? {} : { except: options.except };
   const count = await ctx.io((s) => s.deleteByUser(userId, except));
   ctx.cache.forgetUsers([userId]);
+  ctx.watch.endedUsers(userId, options.except);
   ctx.emit({ type: 'sign_out_everywhere', at: ctx.now(), userId, count, ...except });
   return count;
 }

@@ -1,4 +1,4 @@
-import type { SessionRecord } from '../core/types.js';
+import type { SessionEndReason, SessionRecord } from '../core/types.js';
 
 /** Activity fields `touch` moves forward; nothing else about the record changes. */
 export interface SessionActivity {
@@ -74,6 +74,20 @@ export interface StoreBroadcast {
    * ones the store could not name (a record whose index entry a memory policy evicted). Optional.
    */
   users?: readonly string[];
+  /**
+   * Why the `revoked` sessions ended, when the sender said (see `DeleteOptions.reason`); absent: not known here,
+   * reported as `'revoked'` by `auth.watch`. Optional.
+   */
+  reason?: SessionEndReason;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions {
+  /**
+   * Why the session ends (`'signed_out'`, `'refresh_reused'`, `'expired'`, …): a broadcasting store sends it with
+   * the id, so `auth.watch` on other instances reports it. A store that ignores it broadcasts the id alone.
+   */
+  reason?: SessionEndReason;
 }
 
 /**
@@ -127,8 +141,11 @@ export interface SessionStore {
    * record, never changes data or version.
    */
   touch(id: string, activity: SessionActivity): Promise<void>;
-  /** Required. Deletes a record and its index entry; `true` if it was live. A broadcasting store publishes the id as `revoked`. */
-  delete(id: string): Promise<boolean>;
+  /**
+   * Required. Deletes a record and its index entry; `true` if it was live. A broadcasting store publishes the id
+   * as `revoked`, with `options.reason` when it can carry one.
+   */
+  delete(id: string, options?: DeleteOptions): Promise<boolean>;
   /** Required. The user's live records, oldest first. Bounded in time however many the user has. */
   listByUser(userId: string): Promise<SessionRecord[]>;
   /**

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientConfig, Notification } from 'pg';
 import type { StoreBroadcast } from '../contract.js';
+import { splitReason } from '../end-reason.js';
 import { quoteIdent } from './sql.js';
 
 /** What the listener needs from the store. */
@@ -27,12 +28,16 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** Parses one payload, `r:<id>,<id>…` (revoked) or `c:<id>,…` (changed); null for anything else. */
+/**
+ * Parses one payload, `r:<id>,<id>…` (revoked, perhaps ending with its reason `,~<reason>`: stores/end-reason.ts)
+ * or `c:<id>,…` (changed); null for anything else.
+ */
 export function parsePayload(payload: string | undefined): StoreBroadcast | null {
   const kind = payload?.slice(0, 2);
   if (payload === undefined || (kind !== 'r:' && kind !== 'c:')) return null;
-  const ids = payload.slice(2).split(',').filter((id) => id !== '');
-  return kind === 'r:' ? { revoked: ids, changed: [] } : { revoked: [], changed: ids };
+  const { ids, reason } = splitReason(payload.slice(2).split(','));
+  if (kind === 'c:') return { revoked: [], changed: ids };
+  return reason ? { revoked: ids, changed: [], reason } : { revoked: ids, changed: [] };
 }
 
 /** Makes the listener; it opens nothing until the first `subscribe`. */

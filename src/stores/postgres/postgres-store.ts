@@ -5,6 +5,7 @@ import type { CreateOutcome, SessionStore, StoreBroadcast } from '../contract.js
 import { isSessionId } from '../rules/kit.js';
 import { previousGeneration } from '../rules/refresh-step.js';
 import { createListener, type Listener } from './broadcast.js';
+import { reasonSuffix } from '../end-reason.js';
 import { resolvePostgresOptions, type PostgresStoreOptions } from './pg-options.js';
 import { createRunner } from './run.js';
 import { schemaSQL, statements, userLockPrefix } from './sql.js';
@@ -204,9 +205,9 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       await query(sql.touch, [Date.now(), id, activity.lastSeenAt, activity.idleExpiresAt, activity.expiresAt]);
     },
 
-    async delete(id) {
+    async delete(id, opts = {}) {
       if (!isSessionId(id)) return false;
-      const [row] = await query<{ live: boolean }>(sql.delete, [Date.now(), id, channel]);
+      const [row] = await query<{ live: boolean }>(sql.delete, [Date.now(), id, channel, reasonSuffix(opts.reason)]);
       return row?.live === true;
     },
 

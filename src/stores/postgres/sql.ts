@@ -138,8 +138,9 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
   const pruneOnWrite = (limit: string): string => `pruned AS (DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED))),
     pruned_user AS (DELETE FROM ${t} WHERE user_id = $3 AND expires_at <= $1)`;
   // Sends ids as `<kind>:<id>,<id>…` in payloads under PostgreSQL's 8000-byte limit (300 ids of 22 characters).
-  const notify = (kind: 'r' | 'c', rows: string, channel: string): string =>
-    `SELECT pg_notify(${channel}, '${kind}:' || string_agg(id, ',')) FROM (SELECT id, (row_number() OVER ()) / 300 AS chunk FROM ${rows}) c GROUP BY chunk`;
+  // A revocation may end with its reason, `,~evicted` (stores/end-reason.ts): a receiver that predates it reads no id there.
+  const notify = (kind: 'r' | 'c', rows: string, channel: string, reason = ''): string =>
+    `SELECT pg_notify(${channel}, '${kind}:' || string_agg(id, ',')${reason === '' ? '' : ` || '${reason}'`}) FROM (SELECT id, (row_number() OVER ()) / 300 AS chunk FROM ${rows}) c GROUP BY chunk`;
   return {
     // ARGS: now, ...record columns, refreshPrevious ($15). One statement: prune a batch, insert (a duplicate id is a unique violation).
     insert: `WITH ${pruneOnWrite(String(pruneBatch))} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${insertValues('$15')})`,
@@ -157,7 +158,7 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
                LIMIT CASE WHEN (SELECT ok FROM proceed) THEN GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) ELSE 0 END),
     evicted AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM excess) RETURNING id),
     inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${insertValues('$21')} WHERE (SELECT ok FROM proceed) RETURNING id),
-    notified AS (${notify('r', '(SELECT id FROM evicted UNION ALL SELECT id FROM replaced) ended', '$17::text')})
+    notified AS (${notify('r', '(SELECT id FROM evicted UNION ALL SELECT id FROM replaced) ended', '$17::text', ',~evicted')})
     SELECT (SELECT count(*) FROM inserted)::int + 0 * (SELECT count(*) FROM notified)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted,
       NOT (SELECT ok FROM fits) AS refused, EXISTS (SELECT 1 FROM replaced) AS replaced`,
     // ARGS: as insertCapped, then the lock prefix ($20) and refreshPrevious ($21). One round trip: the schema's function takes the user's lock, then runs insertCapped.
@@ -190,9 +191,9 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     // ARGS: now, id, lastSeenAt, idleExpiresAt, expiresAt. Rule "touch only if newer" (kit.touchApplies). Never notifies.
     touch: `UPDATE ${t} SET last_seen_at = $3, idle_expires_at = $4, expires_at = $5
       WHERE id = $2 AND expires_at > $1 AND last_seen_at < $3`,
-    // ARGS: now, id, channel. One row (live or not) when a row was deleted.
+    // ARGS: now, id, channel, reason suffix ('' for none, else `,~<reason>`). One row (live or not) when a row was deleted.
     delete: `WITH gone AS (DELETE FROM ${t} WHERE id = $2 RETURNING id, expires_at > $1 AS live)
-    SELECT live, pg_notify($3, 'r:' || id) FROM gone`,
+    SELECT live, pg_notify($3, 'r:' || id || $4::text) FROM gone`,
     // ARGS: now, user
     listByUser: `SELECT ${READ_COLUMNS} FROM ${t} WHERE user_id = $2 AND expires_at > $1 ORDER BY created_at, id COLLATE "C"`,
     // ARGS: now, user, except ('' for none), channel. Counts the live rows deleted.

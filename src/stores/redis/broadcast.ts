@@ -14,8 +14,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreBroadcast } from '../contract.js';
+import { splitReason } from '../end-reason.js';
 
-/** What a message on the channel carries; `~` never starts a session id, so revocations stay bare ids. */
+/**
+ * What a message on the channel carries; `~` never starts a session id, so revocations stay bare ids, with the
+ * reason they ended as a last `~<reason>` element when the sender knew it (stores/end-reason.ts).
+ */
 export const MESSAGE = { changed: '~c:', user: '~u:', heartbeat: '~h:' } as const;
 
 /** Decodes one channel message; `null` for a heartbeat or an empty message. */
@@ -23,9 +27,10 @@ export function decode(message: string): StoreBroadcast | null {
   if (message.startsWith(MESSAGE.user)) return { revoked: [], changed: [], users: [message.slice(MESSAGE.user.length)] };
   const changed = message.startsWith(MESSAGE.changed);
   if (!changed && message.startsWith('~')) return null;
-  const ids = (changed ? message.slice(MESSAGE.changed.length) : message).split(',').filter((id) => id !== '');
+  const { ids, reason } = splitReason((changed ? message.slice(MESSAGE.changed.length) : message).split(','));
   if (ids.length === 0) return null;
-  return changed ? { revoked: [], changed: ids } : { revoked: ids, changed: [] };
+  if (changed) return { revoked: [], changed: ids };
+  return reason ? { revoked: ids, changed: [], reason } : { revoked: ids, changed: [] };
 }
 
 /** Options of the broadcast. */

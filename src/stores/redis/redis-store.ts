@@ -11,6 +11,7 @@ import { GET, GET_SHARED_MANY, records, revive, reviveShared } from './scripts-r
 import { DELETE_BY_USER, LIST, LIST_IDS } from './scripts-user.js';
 import { checkPolicy, type PolicyReport } from './policy.js';
 import { redisBroadcast } from './broadcast.js';
+import { reasonSuffix } from '../end-reason.js';
 import { sharedDecoder } from './shared-decode.js';
 
 export type { PolicyReport } from './policy.js';
@@ -212,9 +213,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       await run(TOUCH, [recordKey(id)], [Date.now(), activity.lastSeenAt, activity.idleExpiresAt, activity.expiresAt, id]);
     },
 
-    async delete(id) {
+    async delete(id, opts = {}) {
       if (!ID_SHAPE.test(id)) return false;
-      return (await run(DELETE, [recordKey(id)], [Date.now(), id, channel])) === 1;
+      return (await run(DELETE, [recordKey(id)], [Date.now(), id, channel, reasonSuffix(opts.reason)])) === 1;
     },
 
     async listByUser(userId) {

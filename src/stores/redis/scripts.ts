@@ -30,7 +30,7 @@ end
 
 /**
  * Inserts a record (refusing an existing id) under the per-user cap (rule: pickEvictions in stores/rules/kit.ts,
- * ties on expiresAt by id), indexes it, prunes expired index members, publishes evicted ids. With a replaced
+ * ties on expiresAt by id), indexes it, prunes expired index members, publishes evicted ids (reason `evicted`). With a replaced
  * id (ARGV[17], '' for none: the user's live session this one replaces), that session is not counted and is
  * deleted (and published) with the insert; when it is not a live, indexed session of the user nothing is written.
  * KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, maxPerUser (0: none),
@@ -68,7 +68,7 @@ if ex <= now then
   if replaces ~= '' then
     redis.call('DEL', ARGV[16] .. replaces)
     redis.call('ZREM', KEYS[2], replaces)
-    redis.call('PUBLISH', ARGV[15], replaces)
+    redis.call('PUBLISH', ARGV[15], replaces .. ',~evicted')
   end
   return {1}
 end
@@ -88,7 +88,7 @@ if replaces ~= '' then
   redis.call('ZREM', KEYS[2], replaces)
   ended[#ended + 1] = replaces
 end
-if #ended > 0 then redis.call('PUBLISH', ARGV[15], table.concat(ended, ',')) end
+if #ended > 0 then redis.call('PUBLISH', ARGV[15], table.concat(ended, ',') .. ',~evicted') end
 keepIndex(KEYS[2], now)
 local out = {1}
 for _, id in ipairs(victims) do out[#out + 1] = id end
@@ -114,7 +114,7 @@ if tonumber(f[4]) > tonumber(ls) then ls, ie, ex = f[4], f[5], f[3] end
 if tonumber(ex) <= now then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], ARGV[9])
-  redis.call('PUBLISH', ARGV[14], ARGV[9])
+  redis.call('PUBLISH', ARGV[14], ARGV[9] .. ',~expired')
   return 1
 end
 redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[15])
@@ -192,13 +192,16 @@ keepIndex(f[3], now)
 return 1
 `);
 
-/** Deletes a record and its index entry and publishes its id; 1 if it was live. KEYS: record. ARGV: now, id, channel */
+/**
+ * Deletes a record and its index entry and publishes its id, with the reason's suffix (`,~signed_out`; '' for
+ * none, see stores/end-reason.ts); 1 if it was live. KEYS: record. ARGV: now, id, channel, reason suffix
+ */
 export const DELETE = script(`
 local f = redis.call('HMGET', KEYS[1], 'ex', 'ix')
 if not f[1] then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', f[2], ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[2] .. ARGV[4])
 if tonumber(f[1]) <= tonumber(ARGV[1]) then return 0 end
 return 1
 `);

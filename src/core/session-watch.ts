@@ -1,0 +1,364 @@
+// `auth.watch`: tells a long-lived connection (WebSocket, SSE) once that its session ended, on whichever instance
+// it ended, and why. One watch hub per Auth; it opens nothing of its own.
+//
+// Where each end is learnt, and why that is enough:
+//  - Ended here (sign-out, theft, eviction, elevate, an expired record found): the flow that ends it calls
+//    `ctx.markRevoked(ids, reason)`, which tells the hub with the exact reason before the flow returns. With a
+//    store without a channel (the memory store) the hub also tells the other Auths of this process on that store.
+//  - Ended on another instance: the store's channel, through the ONE subscription the session cache holds
+//    (session-cache.ts hands the hub every message). Revocations carry their reason when the sender knew it
+//    (stores/end-reason.ts); without one the hub says `'revoked'`, the truthful default: the session was ended
+//    from elsewhere, by a cause not sent. `users` (every session of a user ended) and `changed` (for watches that
+//    asked for `onReauthenticate`) are checked by reading the record, since they do not say which session ended.
+//  - Expired: nobody sends anything. Each watch holds one unref'd timer at its record's idle or absolute expiry;
+//    when it fires the record is read again (another instance's activity moves the idle expiry without a message),
+//    and the watch ends `'expired'` or waits for the new expiry.
+//  - Missed: the channel may lose messages (a reconnect, a gap: the store calls the listener with `null`). Every
+//    watched session is then read again. And a channel silent past the cache's bound (`maxRevocationDelay`, the
+//    store's `broadcastLag()`) is one whose silence proves nothing: watches not read within the bound are told
+//    `'unconfirmed'` (or, with `onUnconfirmed`, that callback is called and the watch goes on, read again once the
+//    channel is confirmed). One watchdog timer per hub, only while something is watched and the store has a channel;
+//    it looks every quarter of the bound (at most 250 ms) and speaks one look early, so it has spoken by the bound.
+// Memory: a watch is a few fields in two maps and one timer, all released by its stop function or its end.
+import { LRU } from '../lib/lru.js';
+import { isLive, isSessionId } from '../stores/rules/kit.js';
+import type { SessionStore, StoreBroadcast } from '../stores/contract.js';
+import type { BaseContext } from './base-context.js';
+import type { SessionCache } from './session-cache.js';
+import type { SessionEndReason, SessionRecord } from './types.js';
+
+/** Every reason a watch can end with. Internal (the public, option-dependent type is `WatchReason`). */
+export type WatchEnd = SessionEndReason | 'reauthenticated' | 'unconfirmed';
+
+/** The watch hub of one Auth. Internal. */
+export interface SessionWatch {
+  /** `auth.watch`: validates its input (TypeError), starts watching, returns the stop function. */
+  watch(sessionId: unknown, onEnd: unknown, options?: unknown): () => void;
+  /** These sessions ended (here, or by a broadcast): their watches end with `reason`. */
+  ended(sessionIds: readonly string[], reason: SessionEndReason): void;
+  /** Every session of the user but `except` ended here (`signOutEverywhere`). */
+  endedUsers(userId: string, except: string | undefined): void;
+  /** The session was re-authenticated here. */
+  reauthenticated(sessionId: string): void;
+  /** A broadcast the session cache received (its revocations come through `ended`); `null`: messages may be lost. */
+  message(message: StoreBroadcast | null): void;
+  /** Drops every watch (no callback) and its timers. */
+  close(): void;
+  /** Test hook: the sizes of what the hub holds. */
+  sizes(): { watches: number; sessions: number; users: number; timers: number; suspects: number; unread: number; queued: number };
+}
+
+interface Watcher {
+  readonly id: string;
+  readonly onEnd: (reason: WatchEnd) => void;
+  readonly reauth: boolean;
+  readonly onUnconfirmed: ((lag: number) => void) | undefined;
+  userId: string | undefined;
+  authTime: number | undefined;
+  /** The record's next expiry (injected clock); Infinity until it was read. */
+  deadline: number;
+  /** Monotonic time (performance.now) at which the last successful read started. */
+  verifiedAt: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  reading: boolean;
+  again: boolean;
+  done: boolean;
+}
+
+const OPTION_NAMES = ['onReauthenticate', 'onUnconfirmed'];
+/** Reasons of recent ends, for a watch that starts just after its session ended. */
+const RECENT = 10_000;
+/** Reads of watched records in flight at once when many are read again. */
+const PARALLEL = 32;
+/** A failed read is tried again after this long (ms). */
+const RETRY = 1000;
+/** The longest timeout Node keeps (beyond it, it fires at once). */
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+/** The Auths of this process, per store: a store without a channel hears of an end only here. */
+const hubsOf = new WeakMap<SessionStore, Set<Hub>>();
+
+interface Hub {
+  deliverEnded(sessionIds: readonly string[], reason: SessionEndReason): void;
+  deliverUsers(userId: string, except: string | undefined): void;
+  deliverReauthenticated(sessionId: string): void;
+}
+
+/** Makes the watch hub of one Auth, over its context and its session cache (whose subscription it shares). */
+export function createSessionWatch(ctx: BaseContext, cache: SessionCache): SessionWatch {
+  const store = ctx.store;
+  const channel = typeof store.subscribe === 'function';
+  const bound = ctx.options.sessionCache.maxRevocationDelay;
+  // the watchdog looks every `period` ms and speaks once the silence passes `alarm`: so it has spoken by the bound
+  const period = Math.min(Math.max(Math.floor(bound / 4), 10), 250);
+  const alarm = bound - period;
+  const byId = new Map<string, Set<Watcher>>();
+  const byUser = new Map<string, Set<Watcher>>();
+  const suspects = new Set<Watcher>();
+  const unread = new Set<Watcher>(); // not read yet: their user is unknown
+  const queue = new Set<Watcher>(); // to be read again, PARALLEL at a time
+  let inFlight = 0;
+
+  const recent = new LRU<string, SessionEndReason>(RECENT);
+  let count = 0;
+  let timers = 0;
+  let watchdog: ReturnType<typeof setInterval> | undefined;
+  let confirmedAt = -Infinity; // monotonic: when the channel was last seen confirmed (its lag, taken at a tick)
+  let closed = false;
+
+  function add<K>(map: Map<K, Set<Watcher>>, key: K, w: Watcher): void {
+    const set = map.get(key);
+    if (set) set.add(w);
+    else map.set(key, new Set([w]));
+  }
+
+  function take<K>(map: Map<K, Set<Watcher>>, key: K, w: Watcher): void {
+    const set = map.get(key);
+    if (!set) return;
+    set.delete(w);
+    if (set.size === 0) map.delete(key);
+  }
+
+  function clearTimer(w: Watcher): void {
+    if (w.timer === undefined) return;
+    clearTimeout(w.timer);
+    w.timer = undefined;
+    timers -= 1;
+  }
+
+  function remove(w: Watcher): void {
+    if (w.done) return;
+    w.done = true;
+    clearTimer(w);
+    take(byId, w.id, w);
+    if (w.userId !== undefined) take(byUser, w.userId, w);
+    suspects.delete(w);
+    unread.delete(w);
+    queue.delete(w);
+    count -= 1;
+    if (count === 0 && watchdog) {
+      clearInterval(watchdog);
+      watchdog = undefined;
+    }
+  }
+
+  function end(w: Watcher, reason: WatchEnd): void {
+    if (w.done) return;
+    remove(w);
+    try {
+      w.onEnd(reason);
+    } catch {
+      // one connection's failing close must not stop the others being told
+    }
+  }
+
+  function lag(): number {
+    return channel ? (cache.lag() ?? Infinity) : 0;
+  }
+
+  function schedule(w: Watcher, delay: number): void {
+    clearTimer(w);
+    if (w.done || closed || delay === Infinity) return;
+    w.timer = setTimeout(() => {
+      w.timer = undefined;
+      timers -= 1;
+      void verify(w);
+    }, Math.min(Math.max(delay, 0), MAX_TIMEOUT));
+    w.timer.unref?.();
+    timers += 1;
+  }
+
+  /** Reads the record: ends the watch when the session is gone, expired or (when asked) re-authenticated; else re-arms it. */
+  function verify(w: Watcher): Promise<void> {
+    if (w.done) return Promise.resolve();
+    if (w.reading) {
+      w.again = true; // the read in flight may have left before what made us ask: read once more after it
+      return Promise.resolve();
+    }
+    w.reading = true;
+    const startedAt = performance.now();
+    return ctx.io((s) => s.get(w.id)).then(
+      (record) => {
+        w.reading = false;
+        if (w.done) return;
+        settle(w, record, startedAt);
+        if (w.again && !w.done) {
+          w.again = false;
+          return verify(w);
+        }
+      },
+      () => {
+        w.reading = false;
+        w.again = false;
+        schedule(w, RETRY); // the watchdog says 'unconfirmed' if the channel is silent too
+      },
+    );
+  }
+
+  /** Reads many watched records again (a reconnect, the channel back): at most PARALLEL at once, never a storm on the store. */
+  function recheck(watchers: Iterable<Watcher>): void {
+    for (const w of watchers) if (!w.done) queue.add(w);
+    pump();
+  }
+
+  function pump(): void {
+    while (inFlight < PARALLEL && queue.size > 0) {
+      const w = queue.values().next().value as Watcher;
+      queue.delete(w);
+      if (w.done) continue;
+      inFlight += 1;
+      void verify(w).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  }
+
+  function settle(w: Watcher, record: SessionRecord | null, startedAt: number): void {
+    const now = ctx.now();
+    if (!record) return end(w, recent.peek(w.id) ?? (now >= w.deadline ? 'expired' : 'revoked'));
+    if (!isLive(record, now)) return end(w, 'expired');
+    if (w.reauth && w.authTime !== undefined && record.authTime > w.authTime) return end(w, 'reauthenticated');
+    if (w.userId === undefined) {
+      w.userId = record.userId;
+      add(byUser, w.userId, w);
+      unread.delete(w);
+    }
+    w.authTime ??= record.authTime;
+    w.verifiedAt = Math.max(w.verifiedAt, startedAt);
+    if (suspects.has(w) && lag() <= alarm) suspects.delete(w); // confirmed again, and read since
+    w.deadline = Math.min(record.idleExpiresAt, record.absoluteExpiresAt, record.expiresAt);
+    schedule(w, w.deadline - now);
+  }
+
+  function tick(): void {
+    const current = lag();
+    const at = performance.now();
+    if (current !== Infinity) confirmedAt = Math.max(confirmedAt, at - current);
+    if (current <= alarm) {
+      recheck(suspects);
+      return;
+    }
+    for (const set of [...byId.values()]) {
+      for (const w of [...set]) {
+        // confirmed by the channel, or by a read of its own, within the bound: nothing unheard yet
+        if (w.done || suspects.has(w) || at - Math.max(w.verifiedAt, confirmedAt) <= alarm) continue;
+        if (w.onUnconfirmed === undefined) {
+          end(w, 'unconfirmed');
+          continue;
+        }
+        suspects.add(w);
+        try {
+          w.onUnconfirmed(current);
+        } catch {
+          // as in end()
+        }
+      }
+    }
+  }
+
+  const hub: Hub = {
+    deliverEnded(sessionIds, reason) {
+      for (const id of sessionIds) {
+        recent.set(id, reason);
+        const set = byId.get(id);
+        if (set) for (const w of [...set]) end(w, reason);
+      }
+    },
+    deliverUsers(userId, except) {
+      const set = byUser.get(userId);
+      if (set) for (const w of [...set]) if (w.id !== except) end(w, 'revoked');
+      for (const w of [...unread]) void verify(w); // a first read in flight may have left before the deletion
+    },
+    deliverReauthenticated(sessionId) {
+      const set = byId.get(sessionId);
+      if (set) for (const w of [...set]) if (w.reauth) end(w, 'reauthenticated');
+    },
+  };
+  let siblings = hubsOf.get(store);
+  if (!siblings) hubsOf.set(store, (siblings = new Set()));
+  siblings.add(hub);
+
+  /** This Auth's hub, and with a store without a channel the other Auths of this process on that store. */
+  function everyHub(): Iterable<Hub> {
+    return channel ? [hub] : [...(hubsOf.get(store) ?? [hub])];
+  }
+
+  return {
+    watch(sessionId, onEnd, options) {
+      if (!isSessionId(sessionId)) throw new TypeError('latchkey: auth.watch(sessionId, onEnd) takes a session id (ctx.sessionId of an authenticated request).');
+      if (typeof onEnd !== 'function') throw new TypeError('latchkey: auth.watch(sessionId, onEnd) takes a function, called once with the reason the session ended.');
+      const { onReauthenticate, onUnconfirmed } = watchOptions(options);
+      if (closed) throw new TypeError('latchkey: auth.watch on a closed Auth: it listens to nothing any more.');
+      const w: Watcher = {
+        id: sessionId,
+        onEnd: onEnd as Watcher['onEnd'],
+        reauth: onReauthenticate,
+        onUnconfirmed,
+        userId: undefined,
+        authTime: undefined,
+        deadline: Infinity,
+        // the app authenticated the session just before watching it; the read below confirms it
+        verifiedAt: performance.now(),
+        timer: undefined,
+        reading: false,
+        again: false,
+        done: false,
+      };
+      add(byId, sessionId, w);
+      unread.add(w);
+      count += 1;
+      if (channel) {
+        cache.observe(message); // subscribes now (once per Auth), even where nothing is cached
+        if (!watchdog) {
+          watchdog = setInterval(tick, period);
+          watchdog.unref?.();
+        }
+      }
+      void verify(w);
+      return () => remove(w);
+    },
+    ended(sessionIds, reason) {
+      for (const h of everyHub()) h.deliverEnded(sessionIds, reason);
+    },
+    endedUsers(userId, except) {
+      for (const h of everyHub()) h.deliverUsers(userId, except);
+    },
+    reauthenticated(sessionId) {
+      for (const h of everyHub()) h.deliverReauthenticated(sessionId);
+    },
+    message,
+    close() {
+      closed = true;
+      for (const set of [...byId.values()]) for (const w of [...set]) remove(w);
+      recent.clear();
+      hubsOf.get(store)?.delete(hub);
+    },
+    sizes() {
+      return { watches: count, sessions: byId.size, users: byUser.size, timers, suspects: suspects.size, unread: unread.size, queued: queue.size };
+    },
+  };
+
+  function message(m: StoreBroadcast | null): void {
+    if (count === 0) return;
+    if (m === null) {
+      for (const set of [...byId.values()]) recheck(set); // an end may have been missed: read them all
+      return;
+    }
+    for (const userId of m.users ?? []) recheck(byUser.get(userId) ?? []);
+    for (const id of m.changed) recheck([...(byId.get(id) ?? [])].filter((w) => w.reauth));
+  }
+}
+
+/** Validates `auth.watch`'s options object as every factory does: unknown keys refused. */
+function watchOptions(options: unknown): { onReauthenticate: boolean; onUnconfirmed: ((lag: number) => void) | undefined } {
+  if (options === undefined) return { onReauthenticate: false, onUnconfirmed: undefined };
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError('latchkey: auth.watch(sessionId, onEnd, options) takes an options object such as { onReauthenticate: true }.');
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) throw new TypeError(`latchkey: unknown option auth.watch ${key}; expected one of ${OPTION_NAMES.join(', ')}.`);
+  }
+  const { onReauthenticate = false, onUnconfirmed } = options as { onReauthenticate?: unknown; onUnconfirmed?: unknown };
+  if (typeof onReauthenticate !== 'boolean') throw new TypeError('latchkey: auth.watch({ onReauthenticate }) must be true or false.');
+  if (onUnconfirmed !== undefined && typeof onUnconfirmed !== 'function') throw new TypeError('latchkey: auth.watch({ onUnconfirmed }) must be a function, called with the channel\'s lag in ms.');
+  return { onReauthenticate, onUnconfirmed: onUnconfirmed as ((lag: number) => void) | undefined };
+}
