@@ -178,7 +178,7 @@ export interface Auth<Tokens extends boolean = true> {
   watch(sessionId: string, onEnd: (reason: WatchReason<{ onUnconfirmed: (lag: number) => void }>) => void, options: WatchOptions & { onReauthenticate?: false; onUnconfirmed: (lag: number) => void }): () => void;
   /** As above, with both options. */
   watch(sessionId: string, onEnd: (reason: WatchReason<{ onReauthenticate: true; onUnconfirmed: (lag: number) => void }>) => void, options: WatchOptions & { onReauthenticate: true; onUnconfirmed: (lag: number) => void }): () => void;
-  /** As above, with options known only at run time: any reason. */
+  /** As above, with options known only at run time, so every reason is possible. */
   watch(sessionId: string, onEnd: (reason: WatchReason<{ onReauthenticate: true }>) => void, options?: WatchOptions): () => void;
   /** Resolves when every key is imported; rejects with the import error. */
   ready(): Promise<void>;
