@@ -555,7 +555,7 @@ describe('the README quick starts run as written from the installed tarball (the
       } finally {
         frozen.stop();
       }
-    });
+    }, 60_000);
   }
 
   it("'docs/nextjs.md': the route handler answers a cross-site sign-in with 403 JSON and a frozen store with 503 JSON (a plain Request)", async () => {
