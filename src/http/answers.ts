@@ -61,6 +61,19 @@ export function requireAuthOptions(options: RequireAuthOptions = {}): RequireAut
 }
 
 /**
+ * An app-wide default for `requireAuth` (NestJS `forRoot({ requireAuth })`): `false` for none, else the checked options
+ * (`true` is `{}`), validated when the module is made.
+ * @example
+ * const fallback = defaultRequireAuth(options.requireAuth ?? false, 'forRoot'); // false | RequireAuthOptions
+ */
+export function defaultRequireAuth(requireAuth: unknown, where: string): RequireAuthOptions | false {
+  if (typeof requireAuth !== 'boolean' && (typeof requireAuth !== 'object' || requireAuth === null)) {
+    throw new TypeError(`latchkey: ${where}({ requireAuth }) takes true, false or requireAuth options such as { maxAge: "1h" }.`);
+  }
+  return requireAuth === false ? false : requireAuthOptions(requireAuth === true ? {} : (requireAuth as RequireAuthOptions));
+}
+
+/**
  * What `requireAuth` decides for a resolved request: the context, or the AuthError to answer with
  * (the refused credential's 401, `credentials_missing`, `reauthentication_required` from `maxAge` measured on
  * the Auth's clock at resolution, or `forbidden` from `check`). Every requireAuth option is decided here, so a
