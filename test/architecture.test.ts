@@ -50,4 +50,11 @@ describe('the house plan', () => {
     const bodies = entries.filter((file) => readFileSync(`${root}/${file}`, 'utf8').replace(/\/\/.*$/gm, '').replace(/export (type )?\{[^}]*\} from '[^']+';/g, '').trim() !== '');
     expect(bodies).toEqual([]);
   });
+
+  it('every framework adapter is at most 120 lines: only its mapping onto the kit (docs/architecture.md)', () => {
+    const adapters = [...graph.keys()].filter((file) => file.startsWith('src/adapters/') && file !== 'src/adapters/platforms.ts');
+    expect(adapters.length).toBeGreaterThanOrEqual(6);
+    const long = adapters.map((file) => `${file}: ${readFileSync(`${root}/${file}`, 'utf8').trimEnd().split('\n').length} lines`).filter((line) => Number(line.split(': ')[1]!.split(' ')[0]) > 120);
+    expect(long).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 // latchkey with Express: sign-in form, protected page, "my devices", an SPA page, sign-out.
-// Run: npm run demo   (or: npx tsup && node examples/express/server.mjs)
+// Run: npm run demo   (or: npx tsup && node examples/express/server.mjs; installed from npm:
+//      node node_modules/latchkey/examples/express/server.mjs)
 import express from 'express';
 import { isAuthError } from 'latchkey';
 import { latchkey } from 'latchkey/express';

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneF
 import fp from 'fastify-plugin';
 import type { Auth, SignInInput, SignInResult } from '../core/auth-api.js';
 import type { AuthContext, RegisteredTokens } from '../core/types.js';
-import { adapterKit, type Answer, type Binding } from '../http/kit.js';
+import { adapterKit, assertAuth, type Answer, type Binding } from '../http/kit.js';
 import { settledValue } from '../lib/settled.js';
 import type { RequireAuthOptions } from '../http/answers.js';
 import { fastifyPlatform } from './platforms.js';
@@ -46,7 +46,7 @@ declare module 'fastify' {
 const { binding, send } = fastifyPlatform;
 
 const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (app, { auth }) => {
-  if (typeof auth?.resolve !== 'function') throw new TypeError('latchkey: register the plugin with an Auth, e.g. app.register(latchkey, { auth: createAuth(options) }).');
+  assertAuth(auth, 'register the plugin with an Auth, e.g. app.register(latchkey, { auth: createAuth(options) }).');
   const kit = adapterKit(auth, binding);
   app.decorateRequest('auth', null);
   app.decorateRequest(kit.slotKey, null); // declared up front, so every request keeps one object shape

@@ -6,9 +6,9 @@ import { APP_FILTER, APP_GUARD, HttpAdapterHost, Reflector } from '@nestjs/core'
 import type { Auth as LatchkeyAuth, SignInInput, SignInResult } from '../core/auth-api.js';
 import { AuthError } from '../core/errors.js';
 import type { AuthContext, RegisteredTokens } from '../core/types.js';
-import { requireAuthOptions, type RequireAuthOptions } from '../http/answers.js';
-import { answerError, type Answer } from '../http/kit.js';
-import { platformKit, type NodeResponse, type PlatformKit } from './platforms.js';
+import { defaultRequireAuth, requireAuthOptions, type RequireAuthOptions } from '../http/answers.js';
+import { assertAuth, type Answer } from '../http/kit.js';
+import { lazyPlatformKit, type NodeResponse, type PlatformKit } from './platforms.js';
 
 /** What Nest hands a controller as `@Res()`: the Express response or the Fastify reply. */
 export type LatchkeyResponse = NodeResponse;
@@ -42,20 +42,16 @@ const kitOf = (service: LatchkeyService): PlatformKit<RegisteredTokens> => kits.
 /** The verbs for controllers, on the response Nest hands out (`@Res()`): Express's `res` or the Fastify reply. */
 export class LatchkeyService {
   constructor(readonly auth: LatchkeyAuth<RegisteredTokens>, host: HttpAdapterHost) {
-    let made: PlatformKit<RegisteredTokens> | undefined; // at the first request: a testing module compiles before it has a platform
-    kits.set(this, () => (made ??= platformKit(auth, host.httpAdapter?.getType())));
+    kits.set(this, lazyPlatformKit(auth, () => host.httpAdapter?.getType())); // made at the first request
   }
   /**
    * Signs a user in (CSRF-checked), sets its cookies on `res`, returns the core's result; use `@Res({ passthrough: true })`.
    * A refusal (403 cross-site, 503 store down) is thrown as a LatchkeyException, Nest's own HttpException, with its headers set.
    */
   signIn(res: LatchkeyResponse, input: SignInInput): Promise<SignInResult<RegisteredTokens>> {
-    const { kit, platform } = kitOf(this);
+    const { kit, refusal } = kitOf(this);
     return kit.signIn(res, input).catch((error: unknown) => {
-      const answer = answerError(error);
-      kit.appendCookies(res, answer.setCookies);
-      platform.headers(res, answer.headers);
-      throw new LatchkeyException(answer);
+      throw new LatchkeyException(refusal(res, error));
     });
   }
   /** Answers the refresh route: 200 `{ accessToken, expiresIn }` with the rotated cookie, or the error; use `@Res()`. */
@@ -83,8 +79,8 @@ class LatchkeyGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const route = this.reflector.getAllAndOverride<RequireAuthOptions | false | undefined>(ROUTE, [context.getHandler(), context.getClass()]) ?? this.fallback;
     const res = context.switchToHttp().getResponse<LatchkeyResponse>();
-    const { kit, step, platform } = kitOf(this.latchkey);
-    const answer = (await kit.authenticate(res)) ?? (route === false ? null : await step(route)(res));
+    const { guard, platform } = kitOf(this.latchkey);
+    const answer = await guard(res, route);
     if (answer === null) return true;
     platform.headers(res, answer.headers);
     throw new LatchkeyException(answer);
@@ -98,9 +94,7 @@ class AuthErrorFilter implements ExceptionFilter<AuthError> {
     if (host.getType() !== 'http') throw error;
     const res = host.switchToHttp().getResponse<LatchkeyResponse>();
     const { kit, platform } = kitOf(this.latchkey);
-    const answer = answerError(error);
-    kit.appendCookies(res, answer.setCookies);
-    platform.send(res, answer);
+    platform.send(res, kit.answer(res, error));
   }
 }
 Catch(AuthError)(AuthErrorFilter);
@@ -110,9 +104,8 @@ export class LatchkeyModule {
   /** The module for one Auth; `requireAuth: true` makes sign-in the default, `@Public()` the exception. */
   static forRoot(options: LatchkeyModuleOptions): DynamicModule {
     const { auth, requireAuth = false } = options ?? {};
-    if (typeof auth?.resolve !== 'function') throw new TypeError('latchkey: LatchkeyModule.forRoot needs an Auth, e.g. LatchkeyModule.forRoot({ auth: createAuth(options) }).');
-    if (typeof requireAuth !== 'boolean' && (typeof requireAuth !== 'object' || requireAuth === null)) throw new TypeError('latchkey: forRoot({ requireAuth }) takes true, false or requireAuth options such as { maxAge: "1h" }.');
-    const fallback = requireAuth === false ? false : requireAuthOptions(requireAuth === true ? {} : requireAuth);
+    assertAuth(auth, 'LatchkeyModule.forRoot needs an Auth, e.g. LatchkeyModule.forRoot({ auth: createAuth(options) }).');
+    const fallback = defaultRequireAuth(requireAuth, 'forRoot');
     return {
       module: LatchkeyModule,
       global: true,

@@ -68,6 +68,10 @@ export interface PlatformKit<Tokens extends boolean> {
   readonly kit: AdapterKit<NodeResponse, Tokens>;
   /** The `requireAuth` step for these (checked) options, made once per options object. */
   step(options: RequireAuthOptions): Step<NodeResponse>;
+  /** Authenticates the request, then applies `route` (`false`: open to all): the answer that refuses it, or `null`. */
+  guard(carrier: NodeResponse, route: RequireAuthOptions | false): Promise<Answer | null>;
+  /** The answer to an error a route threw, its cookies and headers already on the response (not sent); any other error is rethrown. */
+  refusal(carrier: NodeResponse, error: unknown): Answer;
 }
 
 /**
@@ -80,5 +84,27 @@ export function platformKit<Tokens extends boolean>(auth: Auth<Tokens>, name: st
   if (!platform) throw new TypeError(`latchkey/nestjs runs on @nestjs/platform-express or @nestjs/platform-fastify, not on "${name}".`);
   const kit = adapterKit(auth, platform.binding);
   const steps = new WeakMap<RequireAuthOptions, Step<NodeResponse>>();
-  return { platform, kit, step: (options) => steps.get(options) ?? steps.set(options, kit.requireAuth(options)).get(options)! };
+  const step = (options: RequireAuthOptions): Step<NodeResponse> => steps.get(options) ?? steps.set(options, kit.requireAuth(options)).get(options)!;
+  return {
+    platform,
+    kit,
+    step,
+    guard: async (carrier, route) => (await kit.authenticate(carrier)) ?? (route === false ? null : await step(route)(carrier)),
+    refusal: (carrier, error) => {
+      const answer = kit.answer(carrier, error);
+      platform.headers(carrier, answer.headers);
+      return answer;
+    },
+  };
+}
+
+/**
+ * `platformKit` made at its first use, on the platform `name()` says then (a Nest testing module compiles before it
+ * has a platform).
+ * @example
+ * const kitOf = lazyPlatformKit(auth, () => host.httpAdapter?.getType());
+ */
+export function lazyPlatformKit<Tokens extends boolean>(auth: Auth<Tokens>, name: () => string | undefined): () => PlatformKit<Tokens> {
+  let made: PlatformKit<Tokens> | undefined;
+  return () => (made ??= platformKit(auth, String(name())));
 }

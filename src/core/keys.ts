@@ -1,19 +1,12 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, type KeyObject } from 'node:crypto';
 // The public types are our own (key-types.ts): jose's would put an `import("jose")` into the .d.cts (TS1479).
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { algorithmOf, SIGNING_ALGORITHMS, type SigningAlgorithm } from './key-algorithm.js';
 import type { CryptoKey, JWK } from './key-types.js';
 import { SECRET_HINT, secretProblem } from './key-strings.js';
 import { hmacBytes, randomToken, safeEqual, sha256 } from '../lib/crypto.js';
 
-/**
- * The signing algorithms latchkey accepts. `none` never is. `Ed25519` is RFC 9864's fully-specified name for
- * EdDSA over Ed25519 (the default for new keys); `EdDSA` is the older polymorphic name for the same signature,
- * kept for keys and verifiers already using it. A key is pinned to one of the two names.
- */
-export type SigningAlgorithm = 'Ed25519' | 'EdDSA' | 'ES256' | 'RS256' | 'HS256';
-
-/** Every accepted algorithm, in the order `generateKey` documents them. */
-export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['Ed25519', 'EdDSA', 'ES256', 'RS256', 'HS256'];
+export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './key-algorithm.js';
 
 /**
  * An imported key: CryptoKeys created once, a `kid`, and the algorithm it is pinned to.
@@ -65,21 +58,9 @@ function isSigningKey(input: unknown): input is SigningKey {
 }
 
 function algFromJWK(jwk: JWK, hint: SigningAlgorithm | undefined, where: string): SigningAlgorithm {
-  const declared = jwk.alg ?? hint;
-  if (declared !== undefined && String(declared).toLowerCase() === 'none') {
-    fail(`${where}: a key with alg "none" is refused; unsigned tokens are never accepted.`);
-  }
-  let inferred: SigningAlgorithm;
-  if (jwk.kty === 'oct') inferred = 'HS256';
-  // Ed25519 material signs under the name it declares; undeclared (a bare PEM or JWK) keeps the older EdDSA.
-  else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') inferred = declared === 'Ed25519' ? 'Ed25519' : 'EdDSA';
-  else if (jwk.kty === 'EC' && jwk.crv === 'P-256') inferred = 'ES256';
-  else if (jwk.kty === 'RSA') inferred = 'RS256';
-  else fail(`${where}: unsupported key type ${String(jwk.kty)}${jwk.crv ? `/${jwk.crv}` : ''}; use ${SIGNING_ALGORITHMS.join(', ')}.`);
-  if (declared !== undefined && declared !== inferred) {
-    fail(`${where}: the key is ${inferred} material but declares alg "${String(declared)}"; the algorithm comes from the key.`);
-  }
-  return inferred;
+  const pinned = algorithmOf(jwk, jwk.alg ?? hint);
+  if ('problem' in pinned) fail(`${where}: ${pinned.problem}.`);
+  return pinned.alg;
 }
 
 function pemToJWK(pem: string, where: string): JWK {

@@ -1,5 +1,6 @@
 // The one file that signs and verifies JWTs; jose's errors are wrapped here and nowhere else.
 import { decodeJwt, errors, jwtVerify, SignJWT, type JWTHeaderParameters, type JWTPayload } from 'jose';
+import { accessClaims, accessTokenVerifyOptions, assertCompactJWS, assertTokenInput, checkTokenTimes, keyForHeader, quote, refusedToken } from './access-claims.js';
 import type { JWK } from './key-types.js';
 import { AuthError } from './errors.js';
 import { importKey, refreshKeyOf, sameKey, type KeyInput, type SigningKey } from './keys.js';
@@ -15,18 +16,6 @@ export interface JSONWebKeySet {
 
 /** Claims latchkey owns; an app-claims hook may not set them. */
 export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'typ', 'cnf', 'scope_internal', 'client_id', 'auth_time', 'amr']);
-
-/** Access tokens are compact JWS: three base64url parts. Anything else never reaches jose. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}$/;
-/** Longest access token accepted; larger input is refused before any parsing. */
-export const MAX_TOKEN_LENGTH = 8192;
-
-
-/** A header value for a diagnostic message: JSON-quoted and cut to 64 characters (a kid or alg is public, never secret). */
-function quote(value: unknown): string {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
-  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
-}
 
 /** Signs and verifies access tokens with keys imported once; keeps a bounded verified-token cache. */
 export class TokenService {
@@ -124,7 +113,7 @@ export class TokenService {
 
   /** `verify` without a promise for a token already verified (a cache hit); throws synchronously then. */
   verifyNow(token: unknown): AccessTokenClaims | Promise<AccessTokenClaims> {
-    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new AuthError('token_invalid');
+    assertTokenInput(token);
     const nowMs = this.#now();
     // Only tokens that passed every check below are cached, so a hit skips the shape test.
     const cached = this.#cache?.get(token);
@@ -132,7 +121,7 @@ export class TokenService {
       this.#checkTimes(cached.exp, cached.nbf, nowMs);
       return cached.claims;
     }
-    if (!COMPACT_JWS.test(token)) throw new AuthError('token_invalid');
+    assertCompactJWS(token);
     return this.#verifyFresh(token, nowMs);
   }
 
@@ -165,28 +154,16 @@ export class TokenService {
     let payload: JWTPayload;
     let used: SigningKey | undefined;
     try {
-      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => (used = this.#keyFor(header)).verifyKey, {
-        algorithms: this.#algorithms,
-        issuer: this.#config.issuer,
-        audience: this.#config.audience,
-        typ: 'at+jwt',
-        clockTolerance: this.#config.clockTolerance / 1000,
-        currentDate: new Date(nowMs),
-        requiredClaims: ['sub', 'sid', 'iat', 'exp', 'jti'],
-      }));
+      ({ payload } = await jwtVerify(token, (header: JWTHeaderParameters) => (used = this.#keyFor(header)).verifyKey, accessTokenVerifyOptions(this.#config, this.#algorithms, nowMs)));
     } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED') throw new AuthError('token_expired', undefined, { cause: error });
-      throw new AuthError('token_invalid', undefined, { cause: error });
+      throw refusedToken(error);
     }
     // setKeys may have retired the key while the signature was being checked: its tokens are refused at once.
     const current = used && this.#byKid.get(used.kid);
     if (!used || !current || !sameKey(used, current)) {
       throw new AuthError('token_invalid', undefined, { cause: new errors.JWKSNoMatchingKey(`the key with kid ${quote(used?.kid)} was removed by setKeys while the token was being verified`) });
     }
-    if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') {
-      throw new AuthError('token_invalid');
-    }
-    return Object.freeze(payload) as unknown as AccessTokenClaims;
+    return accessClaims(payload, undefined);
   }
 
   /**
@@ -211,17 +188,11 @@ export class TokenService {
   }
 
   #keyFor(header: JWTHeaderParameters): SigningKey {
-    const key = typeof header.kid === 'string' ? this.#byKid.get(header.kid) : undefined;
-    if (!key) throw new errors.JWKSNoMatchingKey(`no configured key has the kid ${quote(header.kid)}`);
-    // The algorithm comes from our key, never from the token: a kid naming an EdDSA key verifies only EdDSA.
-    if (header.alg !== key.alg) throw new errors.JOSEAlgNotAllowed(`the key with kid ${quote(key.kid)} verifies ${key.alg}, not ${quote(header.alg)}`);
-    return key;
+    return keyForHeader(header, typeof header.kid === 'string' ? this.#byKid.get(header.kid) : undefined, 'no configured key');
   }
 
   #checkTimes(exp: number, nbf: number | undefined, nowMs: number): void {
-    const tolerance = this.#config.clockTolerance;
-    if (nowMs - tolerance >= exp * 1000) throw new AuthError('token_expired');
-    if (nbf !== undefined && nowMs + tolerance < nbf * 1000) throw new AuthError('token_invalid');
+    checkTokenTimes(exp, nbf, nowMs, this.#config.clockTolerance);
   }
 
   /** The public JWKS of the current key set (HS256 secrets are never published). */

@@ -8,7 +8,7 @@ import { verifyRefreshToken } from '../core/rotation.js';
 import { checkSessionToken } from '../core/sessions.js';
 import { isSessionId } from '../stores/rules/kit.js';
 import type { AuthRequest } from '../core/types.js';
-import { bearerToken } from './authenticate.js';
+import { bearerToken } from '../core/bearer-header.js';
 import { presentedRefreshToken } from './refresh.js';
 
 /** Ends one session; `true` if it existed. Emits `sign_out` (reading the record only when a hook listens). */

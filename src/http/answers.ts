@@ -3,6 +3,7 @@
 // there is one AuthError class and one `Register` at run time and in the .d.ts files.
 import type { RefreshResult, Resolution } from '../core/auth-api.js';
 import type { Duration } from '../core/duration.js';
+import { errorAnswer } from '../core/error-answer.js';
 import { AuthError, type AuthErrorCode } from '../core/errors.js';
 import { assertFresh, parseMaxAge, type MaxAge } from '../core/freshness.js';
 import type { AuthContext } from '../core/types.js';
@@ -36,8 +37,6 @@ export interface RequireAuthOptions {
 
 const MAX_AGES = new WeakMap<RequireAuthOptions, MaxAge>();
 
-const REALM = 'latchkey';
-
 /**
  * Maps an AuthError to its HTTP response: RFC 6750 `WWW-Authenticate` on 401 (and 403 from `check`),
  * `Retry-After` on 503, a stable body, and nothing internal. Adapters write it as is.
@@ -45,17 +44,8 @@ const REALM = 'latchkey';
  * const answer = errorResponse(new AuthError('credentials_missing')); // 401, WWW-Authenticate: Bearer realm="latchkey"
  */
 export function errorResponse(error: AuthError): ErrorResponse {
-  const headers: Record<string, string> = { 'cache-control': 'no-store' };
-  if (error.code === 'reauthentication_required') {
-    const maxAge = error.maxAge ?? 0;
-    headers['www-authenticate'] = `Bearer error="insufficient_user_authentication", max_age=${maxAge}`;
-    return { status: error.status, headers, setCookies: error.setCookies, body: { error: error.code, maxAge } };
-  }
-  if (error.code === 'credentials_missing') headers['www-authenticate'] = `Bearer realm="${REALM}"`;
-  else if (error.status === 401) headers['www-authenticate'] = `Bearer realm="${REALM}", error="invalid_token", error_description="${error.code}"`;
-  else if (error.code === 'forbidden') headers['www-authenticate'] = `Bearer realm="${REALM}", error="insufficient_scope"`;
-  if (error.code === 'store_unavailable') headers['retry-after'] = '1';
-  return { status: error.status, headers, setCookies: error.setCookies, body: { error: error.code } };
+  const { status, headers, body } = errorAnswer(error);
+  return { status, headers, setCookies: error.setCookies, body };
 }
 
 /**
@@ -68,6 +58,19 @@ export function requireAuthOptions(options: RequireAuthOptions = {}): RequireAut
   if (options.check !== undefined && typeof options.check !== 'function') throw new TypeError('latchkey: requireAuth({ check }) needs check to be a function (auth) => boolean.');
   if (options.maxAge !== undefined) MAX_AGES.set(options, parseMaxAge(options.maxAge));
   return options;
+}
+
+/**
+ * An app-wide default for `requireAuth` (NestJS `forRoot({ requireAuth })`): `false` for none, else the checked options
+ * (`true` is `{}`), validated when the module is made.
+ * @example
+ * const fallback = defaultRequireAuth(options.requireAuth ?? false, 'forRoot'); // false | RequireAuthOptions
+ */
+export function defaultRequireAuth(requireAuth: unknown, where: string): RequireAuthOptions | false {
+  if (typeof requireAuth !== 'boolean' && (typeof requireAuth !== 'object' || requireAuth === null)) {
+    throw new TypeError(`latchkey: ${where}({ requireAuth }) takes true, false or requireAuth options such as { maxAge: "1h" }.`);
+  }
+  return requireAuth === false ? false : requireAuthOptions(requireAuth === true ? {} : (requireAuth as RequireAuthOptions));
 }
 
 /**

@@ -72,6 +72,16 @@ export function freshCookies(current: unknown, lines: readonly string[]): readon
   return lines.filter((line) => !present.has(line));
 }
 
+/**
+ * Refuses, when an adapter is set up, anything that is not an Auth (what `createAuth` returns): a TypeError that
+ * says `message` (what to pass).
+ * @example
+ * assertAuth(options.auth, 'register the plugin with an Auth, e.g. app.register(latchkey, { auth: createAuth(options) }).');
+ */
+export function assertAuth(auth: unknown, message: string): asserts auth is Auth<boolean> {
+  if (typeof (auth as Partial<Auth<boolean>> | undefined)?.resolve !== 'function') throw new TypeError(`latchkey: ${message}`);
+}
+
 /** The answer for an AuthError; any other error is rethrown to the framework's error path. */
 export function answerError(error: unknown): ErrorResponse {
   if (isAuthError(error)) return errorResponse(error);

@@ -1,7 +1,6 @@
-// The Bearer token of a request, read as the core reads it (src/flows/authenticate.ts, bearerToken: that module
-// also loads the session code and node:crypto, so the ten lines are restated here; test/verify/parity.test.ts
-// holds the two to the same answers).
-import { header } from '../core/request.js';
+// The Bearer token of a request for latchkey/verify: the core's reading (src/core/bearer-header.ts), made safe for
+// whatever a resource server is handed (a value that is not a request, a `headers` getter that throws).
+import { bearerToken } from '../core/bearer-header.js';
 import type { AuthRequest } from '../core/types.js';
 
 /** What `verifier.verify` reads: a `Request`, or any object whose `headers` is a `Headers` or Node's lower-case header record. */
@@ -15,17 +14,9 @@ export type VerifierRequest = Pick<AuthRequest, 'headers'>;
  */
 export function bearerOf(request: unknown): string | undefined {
   if (typeof request !== 'object' || request === null) return undefined;
-  let value: string | undefined;
   try {
-    value = header(request as AuthRequest, 'authorization');
+    return bearerToken(request as AuthRequest);
   } catch {
     return undefined;
   }
-  if (value === undefined) return undefined;
-  // `Bearer`, any case, then nothing or [ \t]+ and the token
-  const trimmed = value.trim();
-  if (trimmed.length < 6 || trimmed.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
-  if (trimmed.length === 6) return '';
-  const gap = trimmed.charCodeAt(6);
-  return gap === 32 || gap === 9 ? trimmed.slice(7).trim() : undefined;
 }

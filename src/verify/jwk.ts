@@ -1,15 +1,16 @@
 // Public keys for latchkey/verify, with Web Crypto only: a JWK is pinned to one algorithm by its material (the
-// same rule as the core's `importKey`, which needs node:crypto for PEM and so cannot be loaded here), then
-// imported once. A token's `alg` is compared with the pinned one and never chooses the algorithm.
+// core's rule, src/core/key-algorithm.ts, which importKey uses too), then imported once. A token's `alg` is
+// compared with the pinned one and never chooses the algorithm.
 import { base64url, calculateJwkThumbprint, importJWK } from 'jose';
+import { algorithmOf, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../core/key-algorithm.js';
 import type { CryptoKey, JWK } from '../core/key-types.js';
 import type { SigningKey } from '../core/keys.js';
 
 /** The algorithms an access token may be signed with (the core's `SIGNING_ALGORITHMS`); `none` never is. */
-export type PinnedAlgorithm = 'Ed25519' | 'EdDSA' | 'ES256' | 'RS256' | 'HS256';
+export type PinnedAlgorithm = SigningAlgorithm;
 
 /** Every algorithm a key can be pinned to, handed to jose as its allow-list (the key then pins one). */
-export const PINNED_ALGORITHMS: readonly PinnedAlgorithm[] = ['Ed25519', 'EdDSA', 'ES256', 'RS256', 'HS256'];
+export const PINNED_ALGORITHMS: readonly PinnedAlgorithm[] = SIGNING_ALGORITHMS;
 
 /** A verification key: its kid, the one algorithm it verifies, the imported key, and what it was made from. */
 export interface PinnedKey {
@@ -37,29 +38,20 @@ function decoded(value: unknown): Uint8Array | null {
 }
 
 /**
- * The algorithm a JWK's material pins, or why it cannot verify access tokens (the core's `algFromJWK` and weak-key
- * rules: Ed25519 keeps the older `EdDSA` name unless it declares `Ed25519`; RSA under 2048 bits and HMAC secrets
- * under 32 bytes are refused; a declared `alg` must be the material's).
+ * The algorithm a JWK's material pins, or why it cannot verify access tokens: the core's rule (algorithmOf), after
+ * the checks a JWKS member needs first (a `use` other than `sig`; RSA under 2048 bits and HMAC secrets under 32
+ * bytes, the core's weak-key rules).
  * @example
  * pinAlgorithm({ kty: 'OKP', crv: 'Ed25519', x }); // { alg: 'EdDSA' }
  */
 export function pinAlgorithm(jwk: JWK): { alg: PinnedAlgorithm } | { problem: string } {
   if (typeof jwk !== 'object' || jwk === null || typeof jwk.kty !== 'string') return { problem: 'not a JWK (no "kty")' };
   const declared = jwk.alg;
-  if (declared !== undefined && String(declared).toLowerCase() === 'none') return { problem: 'alg "none" is refused; unsigned tokens are never accepted' };
+  if (declared !== undefined && String(declared).toLowerCase() === 'none') return algorithmOf(jwk, declared);
   if (jwk.use !== undefined && jwk.use !== 'sig') return { problem: `"use": ${JSON.stringify(jwk.use)} is not a signature key` };
-  let alg: PinnedAlgorithm;
-  if (jwk.kty === 'oct') {
-    if ((decoded(jwk.k)?.byteLength ?? 0) < MIN_SECRET_BYTES) return { problem: `an HS256 secret must be at least ${MIN_SECRET_BYTES} bytes` };
-    alg = 'HS256';
-  } else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') alg = declared === 'Ed25519' ? 'Ed25519' : 'EdDSA';
-  else if (jwk.kty === 'EC' && jwk.crv === 'P-256') alg = 'ES256';
-  else if (jwk.kty === 'RSA') {
-    if ((decoded(jwk.n)?.byteLength ?? 0) < MIN_RSA_BYTES) return { problem: 'RSA keys must be at least 2048 bits' };
-    alg = 'RS256';
-  } else return { problem: `unsupported key type ${jwk.kty}${jwk.crv ? `/${jwk.crv}` : ''}; use ${PINNED_ALGORITHMS.join(', ')}` };
-  if (declared !== undefined && declared !== alg) return { problem: `the key is ${alg} material but declares alg "${String(declared)}"; the algorithm comes from the key` };
-  return { alg };
+  if (jwk.kty === 'oct' && (decoded(jwk.k)?.byteLength ?? 0) < MIN_SECRET_BYTES) return { problem: `an HS256 secret must be at least ${MIN_SECRET_BYTES} bytes` };
+  if (jwk.kty === 'RSA' && (decoded(jwk.n)?.byteLength ?? 0) < MIN_RSA_BYTES) return { problem: 'RSA keys must be at least 2048 bits' };
+  return algorithmOf(jwk, declared);
 }
 
 /** The kid the core gives an HS256 secret without one: `hs-` and 16 characters of SHA-256 over the encoded secret (keys.ts). */

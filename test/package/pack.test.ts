@@ -3,16 +3,20 @@
  * it from ESM, CJS and TypeScript (nodenext and commonjs/node10); publint and @arethetypeswrong/cli check the
  * tarball. Packing happens in a staged copy of the repo, so this file never rebuilds the dist/ other test
  * files read while they run: it packs the dist/ `npm test` just built (pretest) when that is fresh, and
- * otherwise lets prepack build it in the copy.
+ * otherwise lets prepack build it in the copy. The README's quick starts (and their unhappy paths), the Next.js route
+ * handler of docs/nextjs.md and a shipped example run in the scratch app too, from the installed tarball.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeBlock, readmeBlock } from '../support/markdown.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const repoModules = join(root, 'node_modules');
@@ -35,6 +39,8 @@ const SUBPATHS = {
   verify: { source: 'src/entries/verify.ts', exportName: 'createVerifier', peers: [] },
 } as const;
 type Subpath = keyof typeof SUBPATHS;
+/** What the README's quick starts and the shipped examples import besides latchkey and the subpaths' peers. */
+const APP_PEERS = ['@koa/router', '@koa/bodyparser', '@hono/node-server', '@fastify/formbody', 'express4'];
 const ALL_SUBPATHS = Object.keys(SUBPATHS) as Subpath[];
 // Subpaths land one milestone at a time; every check below covers the ones whose source exists.
 const present = ALL_SUBPATHS.filter((name) => existsSync(join(root, SUBPATHS[name].source)));
@@ -258,7 +264,7 @@ beforeAll(async () => {
   // jose and cookie come from the npm cache (or the registry); the optional peers are not installed.
   await Promise.all([app, peersApp].map((dir) => npm(['install', tarball, '--prefer-offline'], dir)));
   linkFromRepo(app, '@types/node');
-  for (const peer of ['@types/node', ...new Set(present.flatMap((entry) => SUBPATHS[entry].peers))]) linkFromRepo(peersApp, peer);
+  for (const peer of new Set(['@types/node', ...present.flatMap((entry) => SUBPATHS[entry].peers), ...APP_PEERS])) linkFromRepo(peersApp, peer);
   write(app, appFiles());
   write(peersApp, peersFiles());
 }, 240_000);
@@ -434,4 +440,193 @@ describe.concurrent('TypeScript apps type-check against the tarball', () => {
   it.runIf(present.length > 0)('module nodenext from ESM: every subpath is typed', async () => {
     expect(await typeErrors(peersApp, 'ts-subpaths')).toEqual([]);
   }, 120_000);
+});
+
+describe('docs/packaging.md, from the installed tarball', () => {
+  it("the CommonJS build relies on require(esm): under --no-experimental-require-module, require('latchkey') fails", async () => {
+    const result = await sh(process.execPath, ['--no-experimental-require-module', 'cjs.cjs'], app);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/ERR_REQUIRE_ESM|require\(\) of ES Module/);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  /** `http://localhost:<port>`, as the server printed it. */
+  base: string;
+  output: () => string;
+  stop: () => void;
+}
+
+/** Runs `node ...args` in `cwd` and waits (15 s at most) until it prints the `http://localhost:<port>` it serves on. */
+async function startServer(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Started> {
+  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test', ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const stop = (): void => void child.kill('SIGKILL');
+  const deadline = Date.now() + 15_000;
+  let base: string | undefined;
+  while ((base = /http:\/\/localhost:\d+/.exec(output)?.[0]) === undefined && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (base === undefined || base.endsWith(':0')) {
+    stop();
+    throw new Error(`node ${args.join(' ')} printed no URL:\n${output}`);
+  }
+  return { base, output: () => output, stop };
+}
+
+/** The README's quick starts: the heading, the file name, and an edit to its source (Express 4 imports express4). */
+const QUICK_STARTS: [framework: string, name: string, edit: (source: string) => string][] = [
+  ['Express', 'express', (source) => source],
+  ['Express', 'express4', (source) => source.replace("from 'express'", "from 'express4'")],
+  ['Fastify', 'fastify', (source) => source],
+  ['Koa', 'koa', (source) => source],
+  ['Hono', 'hono', (source) => source],
+];
+
+const credentials = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'ada', password: 'lovelace' }) };
+const crossSite = { ...credentials, headers: { ...credentials.headers, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' } };
+// A store that answers nothing until its 300 ms deadline, then fails closed as the Redis and PostgreSQL stores do;
+// loaded before a quick start (--import), it hands createAuth its options through a global the edit below reads.
+const FROZEN_STORE = `import { AuthError } from 'latchkey';
+const frozen = () => new Promise((_, reject) => setTimeout(() => reject(new AuthError('store_unavailable')), 300));
+globalThis.__quickStartOptions = { store: Object.fromEntries(['create', 'get', 'update', 'touch', 'delete', 'listByUser', 'deleteByUser'].map((name) => [name, frozen])) };
+`;
+const withOptions = (source: string): string => source.replace('createAuth({', 'createAuth({ ...globalThis.__quickStartOptions,');
+
+describe('the README quick starts run as written from the installed tarball (the app installs latchkey and the peers)', () => {
+  beforeAll(() => write(peersApp, { 'quick-starts/frozen-store.mjs': FROZEN_STORE }));
+
+  it("'## Quick start (core)' runs and prints who signed in", async () => {
+    write(peersApp, { 'quick-starts/core.mjs': readmeBlock(root, '## Quick start (core)', 'js') });
+    const result = await sh(process.execPath, ['quick-starts/core.mjs'], peersApp);
+    expect(result.stdout + result.stderr).toContain('42 bearer');
+    expect(result.status).toBe(0);
+  });
+
+  /** Writes the quick start of `framework` (edited) on a free port and starts it, `preload` first. */
+  async function startQuickStart(framework: string, name: string, edit: (source: string) => string, preload?: string): Promise<Started> {
+    const port = String(await freePort());
+    const source = readmeBlock(root, `## Quick start: ${framework}`, 'js');
+    expect(source).toContain('3000');
+    write(peersApp, { [`quick-starts/${name}.mjs`]: edit(source).replaceAll('3000', port) });
+    return startServer([...(preload ? ['--import', preload] : []), `quick-starts/${name}.mjs`], peersApp);
+  }
+
+  for (const [framework, name, edit] of QUICK_STARTS) {
+    it(`${name}: sign-in, /me by bearer and by cookie, 401 with WWW-Authenticate; a cross-site sign-in answers 403 JSON and the server keeps running; a frozen store answers 503 JSON with Retry-After`, async () => {
+      const server = await startQuickStart(framework, name, edit);
+      try {
+        const login = await fetch(`${server.base}/login`, credentials);
+        expect(login.status).toBe(200);
+        const { accessToken } = (await login.json()) as { accessToken: string };
+        const cookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+        expect(await (await fetch(`${server.base}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).json()).toEqual({ userId: '1', via: 'bearer' });
+        expect(await (await fetch(`${server.base}/me`, { headers: { cookie } })).json()).toEqual({ userId: '1', via: 'cookie' });
+        const anonymous = await fetch(`${server.base}/me`);
+        expect(anonymous.status).toBe(401);
+        expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="latchkey"');
+
+        const refused = await fetch(`${server.base}/login`, crossSite);
+        expect(refused.status).toBe(403);
+        expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(await refused.json()).toEqual({ error: 'csrf_rejected' });
+        expect((await fetch(`${server.base}/login`, credentials)).status).toBe(200); // still running
+      } finally {
+        server.stop();
+      }
+      const frozen = await startQuickStart(framework, `${name}-frozen`, (source) => withOptions(edit(source)), './quick-starts/frozen-store.mjs');
+      try {
+        const unavailable = await fetch(`${frozen.base}/login`, credentials);
+        expect(unavailable.status).toBe(503);
+        expect(unavailable.headers.get('retry-after')).toBe('1');
+        expect(await unavailable.json()).toEqual({ error: 'store_unavailable' });
+        expect(frozen.output()).not.toMatch(/AuthError|at .*\.js/); // no stack trace on the console either
+      } finally {
+        frozen.stop();
+      }
+    }, 60_000);
+  }
+
+  it("'docs/nextjs.md': the route handler answers a cross-site sign-in with 403 JSON and a frozen store with 503 JSON (a plain Request)", async () => {
+    // lib/auth.ts and the sign-in route, as the page shows them (the rest of the block is other files and JSX)
+    const snippet = codeBlock(join(root, 'docs/nextjs.md'), '# Next.js', 'ts').split('// app/api/auth/refresh/')[0]!;
+    expect(snippet).toContain('export const POST = lk.handler(');
+    const javascript = ts.transpileModule(withOptions(snippet), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    write(peersApp, {
+      // checkPassword is "yours" in the doc
+      'quick-starts/nextjs-route.mjs': `const checkPassword = async (request) => ((await request.json()).username === 'ada' ? '1' : null);\n${javascript}`,
+      'quick-starts/nextjs.mjs': `const request = (headers) => new Request('https://app.example.com/api/auth/sign-in', {
+  method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username: 'ada', password: 'lovelace' }) });
+const sameSite = { origin: 'https://app.example.com', 'sec-fetch-site': 'same-origin' };
+const answer = async (response) => ({ status: response.status, type: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after'),
+  cookies: response.headers.getSetCookie().length, body: await response.json() });
+const plain = await import('./nextjs-route.mjs?plain');
+const signedIn = await answer(await plain.POST(request(sameSite)));
+const crossSite = await answer(await plain.POST(request({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })));
+await import('./frozen-store.mjs');
+const frozen = await import('./nextjs-route.mjs?frozen');
+const unavailable = await answer(await frozen.POST(request(sameSite)));
+console.log(JSON.stringify({ signedIn: { ...signedIn, body: Object.keys(signedIn.body) }, crossSite, unavailable }));
+`,
+    });
+    const result = await sh(process.execPath, ['quick-starts/nextjs.mjs'], peersApp, { LATCHKEY_SECRET: 'x'.repeat(43) });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      signedIn: { status: 200, type: expect.stringMatching(/^application\/json/), retryAfter: null, cookies: 2, body: ['accessToken', 'expiresIn'] },
+      crossSite: { status: 403, type: expect.stringMatching(/^application\/json/), retryAfter: null, cookies: 0, body: { error: 'csrf_rejected' } },
+      unavailable: { status: 503, type: expect.stringMatching(/^application\/json/), retryAfter: '1', cookies: 0, body: { error: 'store_unavailable' } },
+    });
+  });
+});
+
+describe('the shipped examples run from node_modules (docs/running.md)', () => {
+  /** The demo's sign-in: the form, then the account page through the session cookie. */
+  async function signInThroughTheForm(base: string): Promise<void> {
+    const form = await fetch(`${base}/login`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<form');
+    const login = await fetch(`${base}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ username: 'demo', password: 'latchkey-demo' }).toString(),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/account');
+    const cookie = login.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    expect((await fetch(`${base}/account`, { headers: { cookie } })).status).toBe(200);
+    const client = await fetch(`${base}/latchkey-client.js`); // the installed dist/client.js, found through latchkey's exports
+    expect(client.status).toBe(200);
+    expect(await client.text()).toContain('createClient');
+  }
+
+  it('in place: node node_modules/latchkey/examples/express/server.mjs', async () => {
+    const server = await startServer(['node_modules/latchkey/examples/express/server.mjs'], peersApp, { PORT: '0', HOST: '127.0.0.1' });
+    try {
+      await signInThroughTheForm(server.base);
+    } finally {
+      server.stop();
+    }
+  });
+
+  it('copied out: cp -r node_modules/latchkey/examples/{hono,shared} into the app, then node hono/server.mjs', async () => {
+    for (const dir of ['hono', 'shared']) cpSync(join(peersApp, 'node_modules/latchkey/examples', dir), join(peersApp, 'demo', dir), { recursive: true });
+    const server = await startServer(['demo/hono/server.mjs'], peersApp, { PORT: '0', HOST: '127.0.0.1' });
+    try {
+      await signInThroughTheForm(server.base);
+    } finally {
+      server.stop();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 // Shared harness for the attack suite: one app, built the same way on Express, Fastify, Koa, Hono (on
-// @hono/node-server) and a bare fetch handler (latchkey/fetch, served by @hono/node-server),
+// @hono/node-server), a bare fetch handler (latchkey/fetch, served by @hono/node-server) and NestJS on its
+// Express and Fastify platforms (nest-app.ts),
 // served on a free loopback port, and a small raw HTTP client (node:http, so tests control every
 // header byte, repeated headers included). Not a test file itself.
 import { request as httpRequest, Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
@@ -17,6 +18,7 @@ import { latchkey as fastifyLatchkey } from '../../src/entries/fastify.js';
 import { latchkey as koaLatchkey } from '../../src/entries/koa.js';
 import { latchkey as fetchLatchkey } from '../../src/entries/fetch.js';
 import { latchkey as honoLatchkey } from '../../src/entries/hono.js';
+import { startNestApp } from './nest-app.js';
 
 export const ISSUER = 'https://api.example.com';
 export const AUDIENCE = 'web';
@@ -27,8 +29,8 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-export type Framework = 'express' | 'fastify' | 'koa' | 'hono' | 'fetch';
-export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa', 'hono', 'fetch'];
+export type Framework = 'express' | 'fastify' | 'koa' | 'hono' | 'fetch' | 'nest-express' | 'nest-fastify';
+export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa', 'hono', 'fetch', 'nest-express', 'nest-fastify'];
 
 /** A manual clock: tests move time with `advance`, never by sleeping. */
 export interface Clock {
@@ -172,6 +174,7 @@ function startFetch(auth: Auth<true>): Promise<App> {
 export async function startApp(framework: Framework, auth: Auth<true>): Promise<App> {
   if (framework === 'hono') return startHono(auth);
   if (framework === 'fetch') return startFetch(auth);
+  if (framework === 'nest-express' || framework === 'nest-fastify') return startNestApp(framework, auth);
   if (framework === 'express') {
     const app = express();
     const lk = expressLatchkey(auth);

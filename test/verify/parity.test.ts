@@ -1,13 +1,42 @@
-// latchkey/verify restates three pieces of the core that live in modules it cannot load (they import node:crypto):
-// the Bearer header parsing, the token check and the 401 answer. Each is held here to the core's own answers.
+// latchkey/verify and the core share one copy of four rules, in node-free core modules both import: the Bearer header
+// (core/bearer-header.ts), the access-token claim rules (core/access-claims.ts), the 401 answer (core/error-answer.ts)
+// and the key -> algorithm rule (core/key-algorithm.ts). The first test holds the sources to that; the others hold
+// the verifier's answers to the core's, which would catch a copy creeping back.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, ERROR_STATUS, type AuthErrorCode } from '../../src/entries/index.js';
 import { errorResponse } from '../../src/entries/adapter.js';
 import { authErrorResponse, createVerifier, wwwAuthenticate, type Verifier } from '../../src/entries/verify.js';
-import { bearerToken } from '../../src/flows/authenticate.js';
+import { bearerToken } from '../../src/core/bearer-header.js';
 import { bearerOf } from '../../src/verify/bearer.js';
 import { tokenAttacks, type Attack } from '../security/token-attacks.js';
 import { AUDIENCE, ISSUER, codeOf, issuer, serveJWKS, type Issuer } from './support.js';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+const sourceOf = (dir: string): [string, string][] => readdirSync(join(SRC, dir)).filter((file) => file.endsWith('.ts')).map((file) => [`${dir}/${file}`, readFileSync(join(SRC, dir, file), 'utf8')]);
+
+describe('one copy of each rule', () => {
+  const SHARED = {
+    'core/bearer-header.ts': { core: ['flows/authenticate.ts', 'flows/sign-out.ts'], verify: 'verify/bearer.ts', marker: /slice\(0, 6\)\.toLowerCase\(\) !== 'bearer'/ },
+    'core/access-claims.ts': { core: ['core/tokens.ts'], verify: 'verify/token.ts', marker: /requiredClaims|COMPACT_JWS = / },
+    'core/error-answer.ts': { core: ['http/answers.ts'], verify: 'verify/challenge.ts', marker: /Bearer realm="?\$\{|retry-after'\]? ?[=,:] ?'1'/ },
+    'core/key-algorithm.ts': { core: ['core/keys.ts'], verify: 'verify/jwk.ts', marker: /crv === 'P-256'|crv === 'Ed25519'/ },
+  } as const;
+  const sources = new Map([...sourceOf('core'), ...sourceOf('flows'), ...sourceOf('http'), ...sourceOf('verify')]);
+
+  for (const [module, { core, verify, marker }] of Object.entries(SHARED)) {
+    it(`${module} is imported by the core (${core.join(', ')}) and by ${verify}, imports nothing from node:, and is the only file that states its rule`, () => {
+      const name = module.split('/')[1]!.replace(/\.ts$/, '.js');
+      for (const importer of [...core, verify]) expect(sources.get(importer), importer).toMatch(new RegExp(`from '\\.{1,2}/(core/)?${name.replace('.', '\\.')}'`));
+      expect(sources.get(module)).not.toMatch(/from 'node:|Buffer\b/);
+      expect(sources.get(module)).toMatch(marker);
+      const restated = [...sources].filter(([file, text]) => file !== module && marker.test(text)).map(([file]) => file);
+      expect(restated).toEqual([]);
+    });
+  }
+});
 
 describe('the token check, against the core on the attack suite', () => {
   let iss: Issuer;
