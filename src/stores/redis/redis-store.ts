@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { parseDuration, type Duration } from '../../core/duration.js';
+import type { Duration } from '../../core/duration.js';
+import { checkKeys, positive } from '../../core/option-kit.js';
 import type { SessionRecord } from '../../core/types.js';
 import type { CreateOutcome, SessionActivity, SessionStore, StoreBroadcast } from '../contract.js';
 import { readShared, type SharedReads } from '../fast-read.js';
@@ -75,11 +76,9 @@ function tagOf(userId: string): string {
   return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
 }
 
+/** A timing option: above zero and at most a minute (a larger number is a millisecond count written as seconds). */
 function duration(value: unknown, fallback: Duration, name: string): number {
-  const ms = parseDuration(value ?? fallback, `redisStore ${name}`);
-  if (ms <= 0) throw new TypeError(`latchkey: redisStore ${name} must be greater than zero.`);
-  if (ms > 60_000) throw new TypeError(`latchkey: redisStore ${name} is ${ms / 1000} s; a number is seconds, as in createAuth: write '${value}ms' for milliseconds.`);
-  return ms;
+  return positive(value, fallback, `redisStore ${name}`, { max: 60_000 });
 }
 
 /**
@@ -96,9 +95,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function') {
     throw new TypeError('latchkey: redisStore needs { client }: an ioredis Redis or Cluster instance.');
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.includes(key)) throw new TypeError(`latchkey: unknown redisStore option ${key}; expected one of ${OPTIONS.join(', ')}.`);
-  }
+  checkKeys(options, OPTIONS, 'redisStore', (key, known) => `unknown redisStore option ${key}; expected one of ${known.join(', ')}.`);
   const prefix = options.prefix ?? 'latchkey:';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new TypeError('latchkey: redisStore prefix must be a string without { or } (latchkey chooses the Cluster hash tags).');
