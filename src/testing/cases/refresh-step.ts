@@ -7,18 +7,9 @@ import type { SessionRecord } from '../../core/types.js';
 import type { RefreshAdvance, RefreshStep, SessionStore } from '../../stores/contract.js';
 import { REFRESH_STEP_CASES } from '../../stores/rules/refresh-step-cases.js';
 import { applyRefreshStep, previousGeneration, refreshVerdict } from '../../stores/rules/refresh-step.js';
+import { DAY, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
-const DAY = 86_400_000;
-
-/** What the refresh-step cases need from the suite that registers them. */
-export interface RefreshCaseKit {
-  it(name: string, body: (ctx: { skip(): void }) => Promise<void>): void;
-  store(): Promise<SessionStore>;
-  record(s: SessionStore, userId: string, overrides?: Partial<SessionRecord>): SessionRecord;
-  user(): string;
-  now(): number;
-}
 
 /** One step as the core takes it: `advanceRefresh` when the store has it, else get + rule + compare-and-set. */
 export function stepOnce(s: SessionStore, id: string, step: RefreshStep): Promise<RefreshAdvance | null> {
@@ -35,7 +26,7 @@ export function stepOnce(s: SessionStore, id: string, step: RefreshStep): Promis
 }
 
 /** Registers the refresh-step cases on `kit.it`. */
-export function refreshStepCases(kit: RefreshCaseKit): void {
+export function refreshStepCases(kit: StoreCaseKit): void {
   for (const c of REFRESH_STEP_CASES) {
     kit.it(`refresh step: ${c.name}`, async () => {
       const s = await kit.store();

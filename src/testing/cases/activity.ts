@@ -1,0 +1,84 @@
+// The conformance cases of rule "activity" (stores/rules/activity.ts): a touch applies only when newer and moves only activity and expiry, an update never moves activity backwards, and neither brings a session back.
+import { HOUR, type StoreCaseKit } from '../case-kit.js';
+import { expect } from '../expect.js';
+
+/** Registers these cases on `kit.it`. */
+export function activityCases(kit: StoreCaseKit): void {
+  const { it, store, record, user, now } = kit;
+
+  it('touch moves activity and expiry but never version or data', async () => {
+    const s = await store();
+    const r = record(s, user(), { data: { keep: 'me' } });
+    await s.create(r);
+    const t = r.lastSeenAt + 60_000;
+    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    const got = await s.get(r.id);
+    expect(got).toEqual({ ...r, lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+  });
+
+  it('update never moves activity backwards: a touch that landed after the writer read survives', async () => {
+    const s = await store();
+    const r = record(s, user());
+    await s.create(r);
+    const t = r.lastSeenAt + 60_000;
+    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    expect(await s.update({ ...r, version: 2, data: { changed: true } }, 1)).toBe(true);
+    expect(await s.get(r.id)).toMatchObject({ version: 2, data: { changed: true }, lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    const later = t + 60_000;
+    expect(await s.update({ ...r, version: 3, lastSeenAt: later, idleExpiresAt: later + HOUR, expiresAt: later + HOUR }, 2)).toBe(true);
+    expect(await s.get(r.id)).toMatchObject({ version: 3, lastSeenAt: later, expiresAt: later + HOUR });
+  });
+
+  it('a touch older than the last one changes nothing', async () => {
+    const s = await store();
+    const r = record(s, user());
+    await s.create(r);
+    const t = r.lastSeenAt + 60_000;
+    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    await s.touch(r.id, { lastSeenAt: t - 30_000, idleExpiresAt: t - 30_000 + HOUR, expiresAt: t - 30_000 + HOUR });
+    expect((await s.get(r.id))?.lastSeenAt).toBe(t);
+  });
+
+  it('a touch after data changed keeps the new data and version', async () => {
+    const s = await store();
+    const r = record(s, user(), { data: { n: 1 } });
+    await s.create(r);
+    await s.update({ ...r, version: 2, data: { n: 2 } }, 1);
+    const t = r.lastSeenAt + 1000;
+    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    const got = await s.get(r.id);
+    expect(got?.data).toEqual({ n: 2 });
+    expect(got?.version).toBe(2);
+    expect(got?.lastSeenAt).toBe(t);
+  });
+
+  it('touch never creates a record, nor brings back a deleted one', async () => {
+    const s = await store();
+    const userId = user();
+    const never = record(s, userId);
+    const deleted = record(s, userId);
+    await s.create(deleted);
+    await s.delete(deleted.id);
+    const t = now() + 1000;
+    for (const id of [never.id, deleted.id]) await s.touch(id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    expect(await s.get(never.id)).toBeNull();
+    expect(await s.get(deleted.id)).toBeNull();
+    expect(await s.listByUser(userId)).toEqual([]);
+  });
+
+  it('a revoke while a touch is in flight leaves the session revoked', async () => {
+    const s = await store();
+    const userId = user();
+    for (let round = 0; round < 20; round++) {
+      const r = record(s, userId);
+      await s.create(r);
+      const t = r.lastSeenAt + 1000;
+      const touch = s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+      const revoke = round % 2 === 0 ? s.delete(r.id) : s.deleteByUser(userId);
+      const [, revoked] = await Promise.all([touch, revoke]);
+      expect(revoked === true || revoked === 1).toBe(true);
+      expect(await s.get(r.id)).toBeNull();
+    }
+    expect(await s.listByUser(userId)).toEqual([]);
+  });
+}
