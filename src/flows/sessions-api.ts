@@ -5,7 +5,8 @@ import { retryCompareAndSet } from '../core/cas.js';
 import { AuthError, isAuthError } from '../core/errors.js';
 import { checkData, checkUserId } from '../core/input.js';
 import { loadLive, toInfo } from '../core/sessions.js';
-import { isLive, isSessionId } from '../stores/rules/kit.js';
+import { isSessionId } from '../stores/rules/kit.js';
+import { isLive } from '../stores/rules/liveness.js';
 import type { SessionData, SessionRecord } from '../core/types.js';
 
 /** The sessions API of an Auth. */

@@ -3,7 +3,8 @@ import { callable, checkKeys, fail, positive, wholeNumber } from '../core/option
 import { frozenCopy, thaw, type Frozen } from '../lib/json.js';
 import type { SessionRecord } from '../core/types.js';
 import { readShared, type SharedReads } from './fast-read.js';
-import { mergeActivity, pickEvictions, touchApplies } from './rules/kit.js';
+import { mergeActivity, touchApplies } from './rules/activity.js';
+import { pickEvictions } from './rules/eviction.js';
 import { applyRefreshStep } from './rules/refresh-step.js';
 import type { SessionActivity, SessionStore } from './contract.js';
 

@@ -3,7 +3,8 @@
 import type { SessionRecord } from '../core/types.js';
 import type { SessionStore } from '../stores/contract.js';
 
-export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
 /** Waits `ms` of real time (broadcast deliveries, stores on the wall clock). */

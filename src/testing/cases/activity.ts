@@ -1,4 +1,6 @@
 // The conformance cases of rule "activity" (stores/rules/activity.ts): a touch applies only when newer and moves only activity and expiry, an update never moves activity backwards, and neither brings a session back.
+import { ACTIVITY_CASES } from '../../stores/rules/activity-cases.js';
+import { mergeActivity, touchApplies } from '../../stores/rules/activity.js';
 import { HOUR, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
@@ -81,4 +83,23 @@ export function activityCases(kit: StoreCaseKit): void {
     }
     expect(await s.listByUser(userId)).toEqual([]);
   });
+
+  for (const c of ACTIVITY_CASES) {
+    it(`activity: ${c.name}`, async () => {
+      const s = await store();
+      const userId = user();
+      const [touched, updated] = [record(s, userId), record(s, userId)];
+      for (const r of [touched, updated]) await s.create(r);
+      const t = touched.lastSeenAt + c.delta;
+      const activity = { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR };
+      expect(touchApplies(touched, activity)).toBe(c.touchApplies);
+      await s.touch(touched.id, activity);
+      expect((await s.get(touched.id))?.lastSeenAt).toBe(c.touchApplies ? t : touched.lastSeenAt);
+      const incoming = { ...updated, ...activity, version: 2, data: { updated: true } };
+      const kept = c.updateKeeps === 'incoming' ? incoming : updated;
+      expect(mergeActivity(updated, incoming)).toMatchObject({ lastSeenAt: kept.lastSeenAt, expiresAt: kept.expiresAt });
+      expect(await s.update(incoming, 1)).toBe(true);
+      expect(await s.get(updated.id)).toMatchObject({ version: 2, data: { updated: true }, lastSeenAt: kept.lastSeenAt, idleExpiresAt: kept.idleExpiresAt, expiresAt: kept.expiresAt });
+    });
+  }
 }

@@ -1,5 +1,7 @@
 // The conformance cases of rule "per-user cap" (stores/rules/eviction.ts): evictions under the cap, refusal at it, and the session a create replaces.
-import { HOUR, type StoreCaseKit } from '../case-kit.js';
+import { EVICTION_CASES } from '../../stores/rules/eviction-cases.js';
+import { pickEvictions } from '../../stores/rules/eviction.js';
+import { HOUR, MINUTE, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
@@ -95,4 +97,24 @@ export function evictionCases(kit: StoreCaseKit): void {
     const winner = fresh[outcomes.findIndex((o) => o?.replaced === true)]!;
     expect((await s.listByUser(userId)).map((r) => r.id).sort()).toEqual([...others.map((r) => r.id), winner.id].sort());
   });
+
+  for (const c of EVICTION_CASES) {
+    it(`per-user cap: ${c.name}`, async () => {
+      const s = await store();
+      const userId = user();
+      const t = now();
+      const ids = c.live.map(() => record(s, userId).id).sort();
+      const live = c.live.map((l) => {
+        const expiresAt = t + l.expiresIn * MINUTE;
+        return { name: l.name, record: record(s, userId, { id: ids[l.idRank]!, createdAt: t - l.createdAgo * MINUTE, idleExpiresAt: expiresAt, expiresAt }) };
+      });
+      for (const { record: r } of live) await s.create(r);
+      const nameOf = (id: string): string | undefined => live.find((l) => l.record.id === id)?.name;
+      expect(pickEvictions(live.map((l) => l.record), c.maxPerUser).map((r) => nameOf(r.id))).toEqual(c.evicted);
+      const outcome = await s.create(record(s, userId), { maxPerUser: c.maxPerUser, overLimit: 'evict' });
+      if (outcome) expect(outcome.evicted.map(nameOf).sort()).toEqual([...c.evicted].sort());
+      const left = new Set((await s.listByUser(userId)).map((r) => nameOf(r.id)));
+      for (const l of live) expect(left.has(l.name)).toBe(!c.evicted.includes(l.name));
+    });
+  }
 }

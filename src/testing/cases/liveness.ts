@@ -1,5 +1,7 @@
 // The conformance cases of rule "liveness" (stores/rules/liveness.ts): an expired record is invisible to every call and leaves the per-user index, and a touch keeps a record alive only while it is.
-import { HOUR, type StoreCaseKit } from '../case-kit.js';
+import { LIVENESS_CASES } from '../../stores/rules/liveness-cases.js';
+import { isLive } from '../../stores/rules/liveness.js';
+import { HOUR, MINUTE, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
@@ -74,4 +76,19 @@ export function livenessCases(kit: StoreCaseKit): void {
     for (const r of untouched) expect(await s.get(r.id)).toBeNull();
     expect((await s.listByUser(userId)).map((r) => r.id).sort()).toEqual(kept.map((r) => r!.id).sort());
   });
+
+  for (const c of LIVENESS_CASES) {
+    it(`liveness: ${c.name}`, async () => {
+      const s = await store();
+      const userId = user();
+      const t = now();
+      const [idleExpiresAt, absoluteExpiresAt] = [t + c.idleIn * MINUTE, t + c.absoluteIn * MINUTE];
+      const times = { createdAt: t - HOUR, lastSeenAt: Math.min(t, idleExpiresAt) - MINUTE, idleExpiresAt, absoluteExpiresAt, expiresAt: Math.min(idleExpiresAt, absoluteExpiresAt) };
+      const r = record(s, userId, { ...times, refresh: { generation: 0, previous: -1, rotatedAt: times.lastSeenAt, expiresAt: absoluteExpiresAt } });
+      expect(isLive(r, t)).toBe(c.live);
+      await s.create(r);
+      expect((await s.get(r.id))?.id ?? null).toBe(c.live ? r.id : null);
+      expect((await s.listByUser(userId)).map((x) => x.id)).toEqual(c.live ? [r.id] : []);
+    });
+  }
 }
