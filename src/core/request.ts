@@ -12,6 +12,19 @@ export function header(request: AuthRequest, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The token of an `Authorization` header value with the `Bearer` scheme (any case, then nothing or [ \t]+ and
+ * the token): `''` for a bare scheme, `undefined` for another scheme. Compared without a regex: it runs on
+ * every bearer request.
+ */
+export function bearerOfHeader(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (trimmed.length < 6 || trimmed.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
+  if (trimmed.length === 6) return '';
+  const gap = trimmed.charCodeAt(6);
+  return gap === 32 || gap === 9 ? trimmed.slice(7).trim() : undefined;
+}
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /** True for methods that may change state (everything but GET, HEAD, OPTIONS, TRACE); a missing method is unsafe (fail closed). */

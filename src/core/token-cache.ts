@@ -1,6 +1,7 @@
 // The verified-token cache: access tokens that passed every check, kept with their claims so that a
 // token seen again costs a lookup and the exp/nbf check instead of a signature verification.
 import { LRU } from '../lib/lru.js';
+import { AuthError } from './errors.js';
 import type { AccessTokenClaims } from './types.js';
 
 /** A verified token's claims, with the times every hit checks again. */
@@ -14,8 +15,8 @@ export interface CachedToken {
 
 /**
  * The cache's key is the token's signature segment. V8 hashes a Map key over all its characters, and an access
- * token is 400-odd fresh characters on each request: hashing the whole of it was 80% of a cached bearer check,
- * and the signature is a fifth of the token. A key match means the presenter holds a whole valid signature; the
+ * token is 400-odd fresh characters on each request: hashing the whole of it was most of a cached bearer check
+ * (measured: bench/RESULTS.md), and the signature is a fifth of the token. A key match means the presenter holds a whole valid signature; the
  * entry then also needs the signing input (header and payload, which a JWT does not keep confidential) to be
  * equal, so a token is a hit only when all of it is the token that was verified.
  */
@@ -52,4 +53,37 @@ export class VerifiedTokens {
   clear(): void {
     this.#entries.clear();
   }
+}
+
+/**
+ * Verifications under way, by token: a page that fires 30 calls with a token just issued costs one signature
+ * check, not 30 (before it settles, every one of them misses the cache). Entries live only while a check runs.
+ */
+export class VerificationsInFlight {
+  readonly #running = new Map<string, Promise<AccessTokenClaims>>();
+
+  /**
+   * The check of `token` under way, joined (`recheck` then checks its times again as of now), or a new one
+   * that `start` begins.
+   */
+  join(token: string, start: () => Promise<AccessTokenClaims>, recheck: (claims: AccessTokenClaims) => void): Promise<AccessTokenClaims> {
+    const running = this.#running.get(token);
+    if (running) {
+      return running.then((claims) => {
+        recheck(claims);
+        return claims;
+      });
+    }
+    const verifying = start();
+    this.#running.set(token, verifying);
+    const done = (): void => void this.#running.delete(token);
+    verifying.then(done, done);
+    return verifying;
+  }
+}
+
+/** Refuses a token past its `exp` or before its `nbf` (seconds) at `nowMs`, give or take `tolerance` ms. */
+export function checkTokenTimes(exp: number, nbf: number | undefined, nowMs: number, tolerance: number): void {
+  if (nowMs - tolerance >= exp * 1000) throw new AuthError('token_expired');
+  if (nbf !== undefined && nowMs + tolerance < nbf * 1000) throw new AuthError('token_invalid');
 }

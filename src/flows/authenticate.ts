@@ -5,7 +5,7 @@ import { clearingCookies, readCookie } from '../core/cookies.js';
 import { checkCsrf } from '../core/csrf.js';
 import { isAuthError } from '../core/errors.js';
 import { thaw } from '../lib/json.js';
-import { header } from '../core/request.js';
+import { bearerOfHeader, header } from '../core/request.js';
 import { settled } from '../lib/settled.js';
 import { checkSessionTokenNow, isStaleCopy, touch } from '../core/sessions.js';
 import type { SharedRecord } from '../stores/fast-read.js';
@@ -14,13 +14,7 @@ import type { AccessTokenClaims, AuthContext, AuthRequest } from '../core/types.
 /** The token of an `Authorization: Bearer` header; `''` for a bare scheme, `undefined` when none or another scheme. */
 export function bearerToken(request: AuthRequest): string | undefined {
   const value = header(request, 'authorization');
-  if (value === undefined) return undefined;
-  // `Bearer`, any case, then nothing or [ \t]+ and the token; compared without a regex on the hot path.
-  const trimmed = value.trim();
-  if (trimmed.length < 6 || trimmed.slice(0, 6).toLowerCase() !== 'bearer') return undefined;
-  if (trimmed.length === 6) return '';
-  const gap = trimmed.charCodeAt(6);
-  return gap === 32 || gap === 9 ? trimmed.slice(7).trim() : undefined;
+  return value === undefined ? undefined : bearerOfHeader(value);
 }
 
 /** Verifies an access token and, with `checkSession`, that its session is still live. */

@@ -1,14 +1,22 @@
 // What every file of conformance cases (cases/*.ts) gets from the suite that registers it: the way to register
 // a case, a fresh store per case, record builders on the suite's clock, and the suite's options.
 import type { SessionRecord } from '../core/types.js';
-import type { SessionStore } from '../stores/contract.js';
+import type { SessionActivity, SessionStore } from '../stores/contract.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
+/** Activity at `t`: last seen then, idle and store expiry an hour later. */
+export function activityAt(t: number): SessionActivity {
+  return { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR };
+}
+
 /** Waits `ms` of real time (broadcast deliveries, stores on the wall clock). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A store with the optional members `K`. */
+export type StoreWith<K extends keyof SessionStore> = SessionStore & Required<Pick<SessionStore, K>>;
 
 /** The suite's side of every case file. */
 export interface StoreCaseKit {
@@ -16,6 +24,8 @@ export interface StoreCaseKit {
   it(name: string, body: (ctx: { skip(): void }) => Promise<void>): void;
   /** A fresh store, closed after the case. */
   store(): Promise<SessionStore>;
+  /** A fresh store when it has every one of `methods`; else the case is skipped and this is `null`. */
+  storeWith<K extends keyof SessionStore>(ctx: { skip(): void }, ...methods: K[]): Promise<StoreWith<K> | null>;
   /** A record of `userId` created now (an hour idle, a day absolute, refresh generation 0), with `overrides`. */
   record(s: SessionStore, userId: string, overrides?: Partial<SessionRecord>): SessionRecord;
   /** A record that expires `shortTtl` from now. */

@@ -10,7 +10,7 @@ import { evictionCases } from './cases/eviction.js';
 import { livenessCases } from './cases/liveness.js';
 import { recordCases } from './cases/records.js';
 import { refreshStepCases } from './cases/refresh-step.js';
-import { DAY, HOUR, sleep, type StoreCaseKit } from './case-kit.js';
+import { DAY, HOUR, sleep, type StoreCaseKit, type StoreWith } from './case-kit.js';
 import { findRunner, type ConformanceCase, type TestRunner } from './runner.js';
 
 export type { ConformanceCase, TestRunner } from './runner.js';
@@ -85,6 +85,13 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     return made;
   }
 
+  async function storeWith<K extends keyof SessionStore>(ctx: { skip(): void }, ...methods: K[]): Promise<StoreWith<K> | null> {
+    const s = await store();
+    if (methods.every((m) => Boolean(s[m]))) return s as StoreWith<K>;
+    ctx.skip();
+    return null;
+  }
+
   const user = (): string => `conformance-${randomUUID()}`;
 
   function record(s: SessionStore, userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -130,7 +137,7 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     else await (s as SessionStore & { prune?: () => Promise<unknown> }).prune?.();
   }
 
-  const kit: StoreCaseKit = { it, store, record, shortLived, user, now, advance, shortTtl, untilLive, pruneNow, ...(options.indexSize && { indexSize: options.indexSize }) };
+  const kit: StoreCaseKit = { it, store, storeWith, record, shortLived, user, now, advance, shortTtl, untilLive, pruneNow, ...(options.indexSize && { indexSize: options.indexSize }) };
   recordCases(kit);
   advanceRefreshCases(kit);
   activityCases(kit);

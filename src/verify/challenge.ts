@@ -1,5 +1,5 @@
 // The 401 answer of a resource server: RFC 6750 `WWW-Authenticate` and the JSON body, the same bytes the core's
-// adapters send (src/adapter/http.ts, errorResponse: that module loads the whole core, so it is restated here,
+// adapters send (src/http/answers.ts, errorResponse: that module loads the whole core, so it is restated here,
 // with a configurable realm quoted per RFC 9110 quoted-string; test/verify/challenge.test.ts compares the two).
 import { isAuthError, type AuthError } from '../core/errors.js';
 

@@ -12,8 +12,8 @@ import { refreshStepSQL } from '../rules/refresh-step.js';
 // plain bigint/int columns hold what statements compare or move (like the Redis store's hash fields):
 // `version` for compare-and-set, the activity times `touch` moves, the refresh state `advanceRefresh`
 // rotates (with the session's own `idle_timeout` it measures idleness by), `expires_at` which every read
-// checks. A read lays those columns over the JSON, so `touch` and `advanceRefresh` never rewrite `doc`. Measured against a jsonb record (bench/postgres.mjs): jsonb takes
-// 9% more space per session (906 against 831 bytes, indexes included) and reads a row by id no faster.
+// checks. A read lays those columns over the JSON, so `touch` and `advanceRefresh` never rewrite `doc`. A jsonb
+// record takes more space per session and reads a row by id no faster (bench/postgres.mjs; bench/RESULTS.md).
 // Indexes: `user_id` (list, end everywhere, the per-user cap) and `expires_at` (pruning in bounded batches).
 // Times are milliseconds since the epoch, as in the record.
 

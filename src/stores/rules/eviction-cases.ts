@@ -19,36 +19,15 @@ export interface EvictionCase {
   evicted: readonly string[];
 }
 
-/** Every key of the order, each tie broken by the next key, and the cap's edges. */
+/** Every key of the order, each tie broken by the next key, and the cap's edges (records: name, expiresIn, createdAgo, idRank). */
 export const EVICTION_CASES: readonly EvictionCase[] = [
-  {
-    name: 'the soonest to expire goes first, whatever its age or id',
-    live: [{ name: 'late', expiresIn: 30, createdAgo: 50, idRank: 0 }, { name: 'soon', expiresIn: 10, createdAgo: 1, idRank: 1 }],
-    maxPerUser: 2,
-    evicted: ['soon'],
-  },
-  {
-    name: 'ties on expiry: the oldest goes first, whatever the ids',
-    live: [{ name: 'younger', expiresIn: 10, createdAgo: 2, idRank: 0 }, { name: 'older', expiresIn: 10, createdAgo: 5, idRank: 1 }, { name: 'later', expiresIn: 30, createdAgo: 9, idRank: 2 }],
-    maxPerUser: 3,
-    evicted: ['older'],
-  },
-  {
-    name: 'ties on expiry and creation: the smaller id goes first',
-    live: [{ name: 'second', expiresIn: 10, createdAgo: 5, idRank: 1 }, { name: 'first', expiresIn: 10, createdAgo: 5, idRank: 0 }],
-    maxPerUser: 2,
-    evicted: ['first'],
-  },
-  {
-    name: 'two over the cap: the two first in the order go',
-    live: [{ name: 'c', expiresIn: 30, createdAgo: 1, idRank: 0 }, { name: 'a', expiresIn: 10, createdAgo: 5, idRank: 1 }, { name: 'b', expiresIn: 10, createdAgo: 2, idRank: 2 }],
-    maxPerUser: 2,
-    evicted: ['a', 'b'],
-  },
-  {
-    name: 'under the cap nothing is evicted',
-    live: [{ name: 'a', expiresIn: 10, createdAgo: 5, idRank: 0 }, { name: 'b', expiresIn: 20, createdAgo: 2, idRank: 1 }],
-    maxPerUser: 3,
-    evicted: [],
-  },
+  { name: 'the soonest to expire goes first, whatever its age or id', maxPerUser: 2, evicted: ['soon'], live: [r('late', 30, 50, 0), r('soon', 10, 1, 1)] },
+  { name: 'ties on expiry: the oldest goes first, whatever the ids', maxPerUser: 3, evicted: ['older'], live: [r('younger', 10, 2, 0), r('older', 10, 5, 1), r('later', 30, 9, 2)] },
+  { name: 'ties on expiry and creation: the smaller id goes first', maxPerUser: 2, evicted: ['first'], live: [r('second', 10, 5, 1), r('first', 10, 5, 0)] },
+  { name: 'two over the cap: the two first in the order go', maxPerUser: 2, evicted: ['a', 'b'], live: [r('c', 30, 1, 0), r('a', 10, 5, 1), r('b', 10, 2, 2)] },
+  { name: 'under the cap nothing is evicted', maxPerUser: 3, evicted: [], live: [r('a', 10, 5, 0), r('b', 20, 2, 1)] },
 ];
+
+function r(name: string, expiresIn: number, createdAgo: number, idRank: number): EvictionRecord {
+  return { name, expiresIn, createdAgo, idRank };
+}

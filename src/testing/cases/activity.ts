@@ -1,7 +1,7 @@
 // The conformance cases of rule "activity" (stores/rules/activity.ts): a touch applies only when newer and moves only activity and expiry, an update never moves activity backwards, and neither brings a session back.
 import { ACTIVITY_CASES } from '../../stores/rules/activity-cases.js';
 import { mergeActivity, touchApplies } from '../../stores/rules/activity.js';
-import { HOUR, type StoreCaseKit } from '../case-kit.js';
+import { activityAt, HOUR, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
@@ -13,9 +13,9 @@ export function activityCases(kit: StoreCaseKit): void {
     const r = record(s, user(), { data: { keep: 'me' } });
     await s.create(r);
     const t = r.lastSeenAt + 60_000;
-    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    await s.touch(r.id, activityAt(t));
     const got = await s.get(r.id);
-    expect(got).toEqual({ ...r, lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    expect(got).toEqual({ ...r, ...activityAt(t) });
   });
 
   it('update never moves activity backwards: a touch that landed after the writer read survives', async () => {
@@ -23,11 +23,11 @@ export function activityCases(kit: StoreCaseKit): void {
     const r = record(s, user());
     await s.create(r);
     const t = r.lastSeenAt + 60_000;
-    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    await s.touch(r.id, activityAt(t));
     expect(await s.update({ ...r, version: 2, data: { changed: true } }, 1)).toBe(true);
-    expect(await s.get(r.id)).toMatchObject({ version: 2, data: { changed: true }, lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    expect(await s.get(r.id)).toMatchObject({ version: 2, data: { changed: true }, ...activityAt(t) });
     const later = t + 60_000;
-    expect(await s.update({ ...r, version: 3, lastSeenAt: later, idleExpiresAt: later + HOUR, expiresAt: later + HOUR }, 2)).toBe(true);
+    expect(await s.update({ ...r, version: 3, ...activityAt(later) }, 2)).toBe(true);
     expect(await s.get(r.id)).toMatchObject({ version: 3, lastSeenAt: later, expiresAt: later + HOUR });
   });
 
@@ -36,8 +36,8 @@ export function activityCases(kit: StoreCaseKit): void {
     const r = record(s, user());
     await s.create(r);
     const t = r.lastSeenAt + 60_000;
-    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
-    await s.touch(r.id, { lastSeenAt: t - 30_000, idleExpiresAt: t - 30_000 + HOUR, expiresAt: t - 30_000 + HOUR });
+    await s.touch(r.id, activityAt(t));
+    await s.touch(r.id, activityAt(t - 30_000));
     expect((await s.get(r.id))?.lastSeenAt).toBe(t);
   });
 
@@ -47,7 +47,7 @@ export function activityCases(kit: StoreCaseKit): void {
     await s.create(r);
     await s.update({ ...r, version: 2, data: { n: 2 } }, 1);
     const t = r.lastSeenAt + 1000;
-    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    await s.touch(r.id, activityAt(t));
     const got = await s.get(r.id);
     expect(got?.data).toEqual({ n: 2 });
     expect(got?.version).toBe(2);
@@ -62,7 +62,7 @@ export function activityCases(kit: StoreCaseKit): void {
     await s.create(deleted);
     await s.delete(deleted.id);
     const t = now() + 1000;
-    for (const id of [never.id, deleted.id]) await s.touch(id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    for (const id of [never.id, deleted.id]) await s.touch(id, activityAt(t));
     expect(await s.get(never.id)).toBeNull();
     expect(await s.get(deleted.id)).toBeNull();
     expect(await s.listByUser(userId)).toEqual([]);
@@ -75,7 +75,7 @@ export function activityCases(kit: StoreCaseKit): void {
       const r = record(s, userId);
       await s.create(r);
       const t = r.lastSeenAt + 1000;
-      const touch = s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+      const touch = s.touch(r.id, activityAt(t));
       const revoke = round % 2 === 0 ? s.delete(r.id) : s.deleteByUser(userId);
       const [, revoked] = await Promise.all([touch, revoke]);
       expect(revoked === true || revoked === 1).toBe(true);
@@ -91,7 +91,7 @@ export function activityCases(kit: StoreCaseKit): void {
       const [touched, updated] = [record(s, userId), record(s, userId)];
       for (const r of [touched, updated]) await s.create(r);
       const t = touched.lastSeenAt + c.delta;
-      const activity = { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR };
+      const activity = activityAt(t);
       expect(touchApplies(touched, activity)).toBe(c.touchApplies);
       await s.touch(touched.id, activity);
       expect((await s.get(touched.id))?.lastSeenAt).toBe(c.touchApplies ? t : touched.lastSeenAt);

@@ -4,7 +4,7 @@ import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
 export function advanceRefreshCases(kit: StoreCaseKit): void {
-  const { it, store, record, user, now } = kit;
+  const { it, store, storeWith, record, user, now } = kit;
 
   it('concurrent rotations never hand out the same generation twice', async () => {
     const s = await store();
@@ -33,11 +33,8 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
   });
 
   it('advanceRefresh (stores that rotate in one call): of 20 parallel steps from one generation exactly one advances', async (ctx) => {
-    const s = await store();
-    if (!s.advanceRefresh) {
-      ctx.skip();
-      return;
-    }
+    const s = await storeWith(ctx, 'advanceRefresh');
+    if (!s) return;
     const r = record(s, user(), { data: { keep: ['me'] } });
     await s.create(r);
     const t = Math.max(now(), r.lastSeenAt);
@@ -57,11 +54,8 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
   });
 
   it('advanceRefresh returns the stored record unadvanced for an old generation, and null for no record', async (ctx) => {
-    const s = await store();
-    if (!s.advanceRefresh) {
-      ctx.skip();
-      return;
-    }
+    const s = await storeWith(ctx, 'advanceRefresh');
+    if (!s) return;
     const r = record(s, user());
     await s.create(r);
     const t = Math.max(now(), r.lastSeenAt);
@@ -78,11 +72,8 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
   });
 
   it('advanceRefresh never advances past an expired refresh token and clamps new expiries to the absolute one', async (ctx) => {
-    const s = await store();
-    if (!s.advanceRefresh) {
-      ctx.skip();
-      return;
-    }
+    const s = await storeWith(ctx, 'advanceRefresh');
+    if (!s) return;
     const t = now();
     const expired = record(s, user(), { refresh: { generation: 3, rotatedAt: t - HOUR, expiresAt: t - 1 } });
     await s.create(expired);
@@ -100,11 +91,8 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
   });
 
   it("advanceRefresh measures idleness by the record's own idleTimeout and keeps the refresh family's firstGeneration", async (ctx) => {
-    const s = await store();
-    if (!s.advanceRefresh) {
-      ctx.skip();
-      return;
-    }
+    const s = await storeWith(ctx, 'advanceRefresh');
+    if (!s) return;
     const t = now();
     // a session signed in with its own idle timeout, in a refresh family that reauthenticate started at 4
     const r = record(s, user(), { idleTimeout: 2 * HOUR, refresh: { generation: 5, firstGeneration: 4, rotatedAt: t, expiresAt: t + DAY } });

@@ -6,7 +6,7 @@ import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
 export function evictionCases(kit: StoreCaseKit): void {
-  const { it, store, record, shortLived, user, now, advance, shortTtl } = kit;
+  const { it, store, storeWith, record, shortLived, user, now, advance, shortTtl } = kit;
 
   it('create under maxPerUser: of 20 parallel sign-ins of one user at most the cap stay live, and the soonest to expire go first', async () => {
     const s = await store();
@@ -35,11 +35,8 @@ export function evictionCases(kit: StoreCaseKit): void {
   });
 
   it('create with replaces (stores with replaceOnCreate) ends that session in the same step and never counts it against the cap', async (ctx) => {
-    const s = await store();
-    if (!s.replaceOnCreate) {
-      ctx.skip();
-      return;
-    }
+    const s = await storeWith(ctx, 'replaceOnCreate');
+    if (!s) return;
     for (const overLimit of ['evict', 'refuse'] as const) {
       const userId = user();
       const [phone, laptop] = [record(s, userId), record(s, userId)];
@@ -57,11 +54,8 @@ export function evictionCases(kit: StoreCaseKit): void {
   });
 
   it('create with replaces (stores with replaceOnCreate) writes nothing when that session is gone, expired or another user\'s', async (ctx) => {
-    const s = await store();
-    if (!s.replaceOnCreate) {
-      ctx.skip();
-      return;
-    }
+    const s = await storeWith(ctx, 'replaceOnCreate');
+    if (!s) return;
     const userId = user();
     const gone = record(s, userId);
     await s.create(gone);
@@ -82,11 +76,8 @@ export function evictionCases(kit: StoreCaseKit): void {
   });
 
   it('create with replaces (stores with replaceOnCreate): of 20 parallel creates replacing one session exactly one stands, and the cap holds', async (ctx) => {
-    const s = await store();
-    if (!s.replaceOnCreate) {
-      ctx.skip();
-      return;
-    }
+    const s = await storeWith(ctx, 'replaceOnCreate');
+    if (!s) return;
     const userId = user();
     const others = [record(s, userId), record(s, userId)];
     const old = record(s, userId);

@@ -1,7 +1,7 @@
 // The conformance cases of rule "liveness" (stores/rules/liveness.ts): an expired record is invisible to every call and leaves the per-user index, and a touch keeps a record alive only while it is.
 import { LIVENESS_CASES } from '../../stores/rules/liveness-cases.js';
 import { isLive } from '../../stores/rules/liveness.js';
-import { HOUR, MINUTE, type StoreCaseKit } from '../case-kit.js';
+import { activityAt, HOUR, MINUTE, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
@@ -13,7 +13,7 @@ export function livenessCases(kit: StoreCaseKit): void {
     const r = shortLived(s, user());
     await s.create(r);
     const t = now() + 1;
-    await s.touch(r.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    await s.touch(r.id, activityAt(t));
     await advance(shortTtl + 150);
     expect((await s.get(r.id))?.expiresAt).toBe(t + HOUR);
   });
@@ -30,7 +30,7 @@ export function livenessCases(kit: StoreCaseKit): void {
     expect(await s.listByUser(userId)).toEqual([]);
     expect(await s.update({ ...gone, version: 2, expiresAt: now() + HOUR, idleExpiresAt: now() + HOUR }, 1)).toBe(false);
     const t = now();
-    await s.touch(gone.id, { lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR });
+    await s.touch(gone.id, activityAt(t));
     expect(await s.get(gone.id)).toBeNull();
     expect(await s.delete(gone.id)).toBe(false);
     expect(await s.deleteByUser(userId)).toBe(0);
