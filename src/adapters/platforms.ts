@@ -18,7 +18,7 @@ export interface Platform<C, Sent = void> {
 
 // The carrier is `res` (Express links it to its request as `res.req`): cookies go where the app sends from.
 // The resolve-once slot lives on `res.locals`, the per-request object Express makes anyway: a property added
-// to `res` itself changes the shape Node's response code sees, which cost ~2 µs per request (bench/RESULTS.md).
+// to `res` itself changes the shape Node's response code sees, which costs time on every request (bench/RESULTS.md).
 /** Express (4 and 5): the carrier is `res`. */
 export const expressPlatform: Platform<Response> = {
   binding: {

@@ -1,4 +1,5 @@
-// The one Duration form every option takes (createAuth and the stores), and the option error helper.
+// The one Duration form every option takes (createAuth and the stores), and the option error helper
+// (the other option checks are in option-kit.ts).
 /** A duration: a number of seconds, or a string such as `'500ms'`, `'15m'`, `'10s'`, `'30d'`. */
 export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}`;
 
@@ -18,11 +19,4 @@ export function parseDuration(value: unknown, name = 'duration'): number {
     if (match) return Math.round(Number(match[1]) * UNITS[match[2]!]!);
   }
   return fail(`${name} must be a duration such as '15m', '10s' or a number of seconds (got ${JSON.stringify(value)}).`);
-}
-
-/** A duration option that must be above zero, in ms (`fallback` when absent). */
-export function positive(value: unknown, fallback: Duration, name: string): number {
-  const ms = parseDuration(value ?? fallback, name);
-  if (ms <= 0) fail(`${name} must be greater than zero.`);
-  return ms;
 }

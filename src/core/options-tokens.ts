@@ -1,5 +1,6 @@
 // Validation of the token options of createAuth (keys, issuer, audience, accessToken, refreshToken).
-import { fail, parseDuration, positive } from './duration.js';
+import { parseDuration } from './duration.js';
+import { fail, positive } from './option-kit.js';
 import { checkKeyInput, isVerifyOnlyKey } from './keys.js';
 import type { AuthOptions, ResolvedOptions } from './option-types.js';
 

@@ -1,14 +1,7 @@
-import { fail, parseDuration, positive, type Duration } from './duration.js';
+import { parseDuration, type Duration } from './duration.js';
+import { callable, checkKeys, fail, flag, positive, wholeNumber } from './option-kit.js';
 import type { AuthOptions, ResolvedOptions } from './option-types.js';
 import { resolveTokens } from './options-tokens.js';
-
-function checkKeys<T extends object>(value: T | undefined, allowed: readonly string[], name: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${name} must be an object.`);
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) fail(`unknown option ${name}.${key}; expected one of ${allowed.join(', ')}.`);
-  }
-}
 
 const DAY = 86_400_000;
 const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
@@ -40,11 +33,14 @@ function resolveSessionCache(cache: unknown, defaultDelay: number): ResolvedOpti
   if (cache === undefined) return { cookies: true, ...defaults };
   if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) fail('session.cache must be false (read the store on every request) or an object such as { max: 10000, maxBytes: 16777216 }.');
   checkKeys(cache, ['max', 'maxBytes', 'maxRevocationDelay'], 'session.cache');
-  const { max = defaults.max, maxBytes = defaults.maxBytes, maxRevocationDelay } = cache as { max?: unknown; maxBytes?: unknown; maxRevocationDelay?: Duration };
-  if (!Number.isInteger(max) || (max as number) < 1) fail('session.cache.max must be a whole number of records (at least 1); pass session.cache: false to turn the cache off.');
-  if (!Number.isInteger(maxBytes) || (maxBytes as number) < 4096) fail('session.cache.maxBytes must be a whole number of bytes (at least 4096); pass session.cache: false to turn the cache off.');
-  const delay = maxRevocationDelay === undefined ? defaultDelay : positive(maxRevocationDelay, '2s', 'session.cache.maxRevocationDelay');
-  return { cookies: true, max: max as number, maxBytes: maxBytes as number, maxRevocationDelay: delay };
+  const { max, maxBytes, maxRevocationDelay } = cache as { max?: unknown; maxBytes?: unknown; maxRevocationDelay?: Duration };
+  const off = '; pass session.cache: false to turn the cache off';
+  return {
+    cookies: true,
+    max: wholeNumber(max, defaults.max, 'session.cache.max', { min: 1, unit: 'records', hint: off }),
+    maxBytes: wholeNumber(maxBytes, defaults.maxBytes, 'session.cache.maxBytes', { min: 4096, unit: 'bytes', hint: off }),
+    maxRevocationDelay: maxRevocationDelay === undefined ? defaultDelay : positive(maxRevocationDelay, '2s', 'session.cache.maxRevocationDelay'),
+  };
 }
 
 /** Validates `createAuth` options and fills in defaults; every message says what to change. */
@@ -57,9 +53,8 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   checkKeys(options.cookies, ['secure', 'sameSite', 'name', 'domain'], 'cookies');
   checkKeys(options.csrf, ['trustedOrigins'], 'csrf');
 
-  const now = options.now ?? Date.now;
-  if (typeof now !== 'function') fail('now must be a function returning milliseconds since the epoch.');
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('onEvent must be a function.');
+  const now = callable(options.now, Date.now, 'now', 'returning milliseconds since the epoch');
+  if (options.onEvent !== undefined) callable(options.onEvent, options.onEvent, 'onEvent');
 
   const session = options.session ?? {};
   const absoluteTimeout = positive(session.absoluteTimeout, '30d', 'session.absoluteTimeout');
@@ -75,8 +70,7 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   const maxIdleTimeout = session.maxIdleTimeout === false ? null : session.maxIdleTimeout === undefined ? defaultMaxIdle : positive(session.maxIdleTimeout, '30d', 'session.maxIdleTimeout');
   if (maxIdleTimeout !== null && (idleTimeout === null || maxIdleTimeout < idleTimeout)) fail('session.maxIdleTimeout cannot be shorter than session.idleTimeout (or bound an Auth without one): the default idle time must be allowed.');
 
-  const maxPerUser = session.maxPerUser ?? 100;
-  if (maxPerUser !== false && (!Number.isInteger(maxPerUser) || maxPerUser < 1)) fail('session.maxPerUser must be a whole number of sessions (at least 1), or false for no cap.');
+  const maxPerUser = session.maxPerUser === false ? false : wholeNumber(session.maxPerUser, 100, 'session.maxPerUser', { min: 1, unit: 'sessions', hint: ', or false for no cap' });
   const overLimit = session.overLimit ?? 'evict';
   if (overLimit !== 'evict' && overLimit !== 'refuse') fail(`session.overLimit must be 'evict' or 'refuse' (got ${JSON.stringify(overLimit)}).`);
 
@@ -84,8 +78,7 @@ export function resolveOptions(options: AuthOptions): ResolvedOptions {
   const sessionCache = resolveSessionCache(session.cache, tokens?.maxRevocationDelay ?? 2000);
 
   const cookies = options.cookies ?? {};
-  const secure = cookies.secure ?? true;
-  if (typeof secure !== 'boolean') fail('cookies.secure must be true or false.');
+  const secure = flag(cookies.secure, true, 'cookies.secure');
   const sameSite = cookies.sameSite ?? 'lax';
   if (!['strict', 'lax', 'none'].includes(sameSite)) fail(`cookies.sameSite must be 'strict', 'lax' or 'none' (got ${JSON.stringify(sameSite)}).`);
   if (sameSite === 'none' && !secure) fail("cookies.sameSite 'none' requires cookies.secure: browsers drop SameSite=None cookies that are not Secure.");

@@ -1,4 +1,5 @@
 import type { TokenContext } from './context.js';
+import { retryCompareAndSet } from './cas.js';
 import { AuthError } from './errors.js';
 import { hmac, safeEqual } from '../lib/crypto.js';
 import { applyRefreshStep, refreshVerdict } from '../stores/rules/refresh-step.js';
@@ -8,7 +9,6 @@ import type { RefreshState, SessionRecord } from './types.js';
 
 /** `<sessionId>.<generation>.<secret>`. */
 const REFRESH_TOKEN = /^([A-Za-z0-9_-]{22})\.(0|[1-9][0-9]{0,8})\.([A-Za-z0-9_-]{43})$/;
-const MAX_ROTATION_ATTEMPTS = 8;
 
 /** A parsed refresh token; `null` when the shape is wrong. */
 export function parseRefreshToken(value: string): { sessionId: string; generation: number; secret: string } | null {
@@ -69,16 +69,18 @@ type Prepare<P> = ((next: SessionRecord) => Promise<P>) | undefined;
 type Advance<P> = (RefreshAdvance & { prepared?: { value: P } }) | null;
 
 /** `advanceRefresh` for stores without it: get, prepare, then compare-and-set update (no extra read). */
-async function advanceWithUpdate<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
-  for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt++) {
-    const record = await ctx.io((s) => s.get(sessionId));
-    if (!record) return null;
-    const next = applyRefreshStep(record, step);
-    if (!next) return { advanced: false, record };
-    const prepared = prepare && { value: await prepare(next) };
-    if (await ctx.io((s) => s.update(next, record.version))) return { advanced: true, record: next, ...(prepared && { prepared }) };
-  }
-  throw new AuthError('session_conflict');
+function advanceWithUpdate<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
+  return retryCompareAndSet<SessionRecord | null, Advance<P>>(
+    () => ctx.io((s) => s.get(sessionId)),
+    async (record) => {
+      if (!record) return { done: null };
+      const next = applyRefreshStep(record, step);
+      if (!next) return { done: { advanced: false, record } };
+      const prepared = prepare && { value: await prepare(next) };
+      return { write: next, expected: record.version, result: { advanced: true, record: next, ...(prepared && { prepared }) } };
+    },
+    (next, expected) => ctx.io((s) => s.update(next, expected)),
+  );
 }
 
 /** The store's one-call `advanceRefresh`; with `prepare`, the record is read first so `prepare` runs before the commit. */

@@ -1,7 +1,7 @@
 import type { BaseContext } from './base-context.js';
 import { AuthError } from './errors.js';
 import { thaw } from '../lib/json.js';
-import { isLive } from '../stores/rules/kit.js';
+import { isLive } from '../stores/rules/liveness.js';
 import type { SessionCache } from './session-cache.js';
 import { loadLive } from './sessions.js';
 import type { SessionData, SessionEndReason } from './types.js';

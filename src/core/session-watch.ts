@@ -21,7 +21,8 @@
 //    it looks every quarter of the bound (at most 250 ms) and speaks one look early, so it has spoken by the bound.
 // Memory: a watch is a few fields in two maps and one timer, all released by its stop function or its end.
 import { LRU } from '../lib/lru.js';
-import { isLive, isSessionId } from '../stores/rules/kit.js';
+import { isSessionId } from '../stores/rules/kit.js';
+import { isLive } from '../stores/rules/liveness.js';
 import type { SessionStore, StoreBroadcast } from '../stores/contract.js';
 import type { BaseContext } from './base-context.js';
 import type { SessionCache } from './session-cache.js';

@@ -53,3 +53,24 @@ export class VerifiedTokens {
     this.#entries.clear();
   }
 }
+
+/** Checks of new tokens under way: a request presenting a token whose check is running joins it (one signature check). */
+export class VerificationsInFlight {
+  readonly #running = new Map<string, Promise<AccessTokenClaims>>();
+
+  /** The check of `token` under way, joined (`recheck` then checks its times again as of now), or a new one `start` begins. */
+  join(token: string, start: () => Promise<AccessTokenClaims>, recheck: (claims: AccessTokenClaims) => void): Promise<AccessTokenClaims> {
+    const running = this.#running.get(token);
+    if (running) {
+      return running.then((claims) => {
+        recheck(claims);
+        return claims;
+      });
+    }
+    const verifying = start();
+    this.#running.set(token, verifying);
+    const done = (): void => void this.#running.delete(token);
+    verifying.then(done, done);
+    return verifying;
+  }
+}

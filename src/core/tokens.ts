@@ -6,7 +6,7 @@ import { AuthError } from './errors.js';
 import { importKey, refreshKeyOf, sameKey, type KeyInput, type SigningKey } from './keys.js';
 import { randomToken } from '../lib/crypto.js';
 import type { ResolvedOptions, TokenOptions } from './option-types.js';
-import { VerifiedTokens } from './token-cache.js';
+import { VerificationsInFlight, VerifiedTokens } from './token-cache.js';
 import type { AccessTokenClaims, AppClaims } from './types.js';
 
 /** A JWKS document: the public keys that verify access tokens. */
@@ -31,7 +31,7 @@ export class TokenService {
    * Verifications under way, by token: a page that fires 30 calls with a token just issued costs one signature
    * check, not 30 (before it settles, every one of them misses the cache). Entries live only while a check runs.
    */
-  readonly #inFlight = new Map<string, Promise<AccessTokenClaims>>();
+  readonly #inFlight = new VerificationsInFlight();
 
   constructor(config: TokenOptions, now: () => number) {
     this.#config = config;
@@ -126,19 +126,12 @@ export class TokenService {
   }
 
   #verifyFresh(token: string, nowMs: number): Promise<AccessTokenClaims> {
-    const running = this.#inFlight.get(token);
-    if (running) {
-      // Joined a check that started a moment ago: its outcome, with the times checked again as of now.
-      return running.then((claims) => {
-        this.#checkTimes(claims.exp, typeof claims.nbf === 'number' ? claims.nbf : undefined, this.#now());
-        return claims;
-      });
-    }
-    const verifying = this.#verifyAndCache(token, nowMs);
-    this.#inFlight.set(token, verifying);
-    const done = (): void => void this.#inFlight.delete(token);
-    verifying.then(done, done);
-    return verifying;
+    // a check that started a moment ago is joined: its outcome, with the times checked again as of now
+    return this.#inFlight.join(
+      token,
+      () => this.#verifyAndCache(token, nowMs),
+      (claims) => this.#checkTimes(claims.exp, typeof claims.nbf === 'number' ? claims.nbf : undefined, this.#now()),
+    );
   }
 
   async #verifyAndCache(token: string, nowMs: number): Promise<AccessTokenClaims> {

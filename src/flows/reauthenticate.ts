@@ -2,14 +2,13 @@
 // of sign-in moves: a new `authTime` (and `amr`), a new cookie secret, and a new refresh family.
 import type { ReauthenticateOptions, SignInResult } from '../core/auth-api.js';
 import type { Context, TokenContext } from '../core/context.js';
+import { retryCompareAndSet } from '../core/cas.js';
 import { AuthError } from '../core/errors.js';
 import { absoluteOf, checkAMR } from '../core/lifetime.js';
 import { activityAt, loadLive, newSecret } from '../core/sessions.js';
 import { isSessionId } from '../stores/rules/kit.js';
 import type { RefreshState, SessionRecord } from '../core/types.js';
 import { issue } from './issue.js';
-
-const MAX_ATTEMPTS = 8;
 
 /**
  * The refresh state of a new family. It starts one generation past the current one and remembers where it
@@ -35,31 +34,32 @@ export async function reauthenticate(ctx: Context, tk: TokenContext | null, sess
   if (options.extendAbsolute !== undefined && typeof options.extendAbsolute !== 'boolean') throw new TypeError('latchkey: reauthenticate({ extendAbsolute }) must be true or false.');
   if (!isSessionId(sessionId)) throw new AuthError('session_invalid');
   if (tk) await tk.tokens.ready();
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const old = await loadLive(ctx, sessionId);
-    const now = ctx.now();
-    const absoluteExpiresAt = options.extendAbsolute ? now + absoluteOf(ctx.options, old) : old.absoluteExpiresAt;
-    const { secret, hash } = newSecret();
-    const { amr: _previous, ...rest } = old;
-    const next: SessionRecord = {
-      ...rest,
-      ...(amr ? { amr } : {}),
-      version: old.version + 1,
-      secretHash: hash,
-      previousSecretHash: old.secretHash,
-      refresh: tk ? nextFamily(tk, old.refresh, now, absoluteExpiresAt) : null,
-      authTime: now,
-      absoluteExpiresAt,
-      ...activityAt(ctx, now, { ...old, absoluteExpiresAt }),
-    };
-    // Signed before the write: a failing claims hook leaves the session and its credentials as they were.
-    const result = await issue(ctx, tk, next, secret);
-    if (await ctx.io((s) => s.update(next, old.version))) {
-      ctx.check.forget(sessionId);
-      ctx.watch.reauthenticated(sessionId);
-      ctx.emit({ type: 'reauthenticate', at: now, userId: old.userId, sessionId, ...(amr ? { amr } : {}) });
-      return result;
-    }
-  }
-  throw new AuthError('session_conflict');
+  const done = await retryCompareAndSet(
+    () => loadLive(ctx, sessionId),
+    async (old) => {
+      const now = ctx.now();
+      const absoluteExpiresAt = options.extendAbsolute ? now + absoluteOf(ctx.options, old) : old.absoluteExpiresAt;
+      const { secret, hash } = newSecret();
+      const { amr: _previous, ...rest } = old;
+      const next: SessionRecord = {
+        ...rest,
+        ...(amr ? { amr } : {}),
+        version: old.version + 1,
+        secretHash: hash,
+        previousSecretHash: old.secretHash,
+        refresh: tk ? nextFamily(tk, old.refresh, now, absoluteExpiresAt) : null,
+        authTime: now,
+        absoluteExpiresAt,
+        ...activityAt(ctx, now, { ...old, absoluteExpiresAt }),
+      };
+      // Signed before the write: a failing claims hook leaves the session and its credentials as they were.
+      const result = await issue(ctx, tk, next, secret);
+      return { write: next, expected: old.version, result: { result, userId: old.userId, now } };
+    },
+    (next, expected) => ctx.io((s) => s.update(next, expected)),
+  );
+  ctx.check.forget(sessionId);
+  ctx.watch.reauthenticated(sessionId);
+  ctx.emit({ type: 'reauthenticate', at: done.now, userId: done.userId, sessionId, ...(amr ? { amr } : {}) });
+  return done.result;
 }

@@ -1,19 +1,13 @@
 // The sessions API: list a user's live sessions, read one, update its data with compare-and-set.
 import type { SessionsAPI } from '../core/auth-api.js';
 import type { Context } from '../core/context.js';
+import { retryCompareAndSet } from '../core/cas.js';
 import { AuthError, isAuthError } from '../core/errors.js';
 import { checkData, checkUserId } from '../core/input.js';
 import { loadLive, toInfo } from '../core/sessions.js';
-import { isLive, isSessionId } from '../stores/rules/kit.js';
+import { isSessionId } from '../stores/rules/kit.js';
+import { isLive } from '../stores/rules/liveness.js';
 import type { SessionData, SessionRecord } from '../core/types.js';
-
-/** Each lost compare-and-set means another writer won, so N concurrent writers need at most N attempts. */
-const MAX_UPDATE_ATTEMPTS = 64;
-
-/** A short random pause before retrying a lost compare-and-set, so contenders stop colliding in lockstep. */
-function jitter(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(2 ** attempt, 20))));
-}
 
 /** The sessions API of an Auth. */
 export function sessionsAPI(ctx: Context): SessionsAPI {
@@ -37,20 +31,20 @@ export function sessionsAPI(ctx: Context): SessionsAPI {
       }
     },
     async update(sessionId, update) {
-      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-        if (attempt > 0) await jitter(attempt);
-        if (!isSessionId(sessionId)) throw new AuthError('session_invalid');
-        const record = await loadLive(ctx, sessionId);
-        const current = structuredClone(record.data);
-        const data = typeof update === 'function' ? await update(current) : ({ ...current, ...update } as SessionData);
-        checkData(data);
-        const next: SessionRecord = { ...record, data, version: record.version + 1 };
-        if (await ctx.io((s) => s.update(next, record.version))) {
-          ctx.check.forget(sessionId);
-          return toInfo(next);
-        }
-      }
-      throw new AuthError('session_conflict');
+      if (!isSessionId(sessionId)) throw new AuthError('session_invalid');
+      const next = await retryCompareAndSet(
+        () => loadLive(ctx, sessionId),
+        async (record) => {
+          const current = structuredClone(record.data);
+          const data = typeof update === 'function' ? await update(current) : ({ ...current, ...update } as SessionData);
+          checkData(data);
+          const next: SessionRecord = { ...record, data, version: record.version + 1 };
+          return { write: next, expected: record.version, result: next };
+        },
+        (next, expected) => ctx.io((s) => s.update(next, expected)),
+      );
+      ctx.check.forget(sessionId);
+      return toInfo(next);
     },
   };
 }

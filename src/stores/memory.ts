@@ -1,8 +1,10 @@
-import { fail, positive, type Duration } from '../core/duration.js';
+import type { Duration } from '../core/duration.js';
+import { callable, checkKeys, fail, positive, wholeNumber } from '../core/option-kit.js';
 import { frozenCopy, thaw, type Frozen } from '../lib/json.js';
 import type { SessionRecord } from '../core/types.js';
 import { readShared, type SharedReads } from './fast-read.js';
-import { mergeActivity, pickEvictions, touchApplies } from './rules/kit.js';
+import { mergeActivity, touchApplies } from './rules/activity.js';
+import { pickEvictions } from './rules/eviction.js';
 import { applyRefreshStep } from './rules/refresh-step.js';
 import type { SessionActivity, SessionStore } from './contract.js';
 
@@ -33,17 +35,13 @@ const OPTION_NAMES = ['maxEntries', 'sweepInterval', 'now'];
 /** Validates `memoryStore` options as `createAuth` does: unknown keys refused, durations in the one `Duration` form. */
 function resolveMemoryOptions(options: MemoryStoreOptions): { maxEntries: number; sweepInterval: number; now: () => number } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) fail('memoryStore expects an options object.');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) fail(`unknown option memoryStore.${key}; expected one of ${OPTION_NAMES.join(', ')}.`);
-  }
-  const maxEntries = options.maxEntries ?? 100_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) fail('memoryStore maxEntries must be a positive whole number.');
-  const now = options.now ?? Date.now;
-  if (typeof now !== 'function') fail('memoryStore now must be a function returning milliseconds since the epoch.');
-  // setInterval takes at most 2^31-1 ms; beyond it Node fires every 1 ms, the very thing this check prevents.
-  const sweepInterval = positive(options.sweepInterval, '1m', 'memoryStore sweepInterval');
-  if (sweepInterval > 2 ** 31 - 1) fail('memoryStore sweepInterval must be at most 24 days.');
-  return { maxEntries, sweepInterval, now };
+  checkKeys(options, OPTION_NAMES, 'memoryStore');
+  return {
+    maxEntries: wholeNumber(options.maxEntries, 100_000, 'memoryStore maxEntries', { min: 1 }),
+    // setInterval takes at most 2^31-1 ms; beyond it Node fires every 1 ms, the very thing this bound prevents.
+    sweepInterval: positive(options.sweepInterval, '1m', 'memoryStore sweepInterval', { max: 2 ** 31 - 1 }),
+    now: callable(options.now, Date.now, 'memoryStore now', 'returning milliseconds since the epoch'),
+  };
 }
 
 /** Makes a memory store follow an injected clock (createAuth does this with its `now`); other stores are left alone. */

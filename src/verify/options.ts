@@ -1,6 +1,7 @@
 // createVerifier's options: checked once, when the verifier is made, with messages that say what to change
 // (unknown names refused, one Duration form, the core's defaults where the core has the same option).
-import { fail, parseDuration, positive, type Duration } from '../core/duration.js';
+import { fail, parseDuration, type Duration } from '../core/duration.js';
+import { positive } from '../core/option-kit.js';
 import type { MaxAge } from '../core/freshness.js';
 import type { JSONWebKeySet } from '../core/tokens.js';
 import type { VerifierKey } from './jwk.js';

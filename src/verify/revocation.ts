@@ -11,7 +11,7 @@
 // finds, the verifier only refuses it (`session_expired`): the issuer's own sweep removes it.
 import { AuthError, toStoreError } from '../core/errors.js';
 import { LRU } from '../lib/lru.js';
-import { isLive } from '../stores/rules/kit.js';
+import { isLive } from '../stores/rules/liveness.js';
 import type { SessionStore, StoreBroadcast } from '../stores/contract.js';
 import type { SessionRecord } from '../core/types.js';
 

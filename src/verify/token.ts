@@ -6,7 +6,7 @@
 import { errors, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { accessClaims, accessTokenVerifyOptions, assertCompactJWS, assertTokenInput, checkTokenTimes, keyForHeader, quote, refusedToken } from '../core/access-claims.js';
 import { AuthError } from '../core/errors.js';
-import { VerifiedTokens } from '../core/token-cache.js';
+import { VerificationsInFlight, VerifiedTokens } from '../core/token-cache.js';
 import type { AccessTokenClaims } from '../core/types.js';
 import type { KeySet } from './key-set.js';
 import { PINNED_ALGORITHMS, type PinnedKey } from './jwk.js';
@@ -31,7 +31,7 @@ export class TokenCheck {
   readonly #cache: VerifiedTokens | null;
   /** The key set's epoch the cache was filled under; a change flushes it. */
   #epoch: number;
-  readonly #inFlight = new Map<string, Promise<AccessTokenClaims>>();
+  readonly #inFlight = new VerificationsInFlight();
 
   constructor(rules: TokenRules, keys: KeySet) {
     this.#rules = rules;
@@ -55,19 +55,12 @@ export class TokenCheck {
       return cached.claims;
     }
     assertCompactJWS(token);
-    const running = this.#inFlight.get(token);
-    if (running) {
-      // joined a check that started a moment ago: its outcome, with the times checked again as of now
-      return running.then((claims) => {
-        this.#checkTimes(claims.exp, typeof claims.nbf === 'number' ? claims.nbf : undefined, this.#rules.now());
-        return claims;
-      });
-    }
-    const verifying = this.#verifyAndCache(token, nowMs);
-    this.#inFlight.set(token, verifying);
-    const done = (): void => void this.#inFlight.delete(token);
-    verifying.then(done, done);
-    return verifying;
+    // a check that started a moment ago is joined: its outcome, with the times checked again as of now
+    return this.#inFlight.join(
+      token,
+      () => this.#verifyAndCache(token, nowMs),
+      (claims) => this.#checkTimes(claims.exp, typeof claims.nbf === 'number' ? claims.nbf : undefined, this.#rules.now()),
+    );
   }
 
   async #verifyAndCache(token: string, nowMs: number): Promise<AccessTokenClaims> {

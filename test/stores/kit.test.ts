@@ -1,7 +1,19 @@
-// The store rules as pure functions: the refresh step's case table, and the per-user eviction order.
+// The store rules as pure functions: each rule's case table (the same tables run on every store through the
+// conformance suite), and the per-user eviction order.
 import type { SessionRecord } from '../../src/entries/index.js';
-import { applyRefreshStep, pickEvictions, previousGeneration, refreshVerdict } from '../../src/entries/store.js';
-import { REFRESH_STEP_CASES } from '../../src/stores/rules/refresh-step-cases.js';
+import {
+  ACTIVITY_CASES,
+  applyRefreshStep,
+  EVICTION_CASES,
+  isLive,
+  LIVENESS_CASES,
+  mergeActivity,
+  pickEvictions,
+  previousGeneration,
+  REFRESH_STEP_CASES,
+  refreshVerdict,
+  touchApplies,
+} from '../../src/entries/store.js';
 import { describe, expect, it } from 'vitest';
 
 const HOUR = 3_600_000;
@@ -50,4 +62,41 @@ describe('pickEvictions', () => {
     expect(pickEvictions(live, 2).map((r) => r.id)).toEqual(['b', 'a']);
     expect(pickEvictions(live, 4)).toEqual([]);
   });
+});
+
+const MINUTE = 60_000;
+
+describe('isLive: the liveness table', () => {
+  for (const c of LIVENESS_CASES) {
+    it(c.name, () => {
+      const now = 10 * HOUR;
+      const [idleExpiresAt, absoluteExpiresAt] = [now + c.idleIn * MINUTE, now + c.absoluteIn * MINUTE];
+      expect(isLive({ idleExpiresAt, absoluteExpiresAt, expiresAt: Math.min(idleExpiresAt, absoluteExpiresAt) }, now)).toBe(c.live);
+    });
+  }
+  it('at the instant of expiry a record is no longer live', () => {
+    expect(isLive({ idleExpiresAt: 5, absoluteExpiresAt: 9, expiresAt: 5 }, 5)).toBe(false);
+  });
+});
+
+describe('touchApplies and mergeActivity: the activity table', () => {
+  for (const c of ACTIVITY_CASES) {
+    it(c.name, () => {
+      const stored = record({ lastSeenAt: HOUR, idleExpiresAt: 2 * HOUR, expiresAt: 2 * HOUR });
+      const t = HOUR + c.delta;
+      const incoming = { ...stored, version: 2, lastSeenAt: t, idleExpiresAt: t + HOUR, expiresAt: t + HOUR, data: { updated: true } };
+      expect(touchApplies(stored, incoming)).toBe(c.touchApplies);
+      const kept = c.updateKeeps === 'incoming' ? incoming : stored;
+      expect(mergeActivity(stored, incoming)).toEqual({ ...incoming, lastSeenAt: kept.lastSeenAt, idleExpiresAt: kept.idleExpiresAt, expiresAt: kept.expiresAt });
+    });
+  }
+});
+
+describe('pickEvictions: the eviction table', () => {
+  for (const c of EVICTION_CASES) {
+    it(c.name, () => {
+      const live = c.live.map((l) => ({ id: `id-${l.idRank}`, name: l.name, expiresAt: l.expiresIn * MINUTE, createdAt: -l.createdAgo * MINUTE }));
+      expect(pickEvictions(live, c.maxPerUser).map((r) => r.name)).toEqual(c.evicted);
+    });
+  }
 });

@@ -1,7 +1,8 @@
 // postgresStore's options: checked once at construction like createAuth's (unknown keys refused, one
 // Duration form, messages that say what to change).
 import type { ClientConfig, Pool } from 'pg';
-import { parseDuration, type Duration } from '../../core/duration.js';
+import type { Duration } from '../../core/duration.js';
+import { checkKeys, fail, flag, positive, wholeNumber } from '../../core/option-kit.js';
 
 /** Options for `postgresStore`. */
 export interface PostgresStoreOptions {
@@ -50,50 +51,41 @@ export interface ResolvedPostgresOptions {
 
 const KNOWN = ['pool', 'schema', 'table', 'createTable', 'commandTimeout', 'channel', 'listen', 'heartbeat', 'pruneBatch', 'preparedStatements'];
 
-function fail(message: string): never {
-  throw new TypeError(`latchkey: postgresStore ${message}`);
-}
-
 /** An SQL identifier we quote: 1 to `max` bytes of UTF-8 without NUL. */
 function identifier(value: unknown, fallback: string, name: string, max = 63): string {
   const v = value ?? fallback;
   if (typeof v !== 'string' || v === '' || v.includes('\u0000') || Buffer.byteLength(v) > max) {
-    fail(`${name} must be a non-empty string of at most ${max} bytes without NUL (got ${JSON.stringify(v)}).`);
+    fail(`postgresStore ${name} must be a non-empty string of at most ${max} bytes without NUL (got ${JSON.stringify(v)}).`);
   }
   return v;
 }
 
 /** Validates `postgresStore`'s options; throws a TypeError that says what to change. */
 export function resolvePostgresOptions(options: PostgresStoreOptions): ResolvedPostgresOptions {
-  if (typeof options !== 'object' || options === null) fail('needs { pool }: a pg.Pool, e.g. new pg.Pool({ connectionString: process.env.DATABASE_URL }).');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.includes(key)) fail(`does not know the option "${key}"; the options are ${KNOWN.join(', ')}.`);
-  }
+  if (typeof options !== 'object' || options === null) fail('postgresStore needs { pool }: a pg.Pool, e.g. new pg.Pool({ connectionString: process.env.DATABASE_URL }).');
+  checkKeys(options, KNOWN, 'postgresStore', (key, known) => `postgresStore does not know the option "${key}"; the options are ${known.join(', ')}.`);
   const pool = options.pool;
   if (typeof pool !== 'object' || pool === null || typeof pool.connect !== 'function' || typeof pool.query !== 'function') {
-    fail('needs { pool }: a pg.Pool, e.g. new pg.Pool({ connectionString: process.env.DATABASE_URL }).');
+    fail('postgresStore needs { pool }: a pg.Pool, e.g. new pg.Pool({ connectionString: process.env.DATABASE_URL }).');
   }
-  if (options.createTable !== undefined && typeof options.createTable !== 'boolean') fail('createTable must be true or false.');
-  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') fail('preparedStatements must be true or false.');
-  const timeout = parseDuration(options.commandTimeout ?? '1s', 'postgresStore commandTimeout');
-  if (timeout <= 0) fail('commandTimeout must be greater than zero.');
-  const heartbeat = parseDuration(options.heartbeat ?? '500ms', 'postgresStore heartbeat');
-  if (heartbeat < 10) fail('heartbeat must be at least 10ms.');
+  const createTable = flag(options.createTable, false, 'postgresStore createTable');
+  const prepared = flag(options.preparedStatements, true, 'postgresStore preparedStatements');
+  const timeout = positive(options.commandTimeout, '1s', 'postgresStore commandTimeout');
+  const heartbeat = positive(options.heartbeat, '500ms', 'postgresStore heartbeat', { min: 10 });
   const listen = options.listen ?? (pool.options as ClientConfig);
-  if (listen !== false && (typeof listen !== 'object' || listen === null)) fail('listen must be false or a pg client config such as { connectionString }.');
-  const pruneBatch = options.pruneBatch ?? 16;
-  if (!Number.isInteger(pruneBatch) || pruneBatch < 0 || pruneBatch > 10_000) fail('pruneBatch must be a whole number from 0 to 10000.');
+  if (listen !== false && (typeof listen !== 'object' || listen === null)) fail('postgresStore listen must be false or a pg client config such as { connectionString }.');
+  const pruneBatch = wholeNumber(options.pruneBatch, 16, 'postgresStore pruneBatch', { min: 0, max: 10_000 });
   return {
     pool,
     schema: identifier(options.schema, 'public', 'schema'),
     table: identifier(options.table, 'latchkey_sessions', 'table', 50),
-    createTable: options.createTable ?? false,
+    createTable,
     timeout,
     // the heartbeat channel is `<channel>:hb:<12 characters>`, and PostgreSQL channel names end at 63 bytes
     channel: identifier(options.channel, 'latchkey', 'channel', 40),
     listen,
     heartbeat,
     pruneBatch,
-    prepared: options.preparedStatements ?? true,
+    prepared,
   };
 }

@@ -4,7 +4,8 @@ import type { SessionRecord } from '../../core/types.js';
 import type { CreateOutcome, SessionStore, StoreBroadcast } from '../contract.js';
 import { isSessionId } from '../rules/kit.js';
 import { previousGeneration } from '../rules/refresh-step.js';
-import { createListener, type Listener } from './broadcast.js';
+import type { BroadcastHub } from '../broadcast-hub.js';
+import { postgresBroadcast } from './broadcast.js';
 import { reasonSuffix } from '../end-reason.js';
 import { resolvePostgresOptions, type PostgresStoreOptions } from './pg-options.js';
 import { createRunner } from './run.js';
@@ -139,10 +140,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     return (await run.transaction('BEGIN ISOLATION LEVEL READ COMMITTED', (q) => q<CappedRow>(sql.createCapped, values)))[0];
   }
 
-  const listener: Listener | null =
+  const broadcast: BroadcastHub | null =
     o.listen === false
       ? null
-      : createListener({
+      : postgresBroadcast({
           channel,
           heartbeat: o.heartbeat,
           connect: () => {
@@ -236,12 +237,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     ready,
 
     async close() {
-      await listener?.close();
+      broadcast?.close();
     },
   };
-  if (listener) {
-    store.subscribe = (fn: (message: StoreBroadcast | null) => void) => listener.subscribe(fn);
-    store.broadcastLag = () => listener.lag();
+  if (broadcast) {
+    store.subscribe = (fn: (message: StoreBroadcast | null) => void) => broadcast.subscribe(fn);
+    store.broadcastLag = () => broadcast.lag();
   }
   return store;
 }

@@ -1,4 +1,9 @@
 // The PostgreSQL store's schema and statements, as text. No I/O here: the store runs them, the CLI prints the DDL.
+// Each store rule comes from its file in stores/rules/, SQL beside the TypeScript (liveness, activity, eviction,
+// refresh step).
+import { mergeActivitySQL, touchAppliesSQL } from '../rules/activity.js';
+import { EVICTION_ORDER_SQL } from '../rules/eviction.js';
+import { livenessSQL } from '../rules/liveness.js';
 import { refreshStepSQL } from '../rules/refresh-step.js';
 //
 // Why the table is shaped so. One row per session, the session id as primary key. The record travels as
@@ -7,8 +12,8 @@ import { refreshStepSQL } from '../rules/refresh-step.js';
 // plain bigint/int columns hold what statements compare or move (like the Redis store's hash fields):
 // `version` for compare-and-set, the activity times `touch` moves, the refresh state `advanceRefresh`
 // rotates (with the session's own `idle_timeout` it measures idleness by), `expires_at` which every read
-// checks. A read lays those columns over the JSON, so `touch` and `advanceRefresh` never rewrite `doc`. Measured against a jsonb record (bench/postgres.mjs): jsonb takes
-// 9% more space per session (906 against 831 bytes, indexes included) and reads a row by id no faster.
+// checks. A read lays those columns over the JSON, so `touch` and `advanceRefresh` never rewrite `doc`. A jsonb
+// record takes more space per session and reads a row by id no faster (bench/postgres.mjs; bench/RESULTS.md).
 // Indexes: `user_id` (list, end everywhere, the per-user cap) and `expires_at` (pruning in bounded batches).
 // Times are milliseconds since the epoch, as in the record.
 
@@ -133,6 +138,7 @@ const insertValues = (previous: string): string => `$2::text, $3::text, $4::int,
 export function statements(names: PostgresNames, pruneBatch: number): Statements {
   const t = `${quoteIdent(names.schema)}.${quoteIdent(names.table)}`;
   const step = refreshStepSQL('$3::int', '$4::bigint', '$8::bigint');
+  const live = livenessSQL('$1');
   // Bounded pruning piggy-backed on a write: at most `pruneBatch` expired rows, skipping rows another
   // transaction holds (never waits), plus the user's own expired rows (so a user's rows stay bounded).
   const pruneOnWrite = (limit: string): string => `pruned AS (DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED))),
@@ -146,15 +152,15 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     insert: `WITH ${pruneOnWrite(String(pruneBatch))} INSERT INTO ${t} (${INSERT_COLUMNS}) VALUES (${insertValues('$15')})`,
     // ARGS: now, ...record columns, maxPerUser ($15), refuse ($16), channel ($17), pruneBatch ($18), replaces ($19, '' for
     // none), refreshPrevious ($21). Runs after the user's advisory lock, in its own read-committed statement, so the count sees every
-    // committed row of the user. Rule "per-user cap" (kit.pickEvictions): evict the soonest to expire, then the
+    // committed row of the user. Rule "per-user cap" (rules/eviction.ts): evict the soonest to expire, then the
     // oldest, then by id; with refuse, write nothing at the cap. The replaced session is not counted, and is
     // deleted only when the insert happens; when it is not live (a sign-out got there first) nothing is written.
     insertCapped: `WITH ${pruneOnWrite('$18::int')},
-    live AS (SELECT id, expires_at, created_at FROM ${t} WHERE user_id = $3 AND expires_at > $1 AND id <> $19::text),
+    live AS (SELECT id, expires_at, created_at FROM ${t} WHERE user_id = $3 AND ${live} AND id <> $19::text),
     fits AS (SELECT NOT $16::boolean OR count(*) < $15::int AS ok FROM live),
-    replaced AS (DELETE FROM ${t} WHERE $19::text <> '' AND id = $19::text AND user_id = $3 AND expires_at > $1 AND (SELECT ok FROM fits) RETURNING id),
+    replaced AS (DELETE FROM ${t} WHERE $19::text <> '' AND id = $19::text AND user_id = $3 AND ${live} AND (SELECT ok FROM fits) RETURNING id),
     proceed AS (SELECT (SELECT ok FROM fits) AND ($19::text = '' OR EXISTS (SELECT 1 FROM replaced)) AS ok),
-    excess AS (SELECT id FROM live ORDER BY expires_at, created_at, id COLLATE "C"
+    excess AS (SELECT id FROM live ORDER BY ${EVICTION_ORDER_SQL}
                LIMIT CASE WHEN (SELECT ok FROM proceed) THEN GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) ELSE 0 END),
     evicted AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM excess) RETURNING id),
     inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${insertValues('$21')} WHERE (SELECT ok FROM proceed) RETURNING id),
@@ -164,15 +170,13 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     // ARGS: as insertCapped, then the lock prefix ($20) and refreshPrevious ($21). One round trip: the schema's function takes the user's lock, then runs insertCapped.
     createCapped: `SELECT inserted, evicted, refused, replaced FROM ${createFunction(names)}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
     // ARGS: now, id
-    get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = $2 AND expires_at > $1`,
+    get: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = $2 AND ${live}`,
     // ARGS: now, id, user, version, lastSeenAt, idleExpiresAt, expiresAt, absoluteExpiresAt, rg, rt, re, doc, expectedVersion, channel, idleTimeout, refreshPrevious.
-    // Compare-and-set; rule "activity never moves backwards" (kit.mergeActivity): a later stored lastSeenAt keeps the stored activity.
+    // Compare-and-set; rule "activity" (rules/activity.ts): a later stored lastSeenAt keeps the stored activity.
     update: `WITH moved AS (UPDATE ${t} SET version = $4, doc = $12, absolute_expires_at = $8, idle_timeout = $15,
       refresh_generation = $9, refresh_rotated_at = $10, refresh_expires_at = $11, refresh_previous = $16::int,
-      idle_expires_at = CASE WHEN last_seen_at > $5 THEN idle_expires_at ELSE $6 END,
-      expires_at = CASE WHEN last_seen_at > $5 THEN expires_at ELSE $7 END,
-      last_seen_at = GREATEST(last_seen_at, $5)
-      WHERE id = $2 AND version = $13 AND user_id = $3 AND expires_at > $1 RETURNING id)
+      ${mergeActivitySQL('$5', '$6', '$7')}
+      WHERE id = $2 AND version = $13 AND user_id = $3 AND ${live} RETURNING id)
     SELECT pg_notify($14, 'c:' || id) FROM moved`,
     // ARGS: now, id, from, at, refreshExpiresAt, idleExpiresAt, channel, reuseGrace. Rule "refresh step"
     // (rules/refresh-step.ts, whose SQL is refreshStepSQL): rotate the newest, or replace it for the previous
@@ -184,20 +188,20 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
         idle_expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE idle_expires_at END,
         expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE expires_at END,
         last_seen_at = GREATEST(last_seen_at, $4)
-      WHERE id = $2 AND expires_at > $1 AND ${step.applies}
+      WHERE id = $2 AND ${live} AND ${step.applies}
         AND refresh_expires_at > $4 AND absolute_expires_at > $4 AND expires_at > $4
       RETURNING ${READ_COLUMNS})
     SELECT moved.*, pg_notify($7, 'c:' || $2) FROM moved`,
-    // ARGS: now, id, lastSeenAt, idleExpiresAt, expiresAt. Rule "touch only if newer" (kit.touchApplies). Never notifies.
+    // ARGS: now, id, lastSeenAt, idleExpiresAt, expiresAt. Rule "activity" (rules/activity.ts): a touch only if newer. Never notifies.
     touch: `UPDATE ${t} SET last_seen_at = $3, idle_expires_at = $4, expires_at = $5
-      WHERE id = $2 AND expires_at > $1 AND last_seen_at < $3`,
+      WHERE id = $2 AND ${live} AND ${touchAppliesSQL('$3')}`,
     // ARGS: now, id, channel, reason suffix ('' for none, else `,~<reason>`). One row (live or not) when a row was deleted.
-    delete: `WITH gone AS (DELETE FROM ${t} WHERE id = $2 RETURNING id, expires_at > $1 AS live)
+    delete: `WITH gone AS (DELETE FROM ${t} WHERE id = $2 RETURNING id, ${live} AS live)
     SELECT live, pg_notify($3, 'r:' || id || $4::text) FROM gone`,
     // ARGS: now, user
-    listByUser: `SELECT ${READ_COLUMNS} FROM ${t} WHERE user_id = $2 AND expires_at > $1 ORDER BY created_at, id COLLATE "C"`,
+    listByUser: `SELECT ${READ_COLUMNS} FROM ${t} WHERE user_id = $2 AND ${live} ORDER BY created_at, id COLLATE "C"`,
     // ARGS: now, user, except ('' for none), channel. Counts the live rows deleted.
-    deleteByUser: `WITH gone AS (DELETE FROM ${t} WHERE user_id = $2 AND id <> $3 RETURNING id, expires_at > $1 AS live),
+    deleteByUser: `WITH gone AS (DELETE FROM ${t} WHERE user_id = $2 AND id <> $3 RETURNING id, ${live} AS live),
     notified AS (${notify('r', 'gone', '$4::text')})
     SELECT (SELECT count(*) FROM gone WHERE live)::int AS n, (SELECT count(*) FROM notified)::int AS sent`,
     // ARGS: now, batch. Deletes up to `batch` expired rows, skipping rows another transaction holds.

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { parseDuration, type Duration } from '../../core/duration.js';
+import type { Duration } from '../../core/duration.js';
+import { checkKeys, positive } from '../../core/option-kit.js';
 import type { SessionRecord } from '../../core/types.js';
 import type { CreateOutcome, SessionActivity, SessionStore, StoreBroadcast } from '../contract.js';
 import { readShared, type SharedReads } from '../fast-read.js';
@@ -24,16 +25,18 @@ export type { PolicyReport } from './policy.js';
  * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
  * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
  *
- *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, ru   PX = expiresAt - now
+ *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, ru, ca   PX = expiresAt - now
  *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
  *   <prefix>revoked             pub/sub channel: ids of deleted records, `~c:` ids of changed ones, `~u:` a
- *                               user whose sessions all ended, `~h:` heartbeats (see redis-subscriber.ts)
+ *                               user whose sessions all ended, `~h:` heartbeats (see broadcast.ts)
  *
  * The activity fields (ls, ie, ex), the version (v) and the refresh state (rg generation, rt rotatedAt,
  * re refresh expiry, ru the generation the current one was rotated from) live beside the JSON so `touch` and
- * `advanceRefresh` move them without rewriting the record: Lua's cjson would turn `[]` into `{}` and round
+ * `advanceRefresh` move them without rewriting the record, and `ca` (createdAt, written at create) orders the
+ * per-user cap's evictions without decoding it: Lua's cjson would turn `[]` into `{}` and round
  * numbers, so no script re-encodes the record (ADVANCE_REFRESH decodes it only to read a session's own
- * `idleTimeout`, and matches `firstGeneration` in a record written before `ru` existed). Scripts that
+ * `idleTimeout`, and matches `firstGeneration` in a record written before `ru` existed; CREATE decodes a
+ * record written before `ca` existed for its `createdAt`). Scripts that
  * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
  * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
  *
@@ -76,11 +79,9 @@ function tagOf(userId: string): string {
   return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
 }
 
+/** A timing option: above zero and at most a minute (a larger number is a millisecond count written as seconds). */
 function duration(value: unknown, fallback: Duration, name: string): number {
-  const ms = parseDuration(value ?? fallback, `redisStore ${name}`);
-  if (ms <= 0) throw new TypeError(`latchkey: redisStore ${name} must be greater than zero.`);
-  if (ms > 60_000) throw new TypeError(`latchkey: redisStore ${name} is ${ms / 1000} s; a number is seconds, as in createAuth: write '${value}ms' for milliseconds.`);
-  return ms;
+  return positive(value, fallback, `redisStore ${name}`, { max: 60_000 });
 }
 
 /**
@@ -97,9 +98,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   if (typeof client !== 'object' || client === null || typeof client.evalsha !== 'function') {
     throw new TypeError('latchkey: redisStore needs { client }: an ioredis Redis or Cluster instance.');
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTIONS.includes(key)) throw new TypeError(`latchkey: unknown redisStore option ${key}; expected one of ${OPTIONS.join(', ')}.`);
-  }
+  checkKeys(options, OPTIONS, 'redisStore', (key, known) => `unknown redisStore option ${key}; expected one of ${known.join(', ')}.`);
   const prefix = options.prefix ?? 'latchkey:';
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new TypeError('latchkey: redisStore prefix must be a string without { or } (latchkey chooses the Cluster hash tags).');
@@ -168,7 +167,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const replaces = opts.replaces ?? '';
       // a replaced id of another user (another tag) or of no session's shape is never live: nothing is written
       if (replaces !== '' && (replaces.slice(0, TAG_LENGTH) !== tagOf(record.userId) || !ID_SHAPE.test(replaces))) return { evicted: [], refused: false, replaced: false };
-      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId)), replaces, previousArg(record)];
+      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId)), replaces, previousArg(record), record.createdAt];
       const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId)], args)) as [number, ...string[]];
       if (status === 0) throw new Error('latchkey: a session with this id already exists.');
       const outcome: CreateOutcome = { evicted, refused: status === 2 };

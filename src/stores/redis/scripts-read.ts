@@ -1,7 +1,9 @@
 // The Redis store's reads of one record, and how a reply becomes a record again. The same rules as the
-// writes in redis-lua.ts hold: a record whose index entry is gone (evicted) is refused and deleted when read.
+// writes in scripts.ts hold: a record whose index entry is gone (evicted) is refused and deleted when read,
+// and liveness is rule "liveness" (stores/rules/liveness.ts).
 import type { SessionRecord } from '../../core/types.js';
 import type { SharedRecord } from '../fast-read.js';
+import { LIVENESS_LUA } from '../rules/liveness.js';
 import { script } from './scripts.js';
 
 /**
@@ -11,13 +13,13 @@ import { script } from './scripts.js';
  * sends one. KEYS: records. ARGV: now, then the id of each key. Returns a flat list: per key `0` (absent,
  * expired, or evicted from its index, which is then deleted), or `1` followed by j, ls, ie, ex.
  */
-export const GET_SHARED_MANY = script(`
+export const GET_SHARED_MANY = script(`${LIVENESS_LUA}
 local out = {}
 local now = tonumber(ARGV[1])
 for i = 1, #KEYS do
   local f = redis.call('HMGET', KEYS[i], 'j', 'ls', 'ie', 'ex', 'ix')
   local n = #out
-  if not f[1] or not f[4] or tonumber(f[4]) <= now then
+  if not f[1] or not isLive(f[4], now) then
     out[n + 1] = 0
   elseif not f[5] or not redis.call('ZSCORE', f[5], ARGV[i + 1]) then
     redis.call('DEL', KEYS[i])
@@ -42,16 +44,16 @@ export function reviveShared(fields: readonly string[], decode: (json: string) =
   return record;
 }
 
-/** The fields a read returns, in this order, for `revive` in redis.ts. */
+/** The fields a read returns, in this order, for `revive` below. */
 export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru'] as const;
 
 /**
  * Reads a live record; one whose index entry is missing (evicted) is deleted and reads as absent.
  * KEYS: record. ARGV: now, id. Returns nil, or the READ_FIELDS.
  */
-export const GET = script(`
+export const GET = script(`${LIVENESS_LUA}
 local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru', 'ix')
-if not f[1] or not f[4] or tonumber(f[4]) <= tonumber(ARGV[1]) then return false end
+if not f[1] or not isLive(f[4], tonumber(ARGV[1])) then return false end
 if not f[10] or not redis.call('ZSCORE', f[10], ARGV[2]) then
   redis.call('DEL', KEYS[1])
   return false

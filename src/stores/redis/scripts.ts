@@ -1,5 +1,6 @@
 // The Lua scripts of the Redis store on one record: one atomic round trip per write. See the key layout in
-// redis.ts. Two rules hold in every script:
+// redis-store.ts. Each store rule comes from its file in stores/rules/, Lua beside the TypeScript (liveness,
+// activity, eviction, refresh step). Two more rules hold in every script:
 // - Memory limits (maxmemory + noeviction): Redis refuses a script only at its first write, and only when
 //   that write is a command that may grow memory (HSET, ZADD; not DEL, ZREM, PEXPIRE, ZREMRANGEBYSCORE). So a
 //   script that adds data (create, update) writes the record first: under OOM it is refused whole, before
@@ -7,6 +8,9 @@
 // - Eviction (any maxmemory-policy): a record whose index entry is gone is refused and deleted when read,
 //   so a session can never be reachable but unlisted (and so missed by deleteByUser).
 import { createHash } from 'node:crypto';
+import { ACTIVITY_LUA } from '../rules/activity.js';
+import { EVICTION_LUA } from '../rules/eviction.js';
+import { LIVENESS_LUA } from '../rules/liveness.js';
 import { REFRESH_STEP_LUA } from '../rules/refresh-step.js';
 
 /** A Lua script and its SHA-1, for EVALSHA. */
@@ -29,21 +33,22 @@ end
 `;
 
 /**
- * Inserts a record (refusing an existing id) under the per-user cap (rule: pickEvictions in stores/rules/kit.ts,
- * ties on expiresAt by id), indexes it, prunes expired index members, publishes evicted ids (reason `evicted`). With a replaced
+ * Inserts a record (refusing an existing id) under the per-user cap (rule "per-user cap", stores/rules/eviction.ts:
+ * by expiry, then creation, then id; the creation time is the hash field `ca`, written here, or for a record
+ * written before `ca` existed its JSON's `createdAt`), indexes it, prunes expired index members, publishes evicted ids (reason `evicted`). With a replaced
  * id (ARGV[17], '' for none: the user's live session this one replaces), that session is not counted and is
  * deleted (and published) with the insert; when it is not a live, indexed session of the user nothing is written.
  * KEYS: record, index. ARGV: now, json, version, userId, ls, ie, ex, ae, id, rg, rt, re, maxPerUser (0: none),
- * overLimit, channel, record key prefix, replaces, ru (the refresh state's previous generation, '' for none). Returns {0} for an existing id, {2} when refused, {3} when
+ * overLimit, channel, record key prefix, replaces, ru (the refresh state's previous generation, '' for none), ca (createdAt). Returns {0} for an existing id, {2} when refused, {3} when
  * the replaced session is not live, else {1, evicted ids...}.
  */
-export const CREATE = script(`${KEEP_INDEX}
+export const CREATE = script(`${KEEP_INDEX}${LIVENESS_LUA}${EVICTION_LUA}
 local now = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
 local replaces = ARGV[17]
 if replaces ~= '' then
   local r = redis.call('HMGET', ARGV[16] .. replaces, 'u', 'ex')
-  if r[1] ~= ARGV[4] or not r[2] or tonumber(r[2]) <= now or not redis.call('ZSCORE', KEYS[2], replaces) then return {3} end
+  if r[1] ~= ARGV[4] or not isLive(r[2], now) or not redis.call('ZSCORE', KEYS[2], replaces) then return {3} end
 end
 local max = tonumber(ARGV[13])
 local victims, orphans = {}, {}
@@ -51,15 +56,22 @@ local others = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
 if replaces ~= '' then others = others - 1 end
 if max > 0 and others + 1 > max then
   local alive = {}
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')) do
+  local members = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf', 'WITHSCORES')
+  for i = 1, #members, 2 do
+    local id = members[i]
     if id ~= replaces then
-      if redis.call('EXISTS', ARGV[16] .. id) == 1 then alive[#alive + 1] = id else orphans[#orphans + 1] = id end
+      local h = redis.call('HMGET', ARGV[16] .. id, 'ex', 'ca')
+      if h[1] then
+        local ca = h[2] and tonumber(h[2]) or tonumber(cjson.decode(redis.call('HGET', ARGV[16] .. id, 'j')).createdAt)
+        alive[#alive + 1] = {id = id, ex = tonumber(members[i + 1]), ca = ca, at = i}
+      else
+        orphans[#orphans + 1] = id
+      end
     end
   end
-  local excess = #alive + 1 - max
-  if excess > 0 then
+  if #alive + 1 > max then
     if ARGV[14] == 'refuse' then return {2} end
-    for i = 1, excess do victims[i] = alive[i] end
+    victims = pickEvictions(alive, max)
   end
 end
 local ex = tonumber(ARGV[7])
@@ -72,7 +84,7 @@ if ex <= now then
   end
   return {1}
 end
-redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[18])
+redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'u', ARGV[4], 'ls', ARGV[5], 'ie', ARGV[6], 'ex', ARGV[7], 'ae', ARGV[8], 'ix', KEYS[2], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[18], 'ca', ARGV[19])
 redis.call('PEXPIRE', KEYS[1], ex - now)
 redis.call('ZADD', KEYS[2], ARGV[7], ARGV[9])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -96,22 +108,21 @@ return out
 `);
 
 /**
- * Compare-and-set on version and user (rule: mergeActivity in stores/rules/kit.ts); never re-creates a missing,
+ * Compare-and-set on version and user (rule "activity", stores/rules/activity.ts); never re-creates a missing,
  * expired or unindexed record; publishes the id as changed. KEYS: record, index. ARGV: now, json, version,
  * userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion, channel, ru
  */
-export const UPDATE = script(`${KEEP_INDEX}
+export const UPDATE = script(`${KEEP_INDEX}${LIVENESS_LUA}${ACTIVITY_LUA}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'v', 'u', 'ex', 'ls', 'ie')
-if not f[1] or tonumber(f[3]) <= now or f[1] ~= ARGV[13] or f[2] ~= ARGV[4] then return 0 end
+if not f[1] or not isLive(f[3], now) or f[1] ~= ARGV[13] or f[2] ~= ARGV[4] then return 0 end
 if not redis.call('ZSCORE', KEYS[2], ARGV[9]) then
   redis.call('DEL', KEYS[1])
   return 0
 end
 -- Activity never moves backwards: a touch that landed after the writer read the record wins.
-local ls, ie, ex = ARGV[5], ARGV[6], ARGV[7]
-if tonumber(f[4]) > tonumber(ls) then ls, ie, ex = f[4], f[5], f[3] end
-if tonumber(ex) <= now then
+local ls, ie, ex = mergeActivity(f[4], f[5], f[3], ARGV[5], ARGV[6], ARGV[7])
+if not isLive(ex, now) then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], ARGV[9])
   redis.call('PUBLISH', ARGV[14], ARGV[9] .. ',~expired')
@@ -132,10 +143,10 @@ return 1
  * refreshExpiresAt, idleExpiresAt, id, reuseGrace, channel. Returns nil when there is no live (indexed)
  * record, else {advanced, json, ls, ie, ex, v, rg, rt, re, ru}.
  */
-export const ADVANCE_REFRESH = script(`${KEEP_INDEX}${REFRESH_STEP_LUA}
+export const ADVANCE_REFRESH = script(`${KEEP_INDEX}${LIVENESS_LUA}${REFRESH_STEP_LUA}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix', 'ru')
-if not f[1] or tonumber(f[5]) <= now then return false end
+if not f[1] or not isLive(f[5], now) then return false end
 if not f[10] or not redis.call('ZSCORE', f[10], ARGV[6]) then
   redis.call('DEL', KEYS[1])
   return false
@@ -174,13 +185,13 @@ redis.call('PUBLISH', ARGV[8], '~c:' .. ARGV[6])
 return {1, f[1], ls, ie, ex, v, rg, ARGV[3], re, ru}
 `);
 
-/** Moves activity fields and TTL of a live record when the touch is newer (rule: touchApplies in stores/rules/kit.ts); data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
-export const TOUCH = script(`${KEEP_INDEX}
+/** Moves activity fields and TTL of a live record when the touch is newer (rule "activity", stores/rules/activity.ts); data and version untouched. KEYS: record. ARGV: now, ls, ie, ex, id */
+export const TOUCH = script(`${KEEP_INDEX}${LIVENESS_LUA}${ACTIVITY_LUA}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'ls', 'ex', 'ix')
-if not f[1] or tonumber(f[2]) <= now or tonumber(ARGV[2]) <= tonumber(f[1]) then return 0 end
+if not f[1] or not isLive(f[2], now) or not touchApplies(f[1], ARGV[2]) then return 0 end
 local ex = tonumber(ARGV[4])
-if ex <= now then
+if not isLive(ex, now) then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', f[3], ARGV[5])
   return 1

@@ -1,6 +1,6 @@
 // The cases of rule "refresh step" (refresh-step.ts), as data: one table that the TypeScript rule, the Redis
-// script and the PostgreSQL statement all pass (test/stores/rules.test.ts), and that `runStoreConformance`
-// runs against any store with `advanceRefresh` (latchkey/testing).
+// script and the PostgreSQL statement all pass (test/stores/kit.test.ts, test/stores/*.conformance.test.ts),
+// and that `runStoreConformance` runs against any store (latchkey/testing).
 import type { RefreshState } from '../../core/types.js';
 import type { RefreshVerdict } from './refresh-step.js';
 

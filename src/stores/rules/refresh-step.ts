@@ -1,8 +1,8 @@
 // Rule "refresh step": theft decided by evidence, not by the clock. Written once here, in its three forms side
 // by side: the TypeScript (the memory store, and the core for stores without `advanceRefresh`), the Lua (the
 // Redis store's ADVANCE_REFRESH script) and the SQL (the PostgreSQL store's advanceRefresh statement). The
-// cases in refresh-step-cases.ts run against all three (test/stores/rules.test.ts), and store authors run them
-// through `runStoreConformance`.
+// cases in refresh-step-cases.ts run against all three (test/stores/kit.test.ts and the conformance suite),
+// and store authors run them through `runStoreConformance`.
 //
 // The state is O(1) per session: the newest generation issued (`generation`), the one it was rotated from
 // (`previous`: the last generation a client actually presented, -1 for none), when the newest was issued

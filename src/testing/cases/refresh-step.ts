@@ -2,38 +2,31 @@
 // against a store, plus concurrent retries. A store with `advanceRefresh` runs each step in one call; one
 // without it is driven as the core drives it (get, the TypeScript rule, compare-and-set update), which checks
 // that it keeps the refresh state, `previous` included, through `update`.
+import { retryCompareAndSet } from '../../core/cas.js';
 import type { SessionRecord } from '../../core/types.js';
 import type { RefreshAdvance, RefreshStep, SessionStore } from '../../stores/contract.js';
 import { REFRESH_STEP_CASES } from '../../stores/rules/refresh-step-cases.js';
 import { applyRefreshStep, previousGeneration, refreshVerdict } from '../../stores/rules/refresh-step.js';
+import { DAY, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
-const DAY = 86_400_000;
-
-/** What the refresh-step cases need from the suite that registers them. */
-export interface RefreshCaseKit {
-  it(name: string, body: (ctx: { skip(): void }) => Promise<void>): void;
-  store(): Promise<SessionStore>;
-  record(s: SessionStore, userId: string, overrides?: Partial<SessionRecord>): SessionRecord;
-  user(): string;
-  now(): number;
-}
 
 /** One step as the core takes it: `advanceRefresh` when the store has it, else get + rule + compare-and-set. */
-export async function stepOnce(s: SessionStore, id: string, step: RefreshStep): Promise<RefreshAdvance | null> {
+export function stepOnce(s: SessionStore, id: string, step: RefreshStep): Promise<RefreshAdvance | null> {
   if (s.advanceRefresh) return s.advanceRefresh(id, step);
-  for (let attempt = 0; attempt < 64; attempt++) {
-    const stored = await s.get(id);
-    if (!stored) return null;
-    const next = applyRefreshStep(stored, step);
-    if (!next) return { advanced: false, record: stored };
-    if (await s.update(next, stored.version)) return { advanced: true, record: next };
-  }
-  throw new Error('the compare-and-set update never succeeded');
+  return retryCompareAndSet<SessionRecord | null, RefreshAdvance | null>(
+    () => s.get(id),
+    (stored) => {
+      if (!stored) return { done: null };
+      const next = applyRefreshStep(stored, step);
+      return next ? { write: next, expected: stored.version, result: { advanced: true, record: next } } : { done: { advanced: false, record: stored } };
+    },
+    (next, expected) => s.update(next, expected),
+  );
 }
 
 /** Registers the refresh-step cases on `kit.it`. */
-export function refreshStepCases(kit: RefreshCaseKit): void {
+export function refreshStepCases(kit: StoreCaseKit): void {
   for (const c of REFRESH_STEP_CASES) {
     kit.it(`refresh step: ${c.name}`, async () => {
       const s = await kit.store();
