@@ -28,6 +28,8 @@ export interface StoreCaseKit {
   storeWith<K extends keyof SessionStore>(ctx: { skip(): void }, ...methods: K[]): Promise<StoreWith<K> | null>;
   /** A record of `userId` created now (an hour idle, a day absolute, refresh generation 0), with `overrides`. */
   record(s: SessionStore, userId: string, overrides?: Partial<SessionRecord>): SessionRecord;
+  /** `record(s, userId, overrides)`, created in the store (the arrange step most cases share). */
+  created(s: SessionStore, userId: string, overrides?: Partial<SessionRecord>): Promise<SessionRecord>;
   /** A record that expires `shortTtl` from now. */
   shortLived(s: SessionStore, userId: string, overrides?: Partial<SessionRecord>): SessionRecord;
   /** A user id no other case uses. */

@@ -137,7 +137,13 @@ export function storeConformanceCases(makeStore: () => SessionStore | Promise<Se
     else await (s as SessionStore & { prune?: () => Promise<unknown> }).prune?.();
   }
 
-  const kit: StoreCaseKit = { it, store, storeWith, record, shortLived, user, now, advance, shortTtl, untilLive, pruneNow, ...(options.indexSize && { indexSize: options.indexSize }) };
+  async function created(s: SessionStore, userId: string, overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> {
+    const r = record(s, userId, overrides);
+    await s.create(r);
+    return r;
+  }
+
+  const kit: StoreCaseKit = { it, store, storeWith, record, created, shortLived, user, now, advance, shortTtl, untilLive, pruneNow, ...(options.indexSize && { indexSize: options.indexSize }) };
   recordCases(kit);
   advanceRefreshCases(kit);
   activityCases(kit);

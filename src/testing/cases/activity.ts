@@ -6,12 +6,11 @@ import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
 export function activityCases(kit: StoreCaseKit): void {
-  const { it, store, record, user, now } = kit;
+  const { it, store, record, created, user, now } = kit;
 
   it('touch moves activity and expiry but never version or data', async () => {
     const s = await store();
-    const r = record(s, user(), { data: { keep: 'me' } });
-    await s.create(r);
+    const r = await created(s, user(), { data: { keep: 'me' } });
     const t = r.lastSeenAt + 60_000;
     await s.touch(r.id, activityAt(t));
     const got = await s.get(r.id);
@@ -20,8 +19,7 @@ export function activityCases(kit: StoreCaseKit): void {
 
   it('update never moves activity backwards: a touch that landed after the writer read survives', async () => {
     const s = await store();
-    const r = record(s, user());
-    await s.create(r);
+    const r = await created(s, user());
     const t = r.lastSeenAt + 60_000;
     await s.touch(r.id, activityAt(t));
     expect(await s.update({ ...r, version: 2, data: { changed: true } }, 1)).toBe(true);
@@ -33,8 +31,7 @@ export function activityCases(kit: StoreCaseKit): void {
 
   it('a touch older than the last one changes nothing', async () => {
     const s = await store();
-    const r = record(s, user());
-    await s.create(r);
+    const r = await created(s, user());
     const t = r.lastSeenAt + 60_000;
     await s.touch(r.id, activityAt(t));
     await s.touch(r.id, activityAt(t - 30_000));
@@ -43,8 +40,7 @@ export function activityCases(kit: StoreCaseKit): void {
 
   it('a touch after data changed keeps the new data and version', async () => {
     const s = await store();
-    const r = record(s, user(), { data: { n: 1 } });
-    await s.create(r);
+    const r = await created(s, user(), { data: { n: 1 } });
     await s.update({ ...r, version: 2, data: { n: 2 } }, 1);
     const t = r.lastSeenAt + 1000;
     await s.touch(r.id, activityAt(t));
@@ -58,8 +54,7 @@ export function activityCases(kit: StoreCaseKit): void {
     const s = await store();
     const userId = user();
     const never = record(s, userId);
-    const deleted = record(s, userId);
-    await s.create(deleted);
+    const deleted = await created(s, userId);
     await s.delete(deleted.id);
     const t = now() + 1000;
     for (const id of [never.id, deleted.id]) await s.touch(id, activityAt(t));
@@ -72,8 +67,7 @@ export function activityCases(kit: StoreCaseKit): void {
     const s = await store();
     const userId = user();
     for (let round = 0; round < 20; round++) {
-      const r = record(s, userId);
-      await s.create(r);
+      const r = await created(s, userId);
       const t = r.lastSeenAt + 1000;
       const touch = s.touch(r.id, activityAt(t));
       const revoke = round % 2 === 0 ? s.delete(r.id) : s.deleteByUser(userId);

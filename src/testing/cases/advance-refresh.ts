@@ -4,12 +4,11 @@ import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
 export function advanceRefreshCases(kit: StoreCaseKit): void {
-  const { it, store, storeWith, record, user, now } = kit;
+  const { it, store, storeWith, record, created, user, now } = kit;
 
   it('concurrent rotations never hand out the same generation twice', async () => {
     const s = await store();
-    const r = record(s, user());
-    await s.create(r);
+    const r = await created(s, user());
     const won: number[] = [];
     async function rotateOnce(): Promise<void> {
       for (let attempt = 0; attempt < 200; attempt++) {
@@ -35,8 +34,7 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
   it('advanceRefresh (stores that rotate in one call): of 20 parallel steps from one generation exactly one advances', async (ctx) => {
     const s = await storeWith(ctx, 'advanceRefresh');
     if (!s) return;
-    const r = record(s, user(), { data: { keep: ['me'] } });
-    await s.create(r);
+    const r = await created(s, user(), { data: { keep: ['me'] } });
     const t = Math.max(now(), r.lastSeenAt);
     const step = { from: 0, at: t + 1, refreshExpiresAt: t + 1 + HOUR, idleExpiresAt: t + 1 + HOUR };
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => s.advanceRefresh!(r.id, step)));
@@ -56,8 +54,7 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
   it('advanceRefresh returns the stored record unadvanced for an old generation, and null for no record', async (ctx) => {
     const s = await storeWith(ctx, 'advanceRefresh');
     if (!s) return;
-    const r = record(s, user());
-    await s.create(r);
+    const r = await created(s, user());
     const t = Math.max(now(), r.lastSeenAt);
     const step = (from: number) => ({ from, at: t + 1, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR });
     expect((await s.advanceRefresh(r.id, step(0)))?.advanced).toBe(true);
@@ -75,13 +72,11 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
     const s = await storeWith(ctx, 'advanceRefresh');
     if (!s) return;
     const t = now();
-    const expired = record(s, user(), { refresh: { generation: 3, rotatedAt: t - HOUR, expiresAt: t - 1 } });
-    await s.create(expired);
+    const expired = await created(s, user(), { refresh: { generation: 3, rotatedAt: t - HOUR, expiresAt: t - 1 } });
     const refused = await s.advanceRefresh(expired.id, { from: 3, at: t, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR });
     expect(refused?.advanced).toBe(false);
     expect(refused?.record.refresh?.generation).toBe(3);
-    const r = record(s, user(), { absoluteExpiresAt: t + HOUR, idleExpiresAt: t + HOUR / 2, expiresAt: t + HOUR / 2 });
-    await s.create(r);
+    const r = await created(s, user(), { absoluteExpiresAt: t + HOUR, idleExpiresAt: t + HOUR / 2, expiresAt: t + HOUR / 2 });
     const at = Math.max(now(), r.lastSeenAt) + 1;
     const moved = await s.advanceRefresh(r.id, { from: 0, at, refreshExpiresAt: at + DAY, idleExpiresAt: at + DAY });
     expect(moved?.advanced).toBe(true);
@@ -95,8 +90,7 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
     if (!s) return;
     const t = now();
     // a session signed in with its own idle timeout, in a refresh family that reauthenticate started at 4
-    const r = record(s, user(), { idleTimeout: 2 * HOUR, refresh: { generation: 5, firstGeneration: 4, rotatedAt: t, expiresAt: t + DAY } });
-    await s.create(r);
+    const r = await created(s, user(), { idleTimeout: 2 * HOUR, refresh: { generation: 5, firstGeneration: 4, rotatedAt: t, expiresAt: t + DAY } });
     const at = Math.max(now(), r.lastSeenAt) + 1;
     const moved = await s.advanceRefresh(r.id, { from: 5, at, refreshExpiresAt: at + HOUR, idleExpiresAt: at + HOUR / 2 });
     expect(moved?.advanced).toBe(true);
@@ -112,8 +106,7 @@ export function advanceRefreshCases(kit: StoreCaseKit): void {
     const s = await store();
     const userId = user();
     for (let round = 0; round < 20; round++) {
-      const r = record(s, userId);
-      await s.create(r);
+      const r = await created(s, userId);
       const t = Math.max(now(), r.lastSeenAt) + 1;
       const step = { from: 0, at: t, refreshExpiresAt: t + HOUR, idleExpiresAt: t + HOUR };
       const rotate = s.advanceRefresh

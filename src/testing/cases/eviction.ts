@@ -6,7 +6,7 @@ import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
 export function evictionCases(kit: StoreCaseKit): void {
-  const { it, store, storeWith, record, shortLived, user, now, advance, shortTtl } = kit;
+  const { it, store, storeWith, record, created, shortLived, user, now, advance, shortTtl } = kit;
 
   it('create under maxPerUser: of 20 parallel sign-ins of one user at most the cap stay live, and the soonest to expire go first', async () => {
     const s = await store();
@@ -57,13 +57,11 @@ export function evictionCases(kit: StoreCaseKit): void {
     const s = await storeWith(ctx, 'replaceOnCreate');
     if (!s) return;
     const userId = user();
-    const gone = record(s, userId);
-    await s.create(gone);
+    const gone = await created(s, userId);
     await s.delete(gone.id);
     const expiring = shortLived(s, userId);
     await s.create(expiring);
-    const theirs = record(s, user());
-    await s.create(theirs);
+    const theirs = await created(s, user());
     await advance(shortTtl + 50);
     for (const replaces of [gone.id, expiring.id, theirs.id]) {
       const r = record(s, userId);

@@ -6,7 +6,7 @@ import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
 export function livenessCases(kit: StoreCaseKit): void {
-  const { it, store, record, shortLived, user, now, advance, shortTtl, pruneNow } = kit;
+  const { it, store, record, created, shortLived, user, now, advance, shortTtl, pruneNow } = kit;
 
   it('touch keeps a record alive past its old expiry', async () => {
     const s = await store();
@@ -39,12 +39,10 @@ export function livenessCases(kit: StoreCaseKit): void {
   it('expired members leave the per-user index, so lists stay bounded', async () => {
     const s = await store();
     const userId = user();
-    const keep = record(s, userId, { createdAt: now() - 1000 });
-    await s.create(keep);
+    const keep = await created(s, userId, { createdAt: now() - 1000 });
     for (let i = 0; i < 20; i++) await s.create(shortLived(s, userId));
     await advance(shortTtl + 150);
-    const fresh = record(s, userId);
-    await s.create(fresh);
+    const fresh = await created(s, userId);
     expect((await s.listByUser(userId)).map((r) => r.id)).toEqual([keep.id, fresh.id]);
     if (kit.indexSize) expect(await kit.indexSize(s, userId)).toBe(2);
   });

@@ -1,12 +1,20 @@
 // The conformance cases of the record itself: create, read, compare-and-set update, delete, list and delete by user.
 import { randomBytes } from 'node:crypto';
 import type { SessionRecord } from '../../core/types.js';
+import type { SessionStore } from '../../stores/contract.js';
 import { type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
 /** Registers these cases on `kit.it`. */
 export function recordCases(kit: StoreCaseKit): void {
-  const { it, store, storeWith, record, user, now } = kit;
+  const { it, store, storeWith, record, created, user, now } = kit;
+
+  /** An update of `r` (absent from the store) is refused, and neither it nor its user's index appears. */
+  async function expectUpdateWritesNothing(s: SessionStore, r: SessionRecord): Promise<void> {
+    expect(await s.update({ ...r, version: 2 }, 1)).toBe(false);
+    expect(await s.get(r.id)).toBeNull();
+    expect(await s.listByUser(r.userId)).toEqual([]);
+  }
 
   it('a created record reads back equal, as a JSON copy', async () => {
     const s = await store();
@@ -24,8 +32,7 @@ export function recordCases(kit: StoreCaseKit): void {
   it('create refuses an id that already exists (it throws) and leaves the stored record as it was', async () => {
     const s = await store();
     const userId = user();
-    const r = record(s, userId, { data: { first: true } });
-    await s.create(r);
+    const r = await created(s, userId, { data: { first: true } });
     let refused = false;
     try {
       await s.create({ ...r, version: 7, data: { first: false }, secretHash: randomBytes(32).toString('base64url') });
@@ -53,8 +60,7 @@ export function recordCases(kit: StoreCaseKit): void {
 
   it('update with the current version writes; a stale version is refused', async () => {
     const s = await store();
-    const r = record(s, user(), { data: { n: 1 } });
-    await s.create(r);
+    const r = await created(s, user(), { data: { n: 1 } });
     expect(await s.update({ ...r, version: 2, data: { n: 2 } }, 1)).toBe(true);
     expect(await s.update({ ...r, version: 2, data: { n: 99 } }, 1)).toBe(false);
     const got = await s.get(r.id);
@@ -64,8 +70,7 @@ export function recordCases(kit: StoreCaseKit): void {
 
   it('of 20 parallel updates on the same version exactly one wins', async () => {
     const s = await store();
-    const r = record(s, user(), { data: { winner: -1 } });
-    await s.create(r);
+    const r = await created(s, user(), { data: { winner: -1 } });
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.update({ ...r, version: 2, data: { winner: i } }, 1)));
     expect(results.filter(Boolean)).toHaveLength(1);
     const got = await s.get(r.id);
@@ -76,21 +81,14 @@ export function recordCases(kit: StoreCaseKit): void {
   it('update of a deleted record returns false and does not bring it back', async () => {
     const s = await store();
     const userId = user();
-    const r = record(s, userId);
-    await s.create(r);
+    const r = await created(s, userId);
     expect(await s.delete(r.id)).toBe(true);
-    expect(await s.update({ ...r, version: 2 }, 1)).toBe(false);
-    expect(await s.get(r.id)).toBeNull();
-    expect(await s.listByUser(userId)).toEqual([]);
+    await expectUpdateWritesNothing(s, r);
   });
 
   it('update of a record that never existed returns false and creates nothing', async () => {
     const s = await store();
-    const userId = user();
-    const r = record(s, userId);
-    expect(await s.update({ ...r, version: 2 }, 1)).toBe(false);
-    expect(await s.get(r.id)).toBeNull();
-    expect(await s.listByUser(userId)).toEqual([]);
+    await expectUpdateWritesNothing(s, record(s, user()));
   });
 
   it('delete removes the record and its index entry, and is true only once', async () => {
@@ -126,8 +124,7 @@ export function recordCases(kit: StoreCaseKit): void {
     const other = user();
     const mine = Array.from({ length: 4 }, (_, i) => record(s, userId, { createdAt: now() - 10 + i }));
     for (const r of mine) await s.create(r);
-    const theirs = record(s, other);
-    await s.create(theirs);
+    const theirs = await created(s, other);
     expect(await s.deleteByUser(userId, { except: mine[1]!.id })).toBe(3);
     expect((await s.listByUser(userId)).map((r) => r.id)).toEqual([mine[1]!.id]);
     expect(await s.get(mine[0]!.id)).toBeNull();
@@ -152,8 +149,7 @@ export function recordCases(kit: StoreCaseKit): void {
 
   it('of 100 parallel compare-and-set updates of one id exactly one wins per version, and retrying writers lose no write', async () => {
     const s = await store();
-    const r = record(s, user(), { data: { list: [] } });
-    await s.create(r);
+    const r = await created(s, user(), { data: { list: [] } });
     const first = await Promise.all(Array.from({ length: 100 }, (_, i) => s.update({ ...r, version: 2, data: { list: [], first: i } }, 1)));
     expect(first.filter(Boolean)).toHaveLength(1);
     // Every writer reads, appends its number, and writes with the version it read, retrying when it lost.
