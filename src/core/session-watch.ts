@@ -21,15 +21,12 @@
 //    it looks every quarter of the bound (at most 250 ms) and speaks one look early, so it has spoken by the bound.
 // Memory: a watch is a few fields in two maps and one timer, all released by its stop function or its end.
 import { LRU } from '../lib/lru.js';
-import { isSessionId } from '../stores/rules/kit.js';
 import { isLive } from '../stores/rules/liveness.js';
 import type { SessionStore, StoreBroadcast } from '../stores/contract.js';
 import type { BaseContext } from './base-context.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionEndReason, SessionRecord } from './types.js';
-
-/** Every reason a watch can end with. Internal (the public, option-dependent type is `WatchReason`). */
-export type WatchEnd = SessionEndReason | 'reauthenticated' | 'unconfirmed';
+import { newWatcher, type Watcher, type WatchEnd } from './watch-input.js';
 
 /** The watch hub of one Auth. Internal. */
 export interface SessionWatch {
@@ -49,24 +46,6 @@ export interface SessionWatch {
   sizes(): { watches: number; sessions: number; users: number; timers: number; suspects: number; unread: number; queued: number };
 }
 
-interface Watcher {
-  readonly id: string;
-  readonly onEnd: (reason: WatchEnd) => void;
-  readonly reauth: boolean;
-  readonly onUnconfirmed: ((lag: number) => void) | undefined;
-  userId: string | undefined;
-  authTime: number | undefined;
-  /** The record's next expiry (injected clock); Infinity until it was read. */
-  deadline: number;
-  /** Monotonic time (performance.now) at which the last successful read started. */
-  verifiedAt: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  reading: boolean;
-  again: boolean;
-  done: boolean;
-}
-
-const OPTION_NAMES = ['onReauthenticate', 'onUnconfirmed'];
 /** Reasons of recent ends, for a watch that starts just after its session ended. */
 const RECENT = 10_000;
 /** Reads of watched records in flight at once when many are read again. */
@@ -287,26 +266,9 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
 
   return {
     watch(sessionId, onEnd, options) {
-      if (!isSessionId(sessionId)) throw new TypeError('latchkey: auth.watch(sessionId, onEnd) takes a session id (ctx.sessionId of an authenticated request).');
-      if (typeof onEnd !== 'function') throw new TypeError('latchkey: auth.watch(sessionId, onEnd) takes a function, called once with the reason the session ended.');
-      const { onReauthenticate, onUnconfirmed } = watchOptions(options);
+      const w = newWatcher(sessionId, onEnd, options);
       if (closed) throw new TypeError('latchkey: auth.watch on a closed Auth: it listens to nothing any more.');
-      const w: Watcher = {
-        id: sessionId,
-        onEnd: onEnd as Watcher['onEnd'],
-        reauth: onReauthenticate,
-        onUnconfirmed,
-        userId: undefined,
-        authTime: undefined,
-        deadline: Infinity,
-        // the app authenticated the session just before watching it; the read below confirms it
-        verifiedAt: performance.now(),
-        timer: undefined,
-        reading: false,
-        again: false,
-        done: false,
-      };
-      add(byId, sessionId, w);
+      add(byId, w.id, w);
       unread.add(w);
       count += 1;
       if (channel) {
@@ -349,17 +311,4 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     for (const userId of m.users ?? []) recheck(byUser.get(userId) ?? []);
     for (const id of m.changed) recheck([...(byId.get(id) ?? [])].filter((w) => w.reauth));
   }
-}
-
-/** Validates `auth.watch`'s options object as every factory does: unknown keys refused. */
-function watchOptions(options: unknown): { onReauthenticate: boolean; onUnconfirmed: ((lag: number) => void) | undefined } {
-  if (options === undefined) return { onReauthenticate: false, onUnconfirmed: undefined };
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError('latchkey: auth.watch(sessionId, onEnd, options) takes an options object such as { onReauthenticate: true }.');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) throw new TypeError(`latchkey: unknown option auth.watch ${key}; expected one of ${OPTION_NAMES.join(', ')}.`);
-  }
-  const { onReauthenticate = false, onUnconfirmed } = options as { onReauthenticate?: unknown; onUnconfirmed?: unknown };
-  if (typeof onReauthenticate !== 'boolean') throw new TypeError('latchkey: auth.watch({ onReauthenticate }) must be true or false.');
-  if (onUnconfirmed !== undefined && typeof onUnconfirmed !== 'function') throw new TypeError('latchkey: auth.watch({ onUnconfirmed }) must be a function, called with the channel\'s lag in ms.');
-  return { onReauthenticate, onUnconfirmed: onUnconfirmed as ((lag: number) => void) | undefined };
 }
