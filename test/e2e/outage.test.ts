@@ -181,9 +181,12 @@ describe.skipIf(!haveChromium && process.env.CI !== 'true')('latchkey/client in 
     for (const tab of tabs) await loop(tab);
     await sleep(500);
     const dropped = arrived.filter((a) => a.dropped).length;
+    const requested = refreshes.length;
     outage.next = 3000;
     await expect.poll(() => arrived.filter((a) => a.dropped).length, { timeout: 5000, interval: 20 }).toBeGreaterThan(dropped);
     const failedAt = Date.now();
+    // the browser's request event can reach us after the server saw the request (a busy machine): wait for it too
+    await expect.poll(() => refreshes.length, { timeout: 2000, interval: 20 }).toBeGreaterThan(requested);
     const first = refreshes.at(-1)!;
     await sleep(300);
     // the tab whose refresh failed goes away; the others must still retry on the schedule, together once

@@ -89,7 +89,8 @@ export function activityCases(kit: StoreCaseKit): void {
       expect(touchApplies(touched, activity)).toBe(c.touchApplies);
       await s.touch(touched.id, activity);
       expect((await s.get(touched.id))?.lastSeenAt).toBe(c.touchApplies ? t : touched.lastSeenAt);
-      const incoming = { ...updated, ...activity, version: 2, data: { updated: true } };
+      // the update's activity stands `delta` from the updated record's own (the two records may differ by a millisecond)
+      const incoming = { ...updated, ...activityAt(updated.lastSeenAt + c.delta), version: 2, data: { updated: true } };
       const kept = c.updateKeeps === 'incoming' ? incoming : updated;
       expect(mergeActivity(updated, incoming)).toMatchObject({ lastSeenAt: kept.lastSeenAt, expiresAt: kept.expiresAt });
       expect(await s.update(incoming, 1)).toBe(true);
