@@ -10,10 +10,11 @@ import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import express from 'express';
-import { Server as SocketIOServer, type Socket } from 'socket.io';
+import { Server as SocketIOServer } from 'socket.io';
 import { io as connectSocketIO } from 'socket.io-client';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticateHandshake } from '../support/socketio-recipe.js';
 import { createAuth, generateKey, isAuthError, type Auth, type AuthContext, type AuthOptions, type SessionStore, type SigningKey } from '../../src/entries/index.js';
 import { latchkey } from '../../src/entries/express.js';
 import { postgresStore } from '../../src/entries/postgres.js';
@@ -245,19 +246,7 @@ describe('the Socket.IO and SSE recipes close when the session ends', () => {
   it('Socket.IO: the client gets session_ended with the reason, then the server disconnects it', async () => {
     const server = createServer();
     const io = new SocketIOServer(server);
-    io.use(async (socket: Socket, next: (error?: Error) => void) => {
-      const headers = { ...socket.request.headers, connection: 'upgrade' };
-      const token: unknown = socket.handshake.auth.token;
-      if (typeof token === 'string') headers.authorization = `Bearer ${token}`;
-      try {
-        const ctx = await auth.authenticate({ method: 'GET', headers });
-        if (!ctx) return next(Object.assign(new Error('credentials_missing'), { data: { status: 401 } }));
-        socket.data.auth = ctx;
-        next();
-      } catch (error) {
-        next(isAuthError(error) ? Object.assign(new Error(error.code), { data: { status: error.status } }) : (error as Error));
-      }
-    });
+    io.use(authenticateHandshake(auth));
     io.on('connection', (socket) => {
       const ctx = socket.data.auth as AuthContext;
       const stop = auth.watch(ctx.sessionId, (reason) => {

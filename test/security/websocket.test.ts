@@ -6,10 +6,11 @@ import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Server as SocketIOServer, type Socket } from 'socket.io';
+import { Server as SocketIOServer } from 'socket.io';
 import { io as connectSocketIO } from 'socket.io-client';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticateHandshake } from '../support/socketio-recipe.js';
 import { createAuth, generateKey, isAuthError, type Auth, type AuthContext } from '../../src/entries/index.js';
 import { authFailure } from '../support/core.js';
 
@@ -140,20 +141,7 @@ describe('a ws server authenticating on the upgrade event', () => {
 async function startSocketIO(): Promise<{ url: string; origin: string; close(): Promise<void> }> {
   const server = createServer();
   const io = new SocketIOServer(server);
-  io.use(async (socket: Socket, next: (error?: Error) => void) => {
-    // Every handshake opens a long-lived channel: check it as an upgrade on every transport (polling starts with a plain GET).
-    const headers = { ...socket.request.headers, connection: 'upgrade' };
-    const token: unknown = socket.handshake.auth.token;
-    if (typeof token === 'string') headers.authorization = `Bearer ${token}`;
-    try {
-      const ctx = await auth.authenticate({ method: 'GET', headers });
-      if (!ctx) return next(Object.assign(new Error('credentials_missing'), { data: { status: 401 } }));
-      socket.data.auth = ctx;
-      next();
-    } catch (error) {
-      next(isAuthError(error) ? Object.assign(new Error(error.code), { data: { status: error.status } }) : (error as Error));
-    }
-  });
+  io.use(authenticateHandshake(auth));
   io.on('connection', (socket) => {
     const ctx = socket.data.auth as AuthContext;
     socket.emit('hello', { userId: ctx.userId, via: ctx.via });
