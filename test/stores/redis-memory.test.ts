@@ -116,6 +116,9 @@ describe.skipIf(!redisAvailable)('Redis memory limits', () => {
       refusedInARow = full && value.length === 200 ? refusedInARow + 1 : full ? 1 : 0;
       if (i > 20_000) throw new Error('never reached maxmemory');
     }
+    // no headroom that a freed client buffer could reopen: the limit goes below what Redis already holds
+    // (noeviction evicts nothing; every write that may grow memory is refused from now on)
+    await client.config('SET', 'maxmemory', String((await info(client, 'used_memory')) - 256 * 1024));
     const keysBefore = await client.dbsize();
     const memoryBefore = await info(client, 'used_memory');
     const refused = await a.signIn({ userId: 'oom-1', data: { note: 'z'.repeat(2000) } }).then(() => null, (e: unknown) => e);
