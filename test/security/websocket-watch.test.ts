@@ -4,9 +4,8 @@
 // sign-out everywhere, a replayed refresh generation), by idle expiry with no request at all, or A's channel goes
 // silent (its subscriber connection black-holed by a TCP proxy). Each close carries 4401 and the reason.
 import { once } from 'node:events';
-import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import express from 'express';
@@ -15,7 +14,8 @@ import { io as connectSocketIO } from 'socket.io-client';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateHandshake } from '../support/socketio-recipe.js';
-import { createAuth, generateKey, isAuthError, type Auth, type AuthContext, type AuthOptions, type SessionStore, type SigningKey } from '../../src/entries/index.js';
+import { authenticateUpgrades } from '../support/ws-recipe.js';
+import { createAuth, generateKey, type Auth, type AuthContext, type AuthOptions, type SessionStore, type SigningKey } from '../../src/entries/index.js';
 import { latchkey } from '../../src/entries/express.js';
 import { postgresStore } from '../../src/entries/postgres.js';
 import { redisStore } from '../../src/entries/redis.js';
@@ -31,27 +31,11 @@ const BOUND = 1000;
 /** Latencies measured here, printed at the end (what the report and docs quote). */
 const measured: string[] = [];
 
-/** Answers a refused handshake on the raw socket (docs/websockets.md). */
-function refuse(socket: Duplex, status: number, code: string): void {
-  const body = JSON.stringify({ error: code });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 /** The `ws` recipe of docs/websockets.md, on instance A. */
 async function startWs(auth: Auth): Promise<{ url: string; origin: string; close(): Promise<void> }> {
   const server = createServer();
   const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    try {
-      const ctx = await auth.authenticate({ method: req.method, headers: req.headers });
-      if (!ctx) return refuse(socket, 401, 'credentials_missing');
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, ctx));
-    } catch (error) {
-      if (isAuthError(error)) refuse(socket, error.status, error.code);
-      else socket.destroy();
-    }
-  });
+  authenticateUpgrades(server, wss, auth);
   wss.on('connection', (ws: WebSocket, _req: IncomingMessage, ctx: AuthContext) => {
     // close the socket when its session ends, on any instance; 4401: an application close code (4000-4999)
     const stop = auth.watch(ctx.sessionId, (reason) => ws.close(4401, reason));

@@ -3,15 +3,15 @@
 // refuses an unsafe method. Checked on real servers on 127.0.0.1: `ws` on Node's `upgrade` event and
 // Socket.IO's `io.use` middleware, each written as docs/websockets.md shows it.
 import { once } from 'node:events';
-import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { Server as SocketIOServer } from 'socket.io';
 import { io as connectSocketIO } from 'socket.io-client';
 import { WebSocket, WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticateHandshake } from '../support/socketio-recipe.js';
-import { createAuth, generateKey, isAuthError, type Auth, type AuthContext } from '../../src/entries/index.js';
+import { authenticateUpgrades } from '../support/ws-recipe.js';
+import { createAuth, generateKey, type Auth, type AuthContext } from '../../src/entries/index.js';
 import { authFailure } from '../support/core.js';
 
 const SESSION = '__Host-latchkey.session';
@@ -63,26 +63,10 @@ describe('auth.authenticate on an upgrade request (the core rule)', () => {
 
 // ---- the `ws` recipe of docs/websockets.md ----
 
-/** Answers a refused handshake on the raw socket, with the same `{ error: code }` body an HTTP route gets. */
-function refuse(socket: Duplex, status: number, code: string): void {
-  const body = JSON.stringify({ error: code });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 async function startWs(): Promise<{ url: string; origin: string; close(): Promise<void> }> {
   const server = createServer();
   const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    try {
-      const ctx = await auth.authenticate({ method: req.method, headers: req.headers });
-      if (!ctx) return refuse(socket, 401, 'credentials_missing');
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, ctx));
-    } catch (error) {
-      if (isAuthError(error)) refuse(socket, error.status, error.code);
-      else socket.destroy();
-    }
-  });
+  authenticateUpgrades(server, wss, auth);
   wss.on('connection', (ws: WebSocket, _req: IncomingMessage, ctx: AuthContext) => ws.send(JSON.stringify({ userId: ctx.userId, via: ctx.via })));
   const listening = await listen(server);
   return { ...listening, url: listening.url.replace('http', 'ws') };
