@@ -273,6 +273,37 @@ describe('auth.watch over a store channel', () => {
     await Promise.all([auth.close(), inner.close()]);
   });
 
+  it('a read that finds the session gone before the ender\'s message arrives waits for the channel: the reason heard wins over revoked', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+    const { store, inner, state, send } = channelStore();
+    const auth = createAuth({ store, session: { cache: { maxRevocationDelay: '1s' } } });
+    const [one, two, three] = [await auth.signIn({ userId: 'u1' }), await auth.signIn({ userId: 'u2' }), await auth.signIn({ userId: 'u3' })];
+    const [a, b, c] = [recorder(), recorder(), recorder()];
+    auth.watch(one.session.id, a.onEnd);
+    auth.watch(two.session.id, b.onEnd);
+    await vi.advanceTimersByTimeAsync(100);
+    state.lag = 600; // the newest heartbeat seen back left 600 ms ago: nothing sent after the read below is confirmed yet
+    await Promise.all([inner.delete(one.session.id), inner.delete(two.session.id)]); // deleted on another instance; its messages are on their way
+    send(null); // a gap: every watched record is read again, and both are found gone
+    await vi.advanceTimersByTimeAsync(300);
+    expect([a.reasons, b.reasons]).toEqual([[], []]); // not 'revoked' yet: the channel has not caught up with the reads
+    send({ revoked: [one.session.id], changed: [], reason: 'refresh_reused' });
+    expect(a.reasons).toEqual(['refresh_reused']);
+    state.lag = 0; // a heartbeat sent after the reads came back: any message sent before it has arrived, and none named two
+    await vi.advanceTimersByTimeAsync(250);
+    expect(b.reasons).toEqual(['revoked']);
+    auth.watch(three.session.id, c.onEnd);
+    await vi.advanceTimersByTimeAsync(10);
+    state.lag = Infinity; // the channel is down: the wait is bounded by maxRevocationDelay
+    await inner.delete(three.session.id);
+    send(null);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.reasons).toEqual([]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.reasons).toEqual(['revoked']);
+    await Promise.all([auth.close(), inner.close()]);
+  });
+
   it('a channel silent past maxRevocationDelay ends the watch with unconfirmed (fail closed)', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
     const { store, inner, state } = channelStore();
@@ -305,7 +336,9 @@ describe('auth.watch over a store channel', () => {
     expect(told).toEqual([Infinity]);
     await inner.delete(one.session.id); // unheard: the channel is down
     state.lag = 0;
-    await vi.advanceTimersByTimeAsync(300);
+    await vi.advanceTimersByTimeAsync(300); // the next look reads both again: one is gone, its reason not heard
+    expect([a.reasons, b.reasons]).toEqual([[], []]);
+    await vi.advanceTimersByTimeAsync(250); // the look after: the channel confirmed past that read, and no reason came
     expect([a.reasons, b.reasons]).toEqual([['revoked'], []]);
     await Promise.all([auth.close(), inner.close()]);
   });

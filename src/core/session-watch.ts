@@ -10,6 +10,10 @@
 //    (stores/end-reason.ts); without one the hub says `'revoked'`, the truthful default: the session was ended
 //    from elsewhere, by a cause not sent. `users` (every session of a user ended) and `changed` (for watches that
 //    asked for `onReauthenticate`) are checked by reading the record, since they do not say which session ended.
+//  - Found gone by a read, with no reason heard: the ender's message may still be on its way (the record's deletion
+//    commits before its broadcast reaches us). The watch waits until the channel confirms a heartbeat sent after
+//    the read ended (the channel delivers in order, so the ender's message has arrived by then, with its reason),
+//    or until the bound, and only then says `'revoked'`. Reads after a `users` message say `'revoked'` at once.
 //  - Expired: nobody sends anything. Each watch holds one unref'd timer at its record's idle or absolute expiry;
 //    when it fires the record is read again (another instance's activity moves the idle expiry without a message),
 //    and the watch ends `'expired'` or waits for the new expiry.
@@ -77,6 +81,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
   const suspects = new Set<Watcher>();
   const unread = new Set<Watcher>(); // not read yet: their user is unknown
   const queue = new Set<Watcher>(); // to be read again, PARALLEL at a time
+  const vanished = new Map<Watcher, number>(); // found gone by a read ending at this (monotonic) time, reason unheard
   let inFlight = 0;
 
   const recent = new LRU<string, SessionEndReason>(RECENT);
@@ -115,6 +120,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     suspects.delete(w);
     unread.delete(w);
     queue.delete(w);
+    vanished.delete(w);
     count -= 1;
     if (count === 0 && watchdog) {
       clearInterval(watchdog);
@@ -150,7 +156,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
 
   /** Reads the record: ends the watch when the session is gone, expired or (when asked) re-authenticated; else re-arms it. */
   function verify(w: Watcher): Promise<void> {
-    if (w.done) return Promise.resolve();
+    if (w.done || vanished.has(w)) return Promise.resolve();
     if (w.reading) {
       w.again = true; // the read in flight may have left before what made us ask: read once more after it
       return Promise.resolve();
@@ -196,7 +202,14 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
 
   function settle(w: Watcher, record: SessionRecord | null, startedAt: number): void {
     const now = ctx.now();
-    if (!record) return end(w, recent.peek(w.id) ?? (now >= w.deadline ? 'expired' : 'revoked'));
+    if (!record) {
+      const known = recent.peek(w.id) ?? (now >= w.deadline ? 'expired' : w.userEnded || !channel ? 'revoked' : undefined);
+      if (known !== undefined) return end(w, known);
+      clearTimer(w);
+      vanished.set(w, performance.now()); // the watchdog ends it once the channel has caught up with this read
+      return;
+    }
+    w.userEnded = false;
     if (!isLive(record, now)) return end(w, 'expired');
     if (w.reauth && w.authTime !== undefined && record.authTime > w.authTime) return end(w, 'reauthenticated');
     if (w.userId === undefined) {
@@ -215,6 +228,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     const current = lag();
     const at = performance.now();
     if (current !== Infinity) confirmedAt = Math.max(confirmedAt, at - current);
+    for (const [w, readAt] of vanished) if (confirmedAt >= readAt || at - readAt > alarm) end(w, recent.peek(w.id) ?? 'revoked');
     if (current <= alarm) {
       recheck(suspects);
       return;
@@ -222,7 +236,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     for (const set of [...byId.values()]) {
       for (const w of [...set]) {
         // confirmed by the channel, or by a read of its own, within the bound: nothing unheard yet
-        if (w.done || suspects.has(w) || at - Math.max(w.verifiedAt, confirmedAt) <= alarm) continue;
+        if (w.done || suspects.has(w) || vanished.has(w) || at - Math.max(w.verifiedAt, confirmedAt) <= alarm) continue;
         if (w.onUnconfirmed === undefined) {
           end(w, 'unconfirmed');
           continue;
@@ -308,7 +322,11 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
       for (const set of [...byId.values()]) recheck(set); // an end may have been missed: read them all
       return;
     }
-    for (const userId of m.users ?? []) recheck(byUser.get(userId) ?? []);
+    for (const userId of m.users ?? []) {
+      const watchers = byUser.get(userId) ?? [];
+      for (const w of watchers) w.userEnded = true; // a read that finds it gone knows why: every session of the user ended
+      recheck(watchers);
+    }
     for (const id of m.changed) recheck([...(byId.get(id) ?? [])].filter((w) => w.reauth));
   }
 }

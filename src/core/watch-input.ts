@@ -22,6 +22,8 @@ export interface Watcher {
   reading: boolean;
   again: boolean;
   done: boolean;
+  /** A `users` message named its user: a read finding the record gone says `'revoked'` without waiting for the channel. */
+  userEnded: boolean;
 }
 
 const OPTION_NAMES = ['onReauthenticate', 'onUnconfirmed'];
@@ -45,6 +47,7 @@ export function newWatcher(sessionId: unknown, onEnd: unknown, options: unknown)
     reading: false,
     again: false,
     done: false,
+    userEnded: false,
   };
 }
 
