@@ -130,6 +130,9 @@ describe('the session cache', () => {
     for (let i = 0; i < 5; i++) tokens.push((await signIn(ctx, null, { userId: `u-max-${i}` })).sessionToken);
     for (const token of tokens) await authenticate(ctx, null, request(ctx, token));
     expect(ctx.cache.records().map((r) => r.userId)).toEqual(['u-max-2', 'u-max-3', 'u-max-4']);
+    await authenticate(ctx, null, request(ctx, tokens[2]!)); // the oldest held is used again: it is kept, the next oldest goes
+    await authenticate(ctx, null, request(ctx, (await signIn(ctx, null, { userId: 'u-max-5' })).sessionToken));
+    expect(ctx.cache.records().map((r) => r.userId).sort()).toEqual(['u-max-2', 'u-max-4', 'u-max-5']);
     const small = context(store, { session: { cache: { maxBytes: 8192 } } });
     for (let i = 0; i < 5; i++) {
       const s = await signIn(small, null, { userId: `u-bytes-${i}`, data: { blob: 'x'.repeat(1000) } });

@@ -77,6 +77,8 @@ interface Entry {
   record: SharedRecord;
   checkedAt: number;
   bytes: number;
+  /** `moves` when it was last put at the end of `entries`: how many were put there since bounds how far back it is. */
+  movedAt: number;
 }
 
 /** Invalidations remembered for the read race (and ended sessions, for refusals without I/O). */
@@ -90,6 +92,7 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
   // id (or '\0' + userId) -> the sequence number of its last invalidation, and whether the session ended
   const invalid = new Map<string, { seq: number; ended: boolean }>();
   let bytes = 0;
+  let moves = 0; // entries put at the end of `entries` (inserted or moved there), ever
   let seq = 0;
   let floor = 0; // reads marked before this cannot be checked against forgotten invalidations: never kept
   let unsubscribe: (() => void) | undefined;
@@ -183,8 +186,13 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
     get(id, now, maxAge) {
       const entry = entries.get(id);
       if (!entry || now - entry.checkedAt >= maxAge) return undefined;
-      entries.delete(id); // most recently used last
-      entries.set(id, entry);
+      // most recently used last; an entry with fewer than half the entries put after it is in the newer half
+      // already, far from eviction: it stays (the delete and set cost more than the rest of a cached check)
+      if (moves - entry.movedAt >= entries.size / 2) {
+        entries.delete(id);
+        entries.set(id, entry);
+        entry.movedAt = ++moves;
+      }
       return entry.record;
     },
     ended(id) {
@@ -200,7 +208,7 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
       const size = 2 * JSON.stringify(shared).length + 256;
       if (size > options.maxBytes) return;
       drop(record.id);
-      entries.set(record.id, { record: shared, checkedAt: now, bytes: size });
+      entries.set(record.id, { record: shared, checkedAt: now, bytes: size, movedAt: ++moves });
       bytes += size;
       while (entries.size > options.max || bytes > options.maxBytes) drop(entries.keys().next().value as string);
     },
