@@ -25,11 +25,14 @@
 //    it looks every quarter of the bound (at most 250 ms) and speaks one look early, so it has spoken by the bound.
 // Memory: a watch is a few fields in two maps and one timer, all released by its stop function or its end.
 import { LRU } from '../lib/lru.js';
+import { addTo, takeFrom } from '../lib/multimap.js';
 import { isLive } from '../stores/rules/liveness.js';
-import type { SessionStore, StoreBroadcast } from '../stores/contract.js';
+import type { StoreBroadcast } from '../stores/contract.js';
 import type { BaseContext } from './base-context.js';
 import type { SessionCache } from './session-cache.js';
 import type { SessionEndReason, SessionRecord } from './types.js';
+import { readQueue } from './read-queue.js';
+import { joinHubs, type Hub } from './watch-hubs.js';
 import { newWatcher, type Watcher, type WatchEnd } from './watch-input.js';
 
 /** The watch hub of one Auth. Internal. */
@@ -59,15 +62,6 @@ const RETRY = 1000;
 /** The longest timeout Node keeps (beyond it, it fires at once). */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
-/** The Auths of this process, per store: a store without a channel hears of an end only here. */
-const hubsOf = new WeakMap<SessionStore, Set<Hub>>();
-
-interface Hub {
-  deliverEnded(sessionIds: readonly string[], reason: SessionEndReason): void;
-  deliverUsers(userId: string, except: string | undefined): void;
-  deliverReauthenticated(sessionId: string): void;
-}
-
 /** Makes the watch hub of one Auth, over its context and its session cache (whose subscription it shares). */
 export function createSessionWatch(ctx: BaseContext, cache: SessionCache): SessionWatch {
   const store = ctx.store;
@@ -80,9 +74,8 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
   const byUser = new Map<string, Set<Watcher>>();
   const suspects = new Set<Watcher>();
   const unread = new Set<Watcher>(); // not read yet: their user is unknown
-  const queue = new Set<Watcher>(); // to be read again, PARALLEL at a time
+  const queue = readQueue<Watcher>(PARALLEL, verify, (w) => w.done); // to be read again, PARALLEL at a time
   const vanished = new Map<Watcher, number>(); // found gone by a read ending at this (monotonic) time, reason unheard
-  let inFlight = 0;
 
   const recent = new LRU<string, SessionEndReason>(RECENT);
   let count = 0;
@@ -90,19 +83,6 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
   let watchdog: ReturnType<typeof setInterval> | undefined;
   let confirmedAt = -Infinity; // monotonic: when the channel was last seen confirmed (its lag, taken at a tick)
   let closed = false;
-
-  function add<K>(map: Map<K, Set<Watcher>>, key: K, w: Watcher): void {
-    const set = map.get(key);
-    if (set) set.add(w);
-    else map.set(key, new Set([w]));
-  }
-
-  function take<K>(map: Map<K, Set<Watcher>>, key: K, w: Watcher): void {
-    const set = map.get(key);
-    if (!set) return;
-    set.delete(w);
-    if (set.size === 0) map.delete(key);
-  }
 
   function clearTimer(w: Watcher): void {
     if (w.timer === undefined) return;
@@ -115,8 +95,8 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     if (w.done) return;
     w.done = true;
     clearTimer(w);
-    take(byId, w.id, w);
-    if (w.userId !== undefined) take(byUser, w.userId, w);
+    takeFrom(byId, w.id, w);
+    if (w.userId !== undefined) takeFrom(byUser, w.userId, w);
     suspects.delete(w);
     unread.delete(w);
     queue.delete(w);
@@ -183,21 +163,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
 
   /** Reads many watched records again (a reconnect, the channel back): at most PARALLEL at once, never a storm on the store. */
   function recheck(watchers: Iterable<Watcher>): void {
-    for (const w of watchers) if (!w.done) queue.add(w);
-    pump();
-  }
-
-  function pump(): void {
-    while (inFlight < PARALLEL && queue.size > 0) {
-      const w = queue.values().next().value as Watcher;
-      queue.delete(w);
-      if (w.done) continue;
-      inFlight += 1;
-      void verify(w).finally(() => {
-        inFlight -= 1;
-        pump();
-      });
-    }
+    queue.add(watchers);
   }
 
   function settle(w: Watcher, record: SessionRecord | null, startedAt: number): void {
@@ -214,7 +180,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
     if (w.reauth && w.authTime !== undefined && record.authTime > w.authTime) return end(w, 'reauthenticated');
     if (w.userId === undefined) {
       w.userId = record.userId;
-      add(byUser, w.userId, w);
+      addTo(byUser, w.userId, w);
       unread.delete(w);
     }
     w.authTime ??= record.authTime;
@@ -269,20 +235,13 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
       if (set) for (const w of [...set]) if (w.reauth) end(w, 'reauthenticated');
     },
   };
-  let siblings = hubsOf.get(store);
-  if (!siblings) hubsOf.set(store, (siblings = new Set()));
-  siblings.add(hub);
-
-  /** This Auth's hub, and with a store without a channel the other Auths of this process on that store. */
-  function everyHub(): Iterable<Hub> {
-    return channel ? [hub] : [...(hubsOf.get(store) ?? [hub])];
-  }
+  const hubs = joinHubs(store, hub, channel); // with a store without a channel, the other Auths of this process on it
 
   return {
     watch(sessionId, onEnd, options) {
       const w = newWatcher(sessionId, onEnd, options);
       if (closed) throw new TypeError('latchkey: auth.watch on a closed Auth: it listens to nothing any more.');
-      add(byId, w.id, w);
+      addTo(byId, w.id, w);
       unread.add(w);
       count += 1;
       if (channel) {
@@ -296,20 +255,20 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
       return () => remove(w);
     },
     ended(sessionIds, reason) {
-      for (const h of everyHub()) h.deliverEnded(sessionIds, reason);
+      for (const h of hubs.every()) h.deliverEnded(sessionIds, reason);
     },
     endedUsers(userId, except) {
-      for (const h of everyHub()) h.deliverUsers(userId, except);
+      for (const h of hubs.every()) h.deliverUsers(userId, except);
     },
     reauthenticated(sessionId) {
-      for (const h of everyHub()) h.deliverReauthenticated(sessionId);
+      for (const h of hubs.every()) h.deliverReauthenticated(sessionId);
     },
     message,
     close() {
       closed = true;
       for (const set of [...byId.values()]) for (const w of [...set]) remove(w);
       recent.clear();
-      hubsOf.get(store)?.delete(hub);
+      hubs.leave();
     },
     sizes() {
       return { watches: count, sessions: byId.size, users: byUser.size, timers, suspects: suspects.size, unread: unread.size, queued: queue.size };
