@@ -414,7 +414,7 @@ describe('auth.watch input and memory', () => {
     gc();
     const before = process.memoryUsage().heapUsed;
     await cycle(100_000);
-    expect(ctx.watch.sizes()).toEqual({ watches: 0, sessions: 0, users: 0, timers: 0, suspects: 0, unread: 0, queued: 0 });
+    expect(ctx.watch.sizes()).toEqual({ watches: 0, sessions: 0, users: 0, timers: 0, suspects: 0, unread: 0, queued: 0, vanished: 0 });
     gc();
     const grown = process.memoryUsage().heapUsed - before;
     expect(grown).toBeLessThan(2 * 1024 * 1024); // 100k watches left behind would hold many MB (a watch, its stop closure, its timer)

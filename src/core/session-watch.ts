@@ -50,7 +50,7 @@ export interface SessionWatch {
   /** Drops every watch (no callback) and its timers. */
   close(): void;
   /** Test hook: the sizes of what the hub holds. */
-  sizes(): { watches: number; sessions: number; users: number; timers: number; suspects: number; unread: number; queued: number };
+  sizes(): { watches: number; sessions: number; users: number; timers: number; suspects: number; unread: number; queued: number; vanished: number };
 }
 
 /** Reasons of recent ends, for a watch that starts just after its session ended. */
@@ -271,7 +271,7 @@ export function createSessionWatch(ctx: BaseContext, cache: SessionCache): Sessi
       hubs.leave();
     },
     sizes() {
-      return { watches: count, sessions: byId.size, users: byUser.size, timers, suspects: suspects.size, unread: unread.size, queued: queue.size };
+      return { watches: count, sessions: byId.size, users: byUser.size, timers, suspects: suspects.size, unread: unread.size, queued: queue.size, vanished: vanished.size };
     },
   };
 
