@@ -301,6 +301,15 @@ describe('auth.watch over a store channel', () => {
     expect(c.reasons).toEqual([]);
     await vi.advanceTimersByTimeAsync(500);
     expect(c.reasons).toEqual(['revoked']);
+    const four = await auth.signIn({ userId: 'u4' });
+    const d = recorder();
+    auth.watch(four.session.id, d.onEnd);
+    await vi.advanceTimersByTimeAsync(10);
+    state.lag = 600; // not confirmed since: a read after a users message still says revoked at once, it knows why
+    await inner.deleteByUser('u4');
+    send({ revoked: [], changed: [], users: ['u4'] });
+    await vi.advanceTimersByTimeAsync(5); // less than one watchdog look
+    expect(d.reasons).toEqual(['revoked']);
     await Promise.all([auth.close(), inner.close()]);
   });
 
