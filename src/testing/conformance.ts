@@ -42,7 +42,6 @@ export interface StoreConformanceOptions {
  * `makeStore` is called for every test (and `close()` after it); tests are independent and use unique user ids.
  * @example
  * import { describe, it } from 'node:test';            // or nothing under Vitest, Jest or Mocha
- * import { runStoreConformance } from 'latchkey/testing';
  * runStoreConformance('my store', () => myStore({ url: process.env.DB_URL }), { runner: { describe, it } });
  */
 export function runStoreConformance(name: string, makeStore: () => SessionStore | Promise<SessionStore>, options: StoreConformanceOptions = {}): void {

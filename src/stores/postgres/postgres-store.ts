@@ -97,7 +97,6 @@ export function lockKey(text: string): string {
  * `commandTimeout` (then `store_unavailable`, 503: fail closed). See docs/postgres.md.
  * @example
  * import pg from 'pg';
- * import { postgresStore } from 'latchkey/postgres';
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * const auth = createAuth({ store: postgresStore({ pool, createTable: true }) });
  */

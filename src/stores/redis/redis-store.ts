@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Duration } from '../../core/duration.js';
 import { checkKeys, positive } from '../../core/option-kit.js';
@@ -14,36 +13,9 @@ import { checkPolicy, type PolicyReport } from './policy.js';
 import { redisBroadcast } from './broadcast.js';
 import { reasonSuffix } from '../end-reason.js';
 import { sharedDecoder } from './shared-decode.js';
+import { ID_SHAPE, newSessionId, ownedBy, redisKeys, tagOf } from './keys.js';
 
 export type { PolicyReport } from './policy.js';
-
-/**
- * Key layout, and why session ids carry a hash tag of their user.
- *
- * A user's records and their per-user index must share one Cluster hash slot, so that create, delete,
- * deleteByUser and listByUser are each one atomic Lua script (no CROSSSLOT). `get(id)` knows only the
- * id, so the slot has to be derivable from the id alone: `newId(userId)` mints ids whose first three
- * characters are a tag taken from SHA-256(userId) (18 bits; the other 19 characters are 114 random bits).
- *
- *   <prefix>{<tag>}:s:<id>      hash  j (record JSON), v, u, ls, ie, ex, ae, ix (index key), rg, rt, re, ru, ca   PX = expiresAt - now
- *   <prefix>{<tag>}:u:<userId>  zset  member id, score expiresAt                            PX = its latest member
- *   <prefix>revoked             pub/sub channel: ids of deleted records, `~c:` ids of changed ones, `~u:` a
- *                               user whose sessions all ended, `~h:` heartbeats (see broadcast.ts)
- *
- * The activity fields (ls, ie, ex), the version (v) and the refresh state (rg generation, rt rotatedAt,
- * re refresh expiry, ru the generation the current one was rotated from) live beside the JSON so `touch` and
- * `advanceRefresh` move them without rewriting the record, and `ca` (createdAt, written at create) orders the
- * per-user cap's evictions without decoding it: Lua's cjson would turn `[]` into `{}` and round
- * numbers, so no script re-encodes the record (ADVANCE_REFRESH decodes it only to read a session's own
- * `idleTimeout`, and matches `firstGeneration` in a record written before `ru` existed; CREATE decodes a
- * record written before `ca` existed for its `createdAt`). Scripts that
- * follow the index (touch, delete, list, deleteByUser) open keys named in the index: every such key
- * carries the same `{tag}` as the key they were given, so they stay in its slot by construction.
- *
- * The index is the truth for "which sessions does this user have": a record whose index entry is missing
- * (a memory policy evicted the index) reads as absent and is deleted, so no session can be reachable but
- * unlisted, and `deleteByUser` ends every session that can still be used.
- */
 
 /** Options for `redisStore`. */
 export interface RedisStoreOptions {
@@ -68,16 +40,9 @@ export interface RedisStore extends SessionStore, SharedReads {
   close(): Promise<void>;
 }
 
-const ID_SHAPE = /^[A-Za-z0-9_-]{3,64}$/;
-const TAG_LENGTH = 3;
 /** Most records one script reads or deletes: ~1 ms of Redis time, however many sessions a user has. */
 const PAGE = 100;
 const OPTIONS = ['client', 'prefix', 'commandTimeout', 'heartbeat'];
-
-/** The hash tag of a user: 3 base64url characters of SHA-256(userId). */
-function tagOf(userId: string): string {
-  return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
-}
 
 /** A timing option: above zero and at most a minute (a larger number is a millisecond count written as seconds). */
 function duration(value: unknown, fallback: Duration, name: string): number {
@@ -90,7 +55,6 @@ function duration(value: unknown, fallback: Duration, name: string): number {
  * heartbeat, and every call bounded by `commandTimeout` (then `store_unavailable`, 503: fail closed).
  * @example
  * import Redis from 'ioredis';
- * import { redisStore } from 'latchkey/redis';
  * const auth = createAuth({ store: redisStore({ client: new Redis(process.env.REDIS_URL, { enableAutoPipelining: true }) }) });
  */
 export function redisStore(options: RedisStoreOptions): RedisStore {
@@ -113,9 +77,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   const readFields = sharedBatcher((keys, args) => run(GET_SHARED_MANY, keys, args), client.isCluster ? 1 : MAX_BATCH);
   const broadcast = redisBroadcast({ client, channel, heartbeat, publish: (message) => bounded(() => client.publish(channel, message)) });
 
-  const recordPrefix = (tag: string): string => `${prefix}{${tag}}:s:`;
-  const recordKey = (id: string): string => `${recordPrefix(id.slice(0, TAG_LENGTH))}${id}`;
-  const indexKey = (userId: string): string => `${prefix}{${tagOf(userId)}}:u:${userId}`;
+  const { recordPrefix, recordKey, indexKey } = redisKeys(prefix);
 
   // Warn once, on first use, when Redis may evict sessions (the app can also call checkPolicy and refuse).
   let policyChecked = false;
@@ -154,21 +116,20 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
   return {
     replaceOnCreate: true,
-    newId(userId) {
-      return tagOf(userId) + randomBytes(15).toString('base64url').slice(0, 19);
-    },
+    newId: newSessionId,
 
     async create(record, opts = {}) {
-      if (record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId) || !ID_SHAPE.test(record.id)) {
+      const tag = tagOf(record.userId);
+      if (!ownedBy(record.id, tag)) {
         throw new TypeError('latchkey: redisStore needs session ids made by its newId(userId), so a user keeps one Cluster slot.');
       }
       warnOnPolicy();
       const cap = opts.maxPerUser ?? 0;
       const replaces = opts.replaces ?? '';
       // a replaced id of another user (another tag) or of no session's shape is never live: nothing is written
-      if (replaces !== '' && (replaces.slice(0, TAG_LENGTH) !== tagOf(record.userId) || !ID_SHAPE.test(replaces))) return { evicted: [], refused: false, replaced: false };
-      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tagOf(record.userId)), replaces, previousArg(record), record.createdAt];
-      const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId)], args)) as [number, ...string[]];
+      if (replaces !== '' && !ownedBy(replaces, tag)) return { evicted: [], refused: false, replaced: false };
+      const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tag), replaces, previousArg(record), record.createdAt];
+      const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId, tag)], args)) as [number, ...string[]];
       if (status === 0) throw new Error('latchkey: a session with this id already exists.');
       const outcome: CreateOutcome = { evicted, refused: status === 2 };
       if (opts.replaces !== undefined) outcome.replaced = status === 1;
@@ -202,8 +163,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
 
     async update(record, expectedVersion) {
       // An id minted for another user cannot hold this user's record (and its index is in another slot).
-      if (!ID_SHAPE.test(record.id) || record.id.slice(0, TAG_LENGTH) !== tagOf(record.userId)) return false;
-      const keys = [recordKey(record.id), indexKey(record.userId)];
+      const tag = tagOf(record.userId);
+      if (!ownedBy(record.id, tag)) return false;
+      const keys = [recordKey(record.id), indexKey(record.userId, tag)];
       return (await run(UPDATE, keys, [Date.now(), ...recordArgs(record), expectedVersion, channel, previousArg(record)])) === 1;
     },
 
@@ -218,8 +180,9 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async listByUser(userId) {
-      const index = indexKey(userId);
-      const prefixOf = recordPrefix(tagOf(userId));
+      const tag = tagOf(userId);
+      const index = indexKey(userId, tag);
+      const prefixOf = recordPrefix(tag);
       const small = (await run(LIST, [index], [Date.now(), prefixOf, PAGE])) as string[] | null;
       let found: SessionRecord[];
       if (small) {
@@ -233,13 +196,15 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     },
 
     async deleteByUser(userId, opts = {}) {
-      const args = [opts.except ?? '', channel, recordPrefix(tagOf(userId)), PAGE, userId];
+      const tag = tagOf(userId);
+      const index = indexKey(userId, tag);
+      const args = [opts.except ?? '', channel, recordPrefix(tag), PAGE, userId];
       let total = 0;
       // Page by page from the front of the index: each script deletes at most PAGE records. A sign-in that
       // keeps adding sessions cannot hold the loop forever: past the rounds the first answer called for, fail loudly.
       let rounds = Infinity;
       for (let round = 0; ; round++) {
-        const [count, left] = (await run(DELETE_BY_USER, [indexKey(userId)], [Date.now(), ...args])) as [number, number];
+        const [count, left] = (await run(DELETE_BY_USER, [index], [Date.now(), ...args])) as [number, number];
         total += count;
         if (left <= 0) return total;
         if (round === 0) rounds = 2 * Math.ceil(left / PAGE) + 2;

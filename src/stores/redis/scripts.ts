@@ -1,5 +1,5 @@
 // The Lua scripts of the Redis store on one record: one atomic round trip per write. See the key layout in
-// redis-store.ts. Each store rule comes from its file in stores/rules/, Lua beside the TypeScript (liveness,
+// keys.ts. Each store rule comes from its file in stores/rules/, Lua beside the TypeScript (liveness,
 // activity, eviction, refresh step). Two more rules hold in every script:
 // - Memory limits (maxmemory + noeviction): Redis refuses a script only at its first write, and only when
 //   that write is a command that may grow memory (HSET, ZADD; not DEL, ZREM, PEXPIRE, ZREMRANGEBYSCORE). So a
