@@ -18,7 +18,7 @@
 // a deleted session never comes back, so refusing them needs no store call and no trust.
 import type { BaseContext } from './base-context.js';
 import { deepFreeze } from '../lib/json.js';
-import type { SessionActivity, StoreBroadcast } from '../stores/contract.js';
+import { toBroadcast, type SessionActivity, type StoreBroadcast } from '../stores/contract.js';
 import type { SharedRecord } from '../stores/fast-read.js';
 import type { SessionRecord } from './types.js';
 
@@ -136,7 +136,7 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
     if (userIds.length === 0) return;
     const gone = new Set(userIds);
     for (const userId of userIds) invalidate(`\0${userId}`, false);
-    for (const [id, entry] of [...entries]) if (gone.has(entry.record.userId)) drop(id);
+    for (const [id, entry] of entries) if (gone.has(entry.record.userId)) drop(id); // deleting while iterating a Map is safe
   }
 
   function listener(message: StoreBroadcast | readonly string[] | null): void {
@@ -144,8 +144,7 @@ export function createSessionCache(ctx: BaseContext, options: SessionCacheOption
       dropAll();
       return observer?.(null);
     }
-    // a 0.1 custom store sends a bare array of revoked ids
-    const broadcast: StoreBroadcast = isIds(message) ? { revoked: message, changed: [] } : message;
+    const broadcast = toBroadcast(message);
     const { revoked, changed, users = [], reason } = broadcast;
     if (revoked.length > 0) ctx.markRevoked(revoked, reason); // drops them here too, and ends their watches (context.ts)
     forget(changed, false);
@@ -241,8 +240,4 @@ function sharedCopy(record: SharedRecord | SessionRecord): SharedRecord {
   if (!('version' in record) && !('refresh' in record) && Object.isFrozen(record)) return record;
   const { version: _version, refresh: _refresh, ...shared } = record as SessionRecord;
   return deepFreeze(structuredClone(shared)) as SharedRecord;
-}
-
-function isIds(message: StoreBroadcast | readonly string[]): message is readonly string[] {
-  return Array.isArray(message);
 }

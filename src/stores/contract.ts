@@ -81,6 +81,11 @@ export interface StoreBroadcast {
   reason?: SessionEndReason;
 }
 
+/** A listener's message as a `StoreBroadcast`: a 0.1 custom store sends a bare array of revoked ids. */
+export function toBroadcast(message: StoreBroadcast | readonly string[]): StoreBroadcast {
+  return Array.isArray(message) ? { revoked: message, changed: [] } : (message as StoreBroadcast);
+}
+
 /** Options of `delete`. */
 export interface DeleteOptions {
   /**

@@ -1,4 +1,4 @@
-// Revocation for a verifier given the issuer's store: the rule of `accessToken.checkSession` (src/revocation.ts),
+// Revocation for a verifier given the issuer's store: the rule of `accessToken.checkSession` (core/session-check.ts),
 // for a process that only reads. It subscribes to the store's revocation broadcast and never writes a session.
 //
 // A token's session is refused at once when the broadcast named it revoked. Otherwise its answer comes from a
@@ -12,7 +12,7 @@
 import { AuthError, toStoreError } from '../core/errors.js';
 import { LRU } from '../lib/lru.js';
 import { isLive } from '../stores/rules/liveness.js';
-import type { SessionStore, StoreBroadcast } from '../stores/contract.js';
+import { toBroadcast, type SessionStore, type StoreBroadcast } from '../stores/contract.js';
 import type { SessionRecord } from '../core/types.js';
 
 /** What the verifier reads of the issuer's store: `get`, and the broadcast when the store has one. */
@@ -41,10 +41,6 @@ type Liveness = Pick<SessionRecord, 'userId' | 'idleExpiresAt' | 'absoluteExpire
 const KNOWN_SESSIONS = 10_000;
 const REVOKED_SESSIONS = 100_000;
 
-function isIds(message: StoreBroadcast | readonly string[]): message is readonly string[] {
-  return Array.isArray(message);
-}
-
 /**
  * The revocation check over a store (see the rules at the top of this file).
  * @example
@@ -65,8 +61,7 @@ export function createRevocationCheck(options: RevocationOptions): RevocationChe
   function listener(message: StoreBroadcast | readonly string[] | null): void {
     messages++;
     if (message === null) return known.clear();
-    // a 0.1 custom store sends a bare array of revoked ids
-    const { revoked: ids, changed, users = [] } = isIds(message) ? { revoked: message, changed: [] } : message;
+    const { revoked: ids, changed, users = [] } = toBroadcast(message);
     for (const id of ids) {
       revoked.set(id, true);
       known.delete(id);
@@ -74,14 +69,18 @@ export function createRevocationCheck(options: RevocationOptions): RevocationChe
     for (const id of changed) known.delete(id);
     if (users.length > 0) {
       const gone = new Set(users);
-      for (const [id, hit] of [...known.entries()]) if (gone.has(hit.live.userId)) known.delete(id);
+      for (const [id, hit] of known.entries()) if (gone.has(hit.live.userId)) known.delete(id);
     }
   }
 
   function listen(): void {
     if (listening || closed || !canListen) return;
-    listening = true;
-    unsubscribe = store.subscribe!(listener);
+    try {
+      unsubscribe = store.subscribe!(listener);
+      listening = true;
+    } catch {
+      closed = true; // as in the core: a store that cannot subscribe is never trusted, every check reads it
+    }
   }
 
   function lag(): number | null {
@@ -114,8 +113,8 @@ export function createRevocationCheck(options: RevocationOptions): RevocationChe
       }
       if (revoked.peek(sessionId) || !record) throw new AuthError('session_invalid');
       if (!isLive(record, now())) throw new AuthError('session_expired');
-      // cached only when read under a confirmed channel with no message meanwhile (stricter than the core, which
-      // also keeps reads made while the channel was silent: a revocation lost in that gap could then outlive it)
+      // cached only when read under a confirmed channel with no message meanwhile: a revocation lost in a silent
+      // gap, or sent while this read was in flight, could otherwise outlive it (the core's rule too)
       if (trusted && before === messages) {
         const { userId, idleExpiresAt, absoluteExpiresAt, expiresAt } = record;
         known.set(sessionId, { live: { userId, idleExpiresAt, absoluteExpiresAt, expiresAt }, checkedAt: at });

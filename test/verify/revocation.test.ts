@@ -120,6 +120,27 @@ describe('with a broadcasting store, channel confirmed or silent', () => {
     expect(verifier.revocationLag()).toBeNull();
     await iss.auth.close();
   });
+
+  it('a store whose subscribe throws is never trusted: every check reads it, and a deletion is refused at once', async () => {
+    const time = clock();
+    const base = memoryStore({ now: time.now });
+    const iss = await issuer({ clock: time, store: base });
+    const channel = broadcasting(base);
+    channel.subscribe = () => {
+      throw new Error('SUBSCRIBE not allowed');
+    };
+    const { store, calls } = recorded(channel);
+    const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: [iss.key], store, maxRevocationDelay: '2s', recheckEvery: '1m', now: time.now });
+    const a = await iss.auth.signIn({ userId: 'a' });
+    expect(await codeOf(verifier.verifyToken(a.accessToken))).toBe('ok');
+    expect(await codeOf(verifier.verifyToken(a.accessToken))).toBe('ok');
+    expect(calls.filter((c) => c === 'get')).toHaveLength(2); // no channel behind it: a read each time
+    expect(verifier.revocationLag()).toBeNull();
+    await base.delete(a.session.id); // nobody tells the verifier
+    expect(await codeOf(verifier.verifyToken(a.accessToken))).toBe('session_invalid');
+    verifier.close();
+    await iss.auth.close();
+  });
 });
 
 describe.skipIf(!redisAvailable)('with a real Redis shared with the issuer', () => {
