@@ -1,5 +1,5 @@
 // Step-up: whether a request's sign-in is recent enough (RFC 9470 max_age), decided from the context alone.
-import { parseDuration, type Duration } from './duration.js';
+import { fail, parseDuration, type Duration } from './duration.js';
 import { AuthError } from './errors.js';
 import type { AuthContext } from './types.js';
 
@@ -10,13 +10,13 @@ export interface MaxAge {
 }
 
 /**
- * Parses a `requireAuth({ maxAge })` option; throws a TypeError that says what to write.
+ * Parses a `maxAge` option (`requireAuth({ maxAge })` unless `name` says which); throws a TypeError that says what to write.
  * @example
  * const fiveMinutes = parseMaxAge('5m'); // { ms: 300000, seconds: 300 }
  */
-export function parseMaxAge(value: Duration): MaxAge {
-  const ms = parseDuration(value, 'requireAuth({ maxAge })');
-  if (ms < 1000) throw new TypeError("latchkey: requireAuth({ maxAge }) must be at least '1s' (RFC 9470 counts whole seconds), e.g. maxAge: '5m'.");
+export function parseMaxAge(value: Duration, name = 'requireAuth({ maxAge })'): MaxAge {
+  const ms = parseDuration(value, name);
+  if (ms < 1000) fail(`${name} must be at least '1s' (RFC 9470 counts whole seconds), e.g. maxAge: '5m'.`);
   return { ms, seconds: Math.floor(ms / 1000) };
 }
 

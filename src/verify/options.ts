@@ -2,7 +2,7 @@
 // (unknown names refused, one Duration form, the core's defaults where the core has the same option).
 import { fail, parseDuration, type Duration } from '../core/duration.js';
 import { positive } from '../core/option-kit.js';
-import type { MaxAge } from '../core/freshness.js';
+import { parseMaxAge, type MaxAge } from '../core/freshness.js';
 import type { JSONWebKeySet } from '../core/tokens.js';
 import type { VerifierKey } from './jwk.js';
 import type { RevocationStore } from './revocation.js';
@@ -62,17 +62,6 @@ export interface ResolvedVerifierOptions {
 
 const KNOWN = ['issuer', 'audience', 'jwks', 'clientId', 'clockTolerance', 'maxAge', 'cacheSize', 'jwksCooldown', 'jwksMaxAge', 'jwksTimeout', 'fetch', 'store', 'maxRevocationDelay', 'recheckEvery', 'now'];
 
-/**
- * A step-up `maxAge` (at least one second: RFC 9470 counts whole seconds), named for the message.
- * @example
- * verifierMaxAge('5m', 'verify({ maxAge })'); // { ms: 300000, seconds: 300 }
- */
-export function verifierMaxAge(value: Duration, name: string): MaxAge {
-  const ms = parseDuration(value, name);
-  if (ms < 1000) fail(`${name} must be at least '1s' (RFC 9470 counts whole seconds), e.g. maxAge: '5m'.`);
-  return { ms, seconds: Math.floor(ms / 1000) };
-}
-
 function jwksOf(jwks: unknown): ResolvedVerifierOptions['jwks'] {
   if (jwks instanceof URL || typeof jwks === 'string') {
     let url: URL;
@@ -116,7 +105,7 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
     jwks: jwksOf(options.jwks),
     clientId: options.clientId,
     clockTolerance: parseDuration(options.clockTolerance ?? '5s', 'createVerifier({ clockTolerance })'),
-    maxAge: options.maxAge === undefined ? undefined : verifierMaxAge(options.maxAge, 'createVerifier({ maxAge })'),
+    maxAge: options.maxAge === undefined ? undefined : parseMaxAge(options.maxAge, 'createVerifier({ maxAge })'),
     cacheSize,
     jwksCooldown,
     jwksMaxAge,

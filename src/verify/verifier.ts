@@ -2,11 +2,11 @@
 // Headers), so it runs where the core cannot: Cloudflare Workers, Next.js middleware, Deno, Bun.
 import type { Duration } from '../core/duration.js';
 import { AuthError } from '../core/errors.js';
-import { assertFresh, type MaxAge } from '../core/freshness.js';
+import { assertFresh, parseMaxAge, type MaxAge } from '../core/freshness.js';
 import type { AccessTokenClaims } from '../core/types.js';
 import { bearerOf, type VerifierRequest } from './bearer.js';
 import { remoteKeySet, staticKeySet } from './key-set.js';
-import { resolveVerifierOptions, verifierMaxAge, type VerifierOptions } from './options.js';
+import { resolveVerifierOptions, type VerifierOptions } from './options.js';
 import { createRevocationCheck } from './revocation.js';
 import { TokenCheck } from './token.js';
 
@@ -49,42 +49,37 @@ export function createVerifier(options: VerifierOptions): Verifier {
       : staticKeySet(resolved.jwks.keys);
   const tokens = new TokenCheck({ issuer: resolved.issuer, audience: resolved.audience, clockTolerance: resolved.clockTolerance, clientId: resolved.clientId, cacheSize: resolved.cacheSize, now }, keys);
   const revocation = resolved.store ? createRevocationCheck({ store: resolved.store, maxRevocationDelay: resolved.maxRevocationDelay, recheckEvery: resolved.recheckEvery, now }) : null;
-  // per-call maxAge options parsed once per options object (hono's rule: validate where the option is made)
-  const parsed = new WeakMap<VerifyOptions, MaxAge | undefined>();
-
+  // a per-call maxAge is parsed at each call: the options object is usually written inline, so a memo keyed by
+  // it would miss every time (and would keep a stale value for an object the app changes)
   function maxAgeOf(call: VerifyOptions | undefined): MaxAge | undefined {
-    if (call === undefined || call.maxAge === undefined) return resolved.maxAge;
-    if (!parsed.has(call)) parsed.set(call, verifierMaxAge(call.maxAge, 'verify({ maxAge })'));
-    return parsed.get(call);
+    return call?.maxAge === undefined ? resolved.maxAge : parseMaxAge(call.maxAge, 'verify({ maxAge })');
   }
 
   /** The checks after the signature: the session (with a store), then the sign-in's age (as requireAuth orders them). */
   function accept(claims: AccessTokenClaims, maxAge: MaxAge | undefined): AccessTokenClaims | Promise<AccessTokenClaims> {
-    if (revocation) {
-      return revocation.check(claims.sid).then(() => {
-        if (maxAge) assertFresh({ authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0 }, maxAge, now());
-        return claims;
-      });
-    }
-    if (maxAge) assertFresh({ authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0 }, maxAge, now());
-    return claims;
+    const fresh = (): AccessTokenClaims => {
+      if (maxAge) assertFresh({ authTime: typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : 0 }, maxAge, now());
+      return claims;
+    };
+    return revocation ? revocation.check(claims.sid).then(fresh) : fresh();
   }
 
-  async function verifyToken(token: string, call?: VerifyOptions): Promise<AccessTokenClaims> {
-    const maxAge = maxAgeOf(call);
+  /** The signature and claims, then `accept`. */
+  async function check(token: string, maxAge: MaxAge | undefined): Promise<AccessTokenClaims> {
     const claims = tokens.verifyNow(token);
     return accept(claims instanceof Promise ? await claims : claims, maxAge);
   }
 
   return {
     async verify(request, call) {
-      const maxAge = maxAgeOf(call);
+      const maxAge = maxAgeOf(call); // a bad option is refused before the request is looked at
       const token = bearerOf(request);
       if (token === undefined) throw new AuthError('credentials_missing');
-      const claims = tokens.verifyNow(token);
-      return accept(claims instanceof Promise ? await claims : claims, maxAge);
+      return check(token, maxAge);
     },
-    verifyToken,
+    async verifyToken(token, call) {
+      return check(token, maxAgeOf(call));
+    },
     revocationLag: () => revocation?.lag() ?? null,
     close() {
       revocation?.close();
