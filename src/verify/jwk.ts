@@ -71,11 +71,10 @@ export async function importPinned(jwk: JWK, alg: PinnedAlgorithm, previous?: Re
   if (alg === 'HS256') {
     const secret = decoded(jwk.k)!;
     const kid = typeof jwk.kid === 'string' ? jwk.kid : await secretKid(secret);
-    const fingerprint = `${kid} HS256 ${base64url.encode(secret)}`;
-    const reused = previous?.get(kid);
-    if (reused?.fingerprint === fingerprint) return reused;
+    // never reused across refreshes (a remote JWKS never serves secrets: key-set.ts drops them), so the fingerprint
+    // need not, and must not, carry the secret: the imported key is not extractable, and nothing else keeps it
     const key = await crypto.subtle.importKey('raw', Uint8Array.from(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-    return Object.freeze({ kid, alg, key, fingerprint });
+    return Object.freeze({ kid, alg, key, fingerprint: `${kid} HS256` });
   }
   const material: JWK = {};
   for (const member of PUBLIC_MEMBERS) if (jwk[member] !== undefined) material[member] = jwk[member];
