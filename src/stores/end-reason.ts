@@ -5,6 +5,7 @@
 // know the cause) is read as `'revoked'` by whoever reports a reason. An unknown `~…` element (a newer sender) is
 // dropped and the ids are kept.
 import type { SessionEndReason } from '../core/types.js';
+import type { StoreBroadcast } from './contract.js';
 
 const REASONS: ReadonlySet<string> = new Set<SessionEndReason>(['signed_out', 'expired', 'revoked', 'refresh_reused', 'evicted']);
 
@@ -16,6 +17,13 @@ export function isEndReason(value: unknown): value is SessionEndReason {
 /** The suffix a revocation message gets for `reason` (`,~signed_out`), or `''` without one. */
 export function reasonSuffix(reason: SessionEndReason | undefined): string {
   return isEndReason(reason) ? `,~${reason}` : '';
+}
+
+/** The broadcast a message's elements make: `revoked` ids with the reason they carry, or `changed` ids (no reason). */
+export function broadcastOf(kind: 'revoked' | 'changed', elements: readonly string[]): StoreBroadcast {
+  const { ids, reason } = splitReason(elements);
+  if (kind === 'changed') return { revoked: [], changed: ids };
+  return reason ? { revoked: ids, changed: [], reason } : { revoked: ids, changed: [] };
 }
 
 /** Splits a revocation message's elements into its ids and its reason (undefined when it sent none). */

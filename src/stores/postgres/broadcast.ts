@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client, Notification } from 'pg';
 import { broadcastHub, type BroadcastHub } from '../broadcast-hub.js';
 import type { StoreBroadcast } from '../contract.js';
-import { splitReason } from '../end-reason.js';
+import { broadcastOf } from '../end-reason.js';
 import { quoteIdent } from './sql.js';
 
 /** What the broadcast needs from the store. */
@@ -29,9 +29,7 @@ export interface PostgresBroadcastOptions {
 export function parsePayload(payload: string | undefined): StoreBroadcast | null {
   const kind = payload?.slice(0, 2);
   if (payload === undefined || (kind !== 'r:' && kind !== 'c:')) return null;
-  const { ids, reason } = splitReason(payload.slice(2).split(','));
-  if (kind === 'c:') return { revoked: [], changed: ids };
-  return reason ? { revoked: ids, changed: [], reason } : { revoked: ids, changed: [] };
+  return broadcastOf(kind === 'c:' ? 'changed' : 'revoked', payload.slice(2).split(','));
 }
 
 /** Makes the broadcast: the hub over one LISTEN connection; it opens nothing until the first `subscribe`. */

@@ -66,9 +66,14 @@ function revive(row: Row): SessionRecord {
   return record;
 }
 
+/** True for a user id PostgreSQL text can hold (a string without NUL): any other names no stored session. */
+function storableUserId(userId: unknown): userId is string {
+  return typeof userId === 'string' && !userId.includes('\u0000');
+}
+
 /** PostgreSQL text cannot hold U+0000: a user id with one is refused before any statement runs. */
 function checkUserId(userId: string): void {
-  if (typeof userId !== 'string' || userId.includes('\u0000')) {
+  if (!storableUserId(userId)) {
     throw new TypeError('latchkey: postgresStore cannot store a user id containing a NUL character (U+0000); PostgreSQL text refuses it.');
   }
 }
@@ -185,7 +190,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async update(record, expectedVersion) {
-      if (!isSessionId(record.id) || typeof record.userId !== 'string' || record.userId.includes('\u0000')) return false;
+      if (!isSessionId(record.id) || !storableUserId(record.userId)) return false;
       const c = columns(record);
       const values = [Date.now(), record.id, record.userId, record.version, record.lastSeenAt, record.idleExpiresAt, record.expiresAt, record.absoluteExpiresAt, c[8], c[9], c[10], c[11], expectedVersion, channel, c[12], previousColumn(record)];
       return (await query(sql.update, values)).length === 1;
@@ -212,12 +217,12 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     },
 
     async listByUser(userId) {
-      if (typeof userId !== 'string' || userId.includes('\u0000')) return [];
+      if (!storableUserId(userId)) return [];
       return (await query<Row>(sql.listByUser, [Date.now(), userId])).map(revive);
     },
 
     async deleteByUser(userId, opts = {}) {
-      if (typeof userId !== 'string' || userId.includes('\u0000')) return 0;
+      if (!storableUserId(userId)) return 0;
       const [row] = await query<{ n: number }>(sql.deleteByUser, [Date.now(), userId, opts.except ?? '', channel]);
       return row?.n ?? 0;
     },
@@ -227,7 +232,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       const until = Date.now() + (opts.maxDuration ?? 60_000);
       let total = 0;
       for (;;) {
-        const deleted = (await query<{ id: string }>(`${sql.prune} RETURNING id`, [Date.now(), batch])).length;
+        const deleted = (await query<{ id: string }>(sql.prune, [Date.now(), batch])).length;
         total += deleted;
         if (deleted < batch || Date.now() >= until) return total;
       }

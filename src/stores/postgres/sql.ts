@@ -5,6 +5,7 @@ import { mergeActivitySQL, touchAppliesSQL } from '../rules/activity.js';
 import { EVICTION_ORDER_SQL } from '../rules/eviction.js';
 import { livenessSQL } from '../rules/liveness.js';
 import { refreshStepSQL } from '../rules/refresh-step.js';
+import { reasonSuffix } from '../end-reason.js';
 //
 // Why the table is shaped so. One row per session, the session id as primary key. The record travels as
 // its JSON text (`doc`, type text: stored and returned byte for byte, no server-side parse, and a NUL
@@ -141,7 +142,8 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
   const live = livenessSQL('$1');
   // Bounded pruning piggy-backed on a write: at most `pruneBatch` expired rows, skipping rows another
   // transaction holds (never waits), plus the user's own expired rows (so a user's rows stay bounded).
-  const pruneOnWrite = (limit: string): string => `pruned AS (DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED))),
+  const pruneExpired = (limit: string): string => `DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED))`;
+  const pruneOnWrite = (limit: string): string => `pruned AS (${pruneExpired(limit)}),
     pruned_user AS (DELETE FROM ${t} WHERE user_id = $3 AND expires_at <= $1)`;
   // Sends ids as `<kind>:<id>,<id>…` in payloads under PostgreSQL's 8000-byte limit (300 ids of 22 characters).
   // A revocation may end with its reason, `,~evicted` (stores/end-reason.ts): a receiver that predates it reads no id there.
@@ -164,7 +166,7 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
                LIMIT CASE WHEN (SELECT ok FROM proceed) THEN GREATEST((SELECT count(*) FROM live) + 1 - $15::int, 0) ELSE 0 END),
     evicted AS (DELETE FROM ${t} WHERE id IN (SELECT id FROM excess) RETURNING id),
     inserted AS (INSERT INTO ${t} (${INSERT_COLUMNS}) SELECT ${insertValues('$21')} WHERE (SELECT ok FROM proceed) RETURNING id),
-    notified AS (${notify('r', '(SELECT id FROM evicted UNION ALL SELECT id FROM replaced) ended', '$17::text', ',~evicted')})
+    notified AS (${notify('r', '(SELECT id FROM evicted UNION ALL SELECT id FROM replaced) ended', '$17::text', reasonSuffix('evicted'))})
     SELECT (SELECT count(*) FROM inserted)::int + 0 * (SELECT count(*) FROM notified)::int AS inserted, ARRAY(SELECT id FROM evicted) AS evicted,
       NOT (SELECT ok FROM fits) AS refused, EXISTS (SELECT 1 FROM replaced) AS replaced`,
     // ARGS: as insertCapped, then the lock prefix ($20) and refreshPrevious ($21). One round trip: the schema's function takes the user's lock, then runs insertCapped.
@@ -205,7 +207,7 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     notified AS (${notify('r', 'gone', '$4::text')})
     SELECT (SELECT count(*) FROM gone WHERE live)::int AS n, (SELECT count(*) FROM notified)::int AS sent`,
     // ARGS: now, batch. Deletes up to `batch` expired rows, skipping rows another transaction holds.
-    prune: `DELETE FROM ${t} WHERE id = ANY(ARRAY(SELECT id FROM ${t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED))`,
+    prune: `${pruneExpired('$2')} RETURNING id`,
     // ARGS: user (tests and tools: rows held for a user, expired ones included)
     countByUser: `SELECT count(*)::int AS n FROM ${t} WHERE user_id = $1`,
   };

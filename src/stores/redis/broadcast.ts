@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { broadcastHub, type BroadcastHub } from '../broadcast-hub.js';
 import type { StoreBroadcast } from '../contract.js';
-import { splitReason } from '../end-reason.js';
+import { broadcastOf } from '../end-reason.js';
 
 /**
  * What a message on the channel carries; `~` never starts a session id, so revocations stay bare ids, with the
@@ -28,10 +28,8 @@ export function decode(message: string): StoreBroadcast | null {
   if (message.startsWith(MESSAGE.user)) return { revoked: [], changed: [], users: [message.slice(MESSAGE.user.length)] };
   const changed = message.startsWith(MESSAGE.changed);
   if (!changed && message.startsWith('~')) return null;
-  const { ids, reason } = splitReason((changed ? message.slice(MESSAGE.changed.length) : message).split(','));
-  if (ids.length === 0) return null;
-  if (changed) return { revoked: [], changed: ids };
-  return reason ? { revoked: ids, changed: [], reason } : { revoked: ids, changed: [] };
+  const broadcast = broadcastOf(changed ? 'changed' : 'revoked', (changed ? message.slice(MESSAGE.changed.length) : message).split(','));
+  return broadcast.revoked.length + broadcast.changed.length === 0 ? null : broadcast;
 }
 
 /** Options of the Redis broadcast. */

@@ -12,6 +12,7 @@ import { ACTIVITY_LUA } from '../rules/activity.js';
 import { EVICTION_LUA } from '../rules/eviction.js';
 import { LIVENESS_LUA } from '../rules/liveness.js';
 import { REFRESH_STEP_LUA } from '../rules/refresh-step.js';
+import { reasonSuffix } from '../end-reason.js';
 
 /** A Lua script and its SHA-1, for EVALSHA. */
 export interface Script {
@@ -80,7 +81,7 @@ if ex <= now then
   if replaces ~= '' then
     redis.call('DEL', ARGV[16] .. replaces)
     redis.call('ZREM', KEYS[2], replaces)
-    redis.call('PUBLISH', ARGV[15], replaces .. ',~evicted')
+    redis.call('PUBLISH', ARGV[15], replaces .. '${reasonSuffix('evicted')}')
   end
   return {1}
 end
@@ -100,7 +101,7 @@ if replaces ~= '' then
   redis.call('ZREM', KEYS[2], replaces)
   ended[#ended + 1] = replaces
 end
-if #ended > 0 then redis.call('PUBLISH', ARGV[15], table.concat(ended, ',') .. ',~evicted') end
+if #ended > 0 then redis.call('PUBLISH', ARGV[15], table.concat(ended, ',') .. '${reasonSuffix('evicted')}') end
 keepIndex(KEYS[2], now)
 local out = {1}
 for _, id in ipairs(victims) do out[#out + 1] = id end
@@ -125,7 +126,7 @@ local ls, ie, ex = mergeActivity(f[4], f[5], f[3], ARGV[5], ARGV[6], ARGV[7])
 if not isLive(ex, now) then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], ARGV[9])
-  redis.call('PUBLISH', ARGV[14], ARGV[9] .. ',~expired')
+  redis.call('PUBLISH', ARGV[14], ARGV[9] .. '${reasonSuffix('expired')}')
   return 1
 end
 redis.call('HSET', KEYS[1], 'j', ARGV[2], 'v', ARGV[3], 'ls', ls, 'ie', ie, 'ex', ex, 'ae', ARGV[8], 'rg', ARGV[10], 'rt', ARGV[11], 're', ARGV[12], 'ru', ARGV[15])
