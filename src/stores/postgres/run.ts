@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { AuthError } from '../../core/errors.js';
+import { createDeadlines } from '../deadline.js';
 
 /** What a cancel request needs to know about a connection (node-postgres clients carry these, untyped). */
 interface BackendKey {
@@ -105,11 +106,12 @@ export function createRunner(pool: Pool, timeout: number, prepared = false): Run
     }
     return name;
   };
+  const deadlines = createDeadlines(timeout); // one timer for every pending call (deadline.ts), as the Redis store
   function withClient<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let held: PoolClient | null = null;
-      const timer = setTimeout(() => {
+      const deadline = deadlines.start(() => {
         settled = true;
         if (held) {
           cancelStatement(held, timeout);
@@ -117,7 +119,7 @@ export function createRunner(pool: Pool, timeout: number, prepared = false): Run
           held = null;
         }
         reject(unavailable(new Error(`PostgreSQL did not answer within ${timeout} ms`)));
-      }, timeout);
+      });
       pool.connect().then(
         (client) => {
           if (settled) return client.release();
@@ -144,7 +146,7 @@ export function createRunner(pool: Pool, timeout: number, prepared = false): Run
             (value) => {
               if (settled) return;
               settled = true;
-              clearTimeout(timer);
+              deadlines.settle(deadline);
               held = null;
               done();
               client.release();
@@ -153,7 +155,7 @@ export function createRunner(pool: Pool, timeout: number, prepared = false): Run
             (error: unknown) => {
               if (settled) return;
               settled = true;
-              clearTimeout(timer);
+              deadlines.settle(deadline);
               held = null;
               done();
               client.release(answeredByServer(error) ? undefined : sanitize(error));
@@ -164,7 +166,7 @@ export function createRunner(pool: Pool, timeout: number, prepared = false): Run
         (error: unknown) => {
           if (settled) return;
           settled = true;
-          clearTimeout(timer);
+          deadlines.settle(deadline);
           reject(unavailable(error));
         },
       );
