@@ -8,8 +8,8 @@ import type { SessionData, SessionEndReason } from './types.js';
 
 /** How `accessToken.checkSession` learns whether a token's session is still live. */
 export interface SessionCheck {
-  /** The live session's data; throws `session_invalid` / `session_expired` when it is gone. */
-  live(sessionId: string): Promise<SessionData>;
+  /** The live session's data (no promise for a cached answer); throws `session_invalid` / `session_expired` when it is gone. */
+  live(sessionId: string): SessionData | Promise<SessionData>;
   /** Marks sessions revoked by this process, so this process refuses their tokens (and cookies) at once; their watches end with `reason`. */
   revoke(sessionIds: readonly string[], reason?: SessionEndReason): void;
   /** Drops one cached answer (its data changed). */
@@ -33,23 +33,25 @@ export interface SessionCheck {
  */
 export function createSessionCheck(ctx: BaseContext, cache: SessionCache): SessionCheck {
   const maxDelay = ctx.options.tokens?.maxRevocationDelay ?? 0;
-  const wanted = ctx.options.tokens?.checkSession === true;
 
   return {
-    async live(sessionId) {
-      if (wanted) cache.listen();
+    // called only with `accessToken.checkSession` on (flows/authenticate.ts); a cached answer comes without a
+    // promise, as a cached token does, so a bearer request with both cached waits for nothing
+    live(sessionId) {
+      cache.listen();
       const now = ctx.now();
       const revokedUntil = ctx.revoked.peek(sessionId);
       if (revokedUntil !== undefined && revokedUntil > now) throw new AuthError('session_invalid');
-      const trust = wanted && cache.trusted(maxDelay);
+      const trust = cache.trusted(maxDelay);
       if (trust) {
         const hit = cache.get(sessionId, now, ctx.options.touchEvery);
         if (hit && isLive(hit, now)) return thaw(hit.data); // the app's own copy: a change to it never reaches the cache
       }
       const mark = cache.mark(trust);
-      const record = await loadLive(ctx, sessionId);
-      cache.remember(record, mark, now);
-      return thaw(record.data);
+      return loadLive(ctx, sessionId).then((record) => {
+        cache.remember(record, mark, now);
+        return thaw(record.data);
+      });
     },
     revoke(sessionIds, reason) {
       ctx.markRevoked(sessionIds, reason); // drops them from the cache too

@@ -54,8 +54,9 @@ function bearerContext(tk: TokenContext, bearer: string): AuthContext | Promise<
 
 /** The AuthContext of verified claims, after the session check when `checkSession` asks for one. */
 function bearerClaims(tk: TokenContext, claims: AccessTokenClaims): AuthContext | Promise<AuthContext> {
-  if (tk.tokenOptions.checkSession) return tk.check.live(claims.sid).then((data) => bearerOf(claims, data));
-  return bearerOf(claims, null);
+  if (!tk.tokenOptions.checkSession) return bearerOf(claims, null);
+  const data = tk.check.live(claims.sid);
+  return data instanceof Promise ? data.then((live) => bearerOf(claims, live)) : bearerOf(claims, data);
 }
 
 /** The AuthContext of a bearer token's claims. */
