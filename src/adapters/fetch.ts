@@ -77,8 +77,11 @@ export function latchkey<Tokens extends boolean>(auth: Auth<Tokens>, options: Fe
   const authOf = async (request: Request): Promise<AuthContext | null> => (await kit.resolve(request)).auth;
 
   async function authenticate(request: Request): Promise<AuthContext | null | Response> {
-    const answer = await kit.authenticate(request);
-    return answer === null ? authOf(request) : respond(request, answer);
+    try {
+      return (await kit.resolve(request)).auth; // resolved once: not a kit step, then the slot again
+    } catch (error) {
+      return respond(request, kit.answer(request, error)); // 403 (CSRF) or 503; anything but an AuthError rethrows
+    }
   }
 
   return {
