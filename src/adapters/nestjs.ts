@@ -75,15 +75,15 @@ export class LatchkeyService {
 /** The global guard: authenticates every HTTP request into `req.auth`, then applies the route's `@RequireAuth` / `@Public`. */
 class LatchkeyGuard implements CanActivate {
   constructor(private readonly reflector: Reflector, private readonly latchkey: LatchkeyService, private readonly fallback: RequireAuthOptions | false) {}
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const route = this.reflector.getAllAndOverride<RequireAuthOptions | false | undefined>(ROUTE, [context.getHandler(), context.getClass()]) ?? this.fallback;
     const res = context.switchToHttp().getResponse<LatchkeyResponse>();
-    const { guard, platform } = kitOf(this.latchkey);
-    const answer = await guard(res, route);
-    if (answer === null) return true;
-    platform.headers(res, answer.headers);
-    throw new LatchkeyException(answer);
+    const pending = kitOf(this.latchkey).guard(res, route); // null: admitted at once, no promise turn before the route
+    return pending === null ? true : pending.then((answer) => {
+      if (answer === null) return true;
+      throw new LatchkeyException(answer); // its headers and cookies are on the response already
+    });
   }
 }
 

@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { Auth } from '../core/auth-api.js';
 import type { RequireAuthOptions } from '../http/answers.js';
 import { adapterKit, type AdapterKit, type Answer, type Binding, type Step } from '../http/kit.js';
+import { settledValue } from '../lib/settled.js';
 
 /** One platform's mapping onto the kit: its binding, and how an answer (or only its headers) is written. */
 export interface Platform<C, Sent = void> {
@@ -68,8 +69,8 @@ export interface PlatformKit<Tokens extends boolean> {
   readonly kit: AdapterKit<NodeResponse, Tokens>;
   /** The `requireAuth` step for these (checked) options, made once per options object. */
   step(options: RequireAuthOptions): Step<NodeResponse>;
-  /** Authenticates the request, then applies `route` (`false`: open to all): the answer that refuses it, or `null`. */
-  guard(carrier: NodeResponse, route: RequireAuthOptions | false): Promise<Answer | null>;
+  /** Authenticates the request, then applies `route` (`false`: open to all): `null` when admitted at once, else a promise of `null` or the refusal (its headers and cookies set on the response). */
+  guard(carrier: NodeResponse, route: RequireAuthOptions | false): Promise<Answer | null> | null;
   /** The answer to an error a route threw, its cookies and headers already on the response (not sent); any other error is rethrown. */
   refusal(carrier: NodeResponse, error: unknown): Answer;
 }
@@ -89,7 +90,16 @@ export function platformKit<Tokens extends boolean>(auth: Auth<Tokens>, name: st
     platform,
     kit,
     step,
-    guard: async (carrier, route) => (await kit.authenticate(carrier)) ?? (route === false ? null : await step(route)(carrier)),
+    // promise chains, not async functions: a request admitted at once costs no promise turn, as on the other adapters
+    guard: (carrier, route) => {
+      const first = kit.authenticate(carrier);
+      const decided = route === false ? first : settledValue(first) === null ? step(route)(carrier) : first.then((answer) => answer ?? step(route)(carrier));
+      if (settledValue(decided) === null) return null;
+      return decided.then((answer) => {
+        if (answer) platform.headers(carrier, answer.headers);
+        return answer;
+      });
+    },
     refusal: (carrier, error) => {
       const answer = kit.answer(carrier, error);
       platform.headers(carrier, answer.headers);
