@@ -134,7 +134,7 @@ export function checkSessionTokenNow(ctx: CookieContext, value: string): SharedR
     mark = cache.mark(trusted);
   }
   const shared = sharedReads(ctx.store);
-  const read = shared ? (tracers.store.hasSubscribers ? traceStore('get', () => readWithoutCopy(shared, id)) : readWithoutCopy(shared, id)) : ctx.io((s) => s.get(id));
+  const read = shared ? (tracers.store.hasSubscribers ? traceStore('get', () => shared[readShared](id)) : readWithoutCopy(shared, id)) : ctx.io((s) => s.get(id));
   if (!(read instanceof Promise)) return checkRecord(ctx, value, read, mark);
   // one promise for the read's outcome, failures mapped as ctx.io maps them
   return read.then(
