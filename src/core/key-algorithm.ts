@@ -1,6 +1,22 @@
 // Which algorithm a key verifies, decided by its material and never by a token: one rule for the core's
 // importKey/createAuth (src/core/keys.ts) and latchkey/verify's JWKS keys (src/verify/jwk.ts). Node-free.
+import { base64url } from 'jose';
 import type { JWK } from './key-types.js';
+
+/** The shortest HS256 secret accepted, in bytes (RFC 7518 §3.2: at least the hash's size). */
+export const MIN_SECRET_BYTES = 32;
+/** The shortest RSA modulus accepted, in bytes (2048 bits). */
+export const MIN_RSA_BYTES = 256;
+
+/**
+ * The kid an HS256 secret gets when none is given: `hs-` and 16 characters of SHA-256 over the encoded secret.
+ * @example
+ * await hs256Kid(secret); // 'hs-3q2-7wE…'
+ */
+export async function hs256Kid(secret: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`latchkey.kid:${base64url.encode(secret)}`));
+  return `hs-${base64url.encode(new Uint8Array(digest)).slice(0, 16)}`;
+}
 
 /**
  * The signing algorithms latchkey accepts. `none` never is. `Ed25519` is RFC 9864's fully-specified name for

@@ -1,10 +1,10 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey as NodeJsonWebKey, type KeyObject } from 'node:crypto';
 // The public types are our own (key-types.ts): jose's would put an `import("jose")` into the .d.cts (TS1479).
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
-import { algorithmOf, SIGNING_ALGORITHMS, type SigningAlgorithm } from './key-algorithm.js';
+import { algorithmOf, hs256Kid, MIN_RSA_BYTES, MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from './key-algorithm.js';
 import type { CryptoKey, JWK } from './key-types.js';
 import { SECRET_HINT, secretProblem } from './key-strings.js';
-import { hmacBytes, randomToken, safeEqual, sha256 } from '../lib/crypto.js';
+import { hmacBytes, randomToken, safeEqual } from '../lib/crypto.js';
 
 export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './key-algorithm.js';
 
@@ -46,7 +46,6 @@ interface PrivateMaterial {
 // Private material lives here, not on the key object, so a key never serialises its secret by accident.
 const material = new WeakMap<SigningKey, PrivateMaterial>();
 
-const MIN_SECRET_BYTES = 32;
 const encoder = new TextEncoder();
 
 function fail(message: string): never {
@@ -105,7 +104,7 @@ export function checkKeyInput(input: KeyInput, where: string, alg?: SigningAlgor
     const jwk = parsed as JWK;
     algFromJWK(jwk, undefined, where);
     if (jwk.kty === 'oct') secretBytes(decodeOct(jwk, where), where);
-    if (jwk.kty === 'RSA' && typeof jwk.n === 'string' && Buffer.from(jwk.n, 'base64url').length < 256) {
+    if (jwk.kty === 'RSA' && typeof jwk.n === 'string' && Buffer.from(jwk.n, 'base64url').length < MIN_RSA_BYTES) {
       fail(`${where}: RSA keys must be at least 2048 bits.`);
     }
     return;
@@ -129,7 +128,7 @@ function decodeOct(jwk: JWK, where: string): Uint8Array {
 async function importSecret(secret: Uint8Array, kid: string | undefined): Promise<SigningKey> {
   const cryptoKey = await crypto.subtle.importKey('raw', Uint8Array.from(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   const key: SigningKey = Object.freeze({
-    kid: kid ?? `hs-${sha256(`latchkey.kid:${Buffer.from(secret).toString('base64url')}`).slice(0, 16)}`,
+    kid: kid ?? (await hs256Kid(secret)),
     alg: 'HS256' as const,
     signingKey: cryptoKey,
     verifyKey: cryptoKey,

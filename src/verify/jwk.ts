@@ -2,7 +2,7 @@
 // core's rule, src/core/key-algorithm.ts, which importKey uses too), then imported once. A token's `alg` is
 // compared with the pinned one and never chooses the algorithm.
 import { base64url, calculateJwkThumbprint, importJWK } from 'jose';
-import { algorithmOf, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../core/key-algorithm.js';
+import { algorithmOf, hs256Kid, MIN_RSA_BYTES, MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../core/key-algorithm.js';
 import type { CryptoKey, JWK } from '../core/key-types.js';
 import type { SigningKey } from '../core/keys.js';
 
@@ -25,8 +25,6 @@ export interface PinnedKey {
 export type VerifierKey = JWK | SigningKey;
 
 const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const;
-const MIN_SECRET_BYTES = 32;
-const MIN_RSA_BYTES = 256;
 
 function decoded(value: unknown): Uint8Array | null {
   if (typeof value !== 'string') return null;
@@ -54,12 +52,6 @@ export function pinAlgorithm(jwk: JWK): { alg: PinnedAlgorithm } | { problem: st
   return algorithmOf(jwk, declared);
 }
 
-/** The kid the core gives an HS256 secret without one: `hs-` and 16 characters of SHA-256 over the encoded secret (keys.ts). */
-async function secretKid(secret: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`latchkey.kid:${base64url.encode(secret)}`));
-  return `hs-${base64url.encode(new Uint8Array(digest)).slice(0, 16)}`;
-}
-
 /**
  * Imports a JWK pinned to `alg`: its public members only (an HMAC secret for HS256), under its kid or, as the core
  * names keys, the RFC 7638 thumbprint. `previous` is reused when its fingerprint matches, so a key that stays in a
@@ -70,7 +62,7 @@ async function secretKid(secret: Uint8Array): Promise<string> {
 export async function importPinned(jwk: JWK, alg: PinnedAlgorithm, previous?: ReadonlyMap<string, PinnedKey>): Promise<PinnedKey> {
   if (alg === 'HS256') {
     const secret = decoded(jwk.k)!;
-    const kid = typeof jwk.kid === 'string' ? jwk.kid : await secretKid(secret);
+    const kid = typeof jwk.kid === 'string' ? jwk.kid : await hs256Kid(secret);
     // never reused across refreshes (a remote JWKS never serves secrets: key-set.ts drops them), so the fingerprint
     // need not, and must not, carry the secret: the imported key is not extractable, and nothing else keeps it
     const key = await crypto.subtle.importKey('raw', Uint8Array.from(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
