@@ -1,6 +1,7 @@
 // The HTTP answers layer: every outcome of a latchkey route as a plain `{ status, headers, setCookies, body }`,
-// which each framework adapter writes as is. The core is imported as the package itself ('latchkey'), so
-// there is one AuthError class and one `Register` at run time and in the .d.ts files.
+// which each framework adapter writes as is. It sits above the core and imports it relatively; the entry files
+// are the only ones that name the package, and the build keeps one core chunk, so there is one AuthError class
+// and one `Register` at run time and in the .d.ts files.
 import type { RefreshResult, Resolution } from '../core/auth-api.js';
 import type { Duration } from '../core/duration.js';
 import { errorAnswer } from '../core/error-answer.js';
