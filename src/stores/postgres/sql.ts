@@ -138,7 +138,7 @@ const insertValues = (previous: string): string => `$2::text, $3::text, $4::int,
 /** Builds the statements for one table. Statements that delete or rewrite a record also `pg_notify` its id. */
 export function statements(names: PostgresNames, pruneBatch: number): Statements {
   const t = `${quoteIdent(names.schema)}.${quoteIdent(names.table)}`;
-  const step = refreshStepSQL('$3::int', '$4::bigint', '$8::bigint');
+  const step = refreshStepSQL({ from: '$3::int', at: '$4::bigint', grace: '$8::bigint', refreshExpiresAt: '$5', idleExpiresAt: '$6' });
   const live = livenessSQL('$1');
   // Bounded pruning piggy-backed on a write: at most `pruneBatch` expired rows, skipping rows another
   // transaction holds (never waits), plus the user's own expired rows (so a user's rows stay bounded).
@@ -183,15 +183,9 @@ export function statements(names: PostgresNames, pruneBatch: number): Statements
     // ARGS: now, id, from, at, refreshExpiresAt, idleExpiresAt, channel, reuseGrace. Rule "refresh step"
     // (rules/refresh-step.ts, whose SQL is refreshStepSQL): rotate the newest, or replace it for the previous
     // generation after the grace window. The UPDATE's row lock serialises steps; a loser re-reads the row in a
-    // new statement (a fresh snapshot). A session with its own idle timeout measures idleness by it.
-    advanceRefresh: `WITH moved AS (UPDATE ${t} SET version = version + 1,
-        refresh_previous = ${step.previous},
-        refresh_generation = refresh_generation + 1, refresh_rotated_at = $4, refresh_expires_at = LEAST($5, absolute_expires_at),
-        idle_expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE idle_expires_at END,
-        expires_at = CASE WHEN $4 > last_seen_at THEN LEAST(COALESCE($4 + idle_timeout, $6), absolute_expires_at) ELSE expires_at END,
-        last_seen_at = GREATEST(last_seen_at, $4)
+    // new statement (a fresh snapshot).
+    advanceRefresh: `WITH moved AS (UPDATE ${t} SET version = version + 1, ${step.sets}
       WHERE id = $2 AND ${live} AND ${step.applies}
-        AND refresh_expires_at > $4 AND absolute_expires_at > $4 AND expires_at > $4
       RETURNING ${READ_COLUMNS})
     SELECT moved.*, pg_notify($7, 'c:' || $2) FROM moved`,
     // ARGS: now, id, lastSeenAt, idleExpiresAt, expiresAt. Rule "activity" (rules/activity.ts): a touch only if newer. Never notifies.

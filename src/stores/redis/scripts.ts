@@ -156,27 +156,16 @@ local at = tonumber(ARGV[3])
 local ae = tonumber(f[6])
 local ru = f[11] or ''
 local unchanged = {0, f[1], f[3], f[4], f[5], f[2], f[7] or '', f[8] or '', f[9] or '', ru}
-if not f[7] or f[7] == '' or tonumber(f[9]) <= at or ae <= at or tonumber(f[5]) <= at then return unchanged end
+if not f[7] or f[7] == '' or not refreshOpen(tonumber(f[9]), ae, tonumber(f[5]), at) then return unchanged end
 -- the family's first generation matters only for a record written before 'ru' existed
 local first = 0
 if ru == '' then first = tonumber(string.match(f[1], '"firstGeneration":(%d+)') or '0') end
 local previous = refreshApplies(tonumber(f[7]), ru, tonumber(f[8]), tonumber(ARGV[2]), at, tonumber(ARGV[7]), first)
 if previous == nil then return unchanged end
 local v = tostring(tonumber(f[2]) + 1)
-local ls, ie, ex = f[3], f[4], f[5]
-if at > tonumber(f[3]) then
-  -- a session with its own idle timeout (signIn lifetime) keeps it in the record JSON
-  local idleUntil = tonumber(ARGV[5])
-  if string.find(f[1], '"idleTimeout":', 1, true) then
-    local it = cjson.decode(f[1]).idleTimeout
-    if type(it) == 'number' then idleUntil = at + it end
-  end
-  ls = ARGV[3]
-  ie = tostring(math.min(idleUntil, ae))
-  ex = ie
-end
+local ls, ie, ex = refreshActivity(f[1], f[3], f[4], f[5], ae, ARGV[3], tonumber(ARGV[5]))
 local rg = tostring(tonumber(f[7]) + 1)
-local re = tostring(math.min(tonumber(ARGV[4]), ae))
+local re = refreshExpiry(tonumber(ARGV[4]), ae)
 ru = tostring(previous)
 redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(ex) - now))
 redis.call('HSET', KEYS[1], 'v', v, 'ls', ls, 'ie', ie, 'ex', ex, 'rg', rg, 'rt', ARGV[3], 're', re, 'ru', ru)

@@ -72,11 +72,19 @@ export function applyRefreshStep(record: SessionRecord, step: RefreshStep): Sess
 }
 
 /**
- * The rule in Lua, for the Redis store's script: defines `refreshApplies(rg, ru, rt, from, at, grace, first)`
- * over the hash fields (rg generation, ru previous or '' for a record written before it, rt rotatedAt) and
- * returns the new `ru` when the step rotates or replaces, `nil` when it writes nothing.
+ * The rule in Lua, for the Redis store's script, over the hash fields (rg generation, ru previous or '' for a
+ * record written before it, rt rotatedAt, re refresh expiry, ls/ie/ex activity, ae absolute expiry):
+ *  - `refreshOpen(re, ae, ex, at)`: the refresh token, the session and its idle window are open at `at`;
+ *  - `refreshApplies(rg, ru, rt, from, at, grace, first)`: the new `ru` when the step rotates or replaces, `nil`
+ *    when it writes nothing;
+ *  - `refreshActivity(json, ls, ie, ex, ae, atText, idleDefault)`: the activity a step moves (ls, ie, ex), from the
+ *    session's own `idleTimeout` in the record JSON, else `idleDefault`;
+ *  - `refreshExpiry(requested, ae)`: the new refresh expiry, never past the absolute expiry.
  */
 export const REFRESH_STEP_LUA = `
+local function refreshOpen(re, ae, ex, at)
+  return re > at and ae > at and ex > at
+end
 local function previousOf(rg, ru, first)
   if ru ~= nil and ru ~= '' and ru ~= false then return tonumber(ru) end
   if rg > first then return rg - 1 end
@@ -89,17 +97,48 @@ local function refreshApplies(rg, ru, rt, from, at, grace, first)
   if from == previous and at - rt > grace then return previous end
   return nil
 end
+local function refreshActivity(json, ls, ie, ex, ae, atText, idleDefault)
+  local at = tonumber(atText)
+  if at <= tonumber(ls) then return ls, ie, ex end
+  local idleUntil = idleDefault
+  if string.find(json, '"idleTimeout":', 1, true) then
+    local it = cjson.decode(json).idleTimeout
+    if type(it) == 'number' then idleUntil = at + it end
+  end
+  local idleEnd = tostring(math.min(idleUntil, ae))
+  return atText, idleEnd, idleEnd
+end
+local function refreshExpiry(requested, ae)
+  return tostring(math.min(requested, ae))
+end
 `;
 
+/** The parameters of the SQL form: `from`, `at`, the grace window, the requested refresh expiry and idle expiry. */
+export interface RefreshStepParameters {
+  from: string;
+  at: string;
+  grace: string;
+  refreshExpiresAt: string;
+  idleExpiresAt: string;
+}
+
 /**
- * The rule in SQL, for the PostgreSQL store's UPDATE: the condition under which the step writes, and the new
- * `refresh_previous`, over the row's columns and the parameters for `from`, `at` and the grace window. The
- * store writes `refresh_previous` as previousGeneration() of every record it stores, so it is never NULL
- * where there is refresh state, and -1 at the start of a family.
+ * The rule in SQL, for the PostgreSQL store's UPDATE: `applies`, the condition under which the step writes (the
+ * verdict is rotate or replace, and the refresh token, the session and its idle window are open at `at`), and
+ * `sets`, the columns it writes besides the version (the refresh state, and the activity it moves). The store
+ * writes `refresh_previous` as previousGeneration() of every record it stores, so it is never NULL where there
+ * is refresh state, and -1 at the start of a family. A session's own `idle_timeout` measures its idleness.
  */
-export function refreshStepSQL(from: string, at: string, grace: string): { applies: string; previous: string } {
+export function refreshStepSQL(p: RefreshStepParameters): { applies: string; sets: string } {
+  const { from, at, grace } = p;
+  const idleUntil = `LEAST(COALESCE(${at} + idle_timeout, ${p.idleExpiresAt}), absolute_expires_at)`;
   return {
-    applies: `(refresh_generation = ${from} OR (refresh_previous = ${from} AND ${at} - refresh_rotated_at > ${grace}))`,
-    previous: `CASE WHEN refresh_generation = ${from} THEN ${from} ELSE refresh_previous END`,
+    applies: `(refresh_generation = ${from} OR (refresh_previous = ${from} AND ${at} - refresh_rotated_at > ${grace}))
+        AND refresh_expires_at > ${at} AND absolute_expires_at > ${at} AND expires_at > ${at}`,
+    sets: `refresh_previous = CASE WHEN refresh_generation = ${from} THEN ${from} ELSE refresh_previous END,
+        refresh_generation = refresh_generation + 1, refresh_rotated_at = ${at}, refresh_expires_at = LEAST(${p.refreshExpiresAt}, absolute_expires_at),
+        idle_expires_at = CASE WHEN ${at} > last_seen_at THEN ${idleUntil} ELSE idle_expires_at END,
+        expires_at = CASE WHEN ${at} > last_seen_at THEN ${idleUntil} ELSE expires_at END,
+        last_seen_at = GREATEST(last_seen_at, ${at})`,
   };
 }
