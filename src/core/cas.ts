@@ -1,6 +1,8 @@
 // Compare-and-set on a session record's `version`, retried: the one loop behind every read-modify-write the
 // core does through `store.update` (a refresh step on a store without `advanceRefresh`, a step-up, a data
 // update) and the conformance suite's driver of the refresh step.
+import type { RefreshAdvance, RefreshStep } from '../stores/contract.js';
+import { applyRefreshStep } from '../stores/rules/refresh-step.js';
 import { AuthError } from './errors.js';
 import type { SessionRecord } from './types.js';
 
@@ -49,4 +51,33 @@ export async function retryCompareAndSet<C, T>(
 
 function pause(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * Math.min(2 ** attempt, MAX_PAUSE))));
+}
+
+/** A refresh step's outcome, with what `prepare` made for the rotated record when it ran. */
+export type PreparedAdvance<P> = (RefreshAdvance & { prepared?: { value: P } }) | null;
+
+/**
+ * One refresh step on a store without `advanceRefresh`, as the core takes it (and the conformance suite drives
+ * it): `read` the record, apply rule "refresh step", compare-and-set `write` the result; `prepare` runs on the
+ * rotated record before it is written. `null` when there is no record.
+ * @example
+ * const outcome = await advanceByUpdate(() => store.get(id), (next, v) => store.update(next, v), step);
+ */
+export function advanceByUpdate<P = never>(
+  read: () => Promise<SessionRecord | null>,
+  write: (next: SessionRecord, expected: number) => Promise<boolean>,
+  step: RefreshStep,
+  prepare?: (next: SessionRecord) => Promise<P>,
+): Promise<PreparedAdvance<P>> {
+  return retryCompareAndSet<SessionRecord | null, PreparedAdvance<P>>(
+    read,
+    async (record) => {
+      if (!record) return { done: null };
+      const next = applyRefreshStep(record, step);
+      if (!next) return { done: { advanced: false, record } };
+      const prepared = prepare && { value: await prepare(next) };
+      return { write: next, expected: record.version, result: { advanced: true, record: next, ...(prepared && { prepared }) } };
+    },
+    write,
+  );
 }

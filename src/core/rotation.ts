@@ -1,9 +1,9 @@
 import type { TokenContext } from './context.js';
-import { retryCompareAndSet } from './cas.js';
+import { advanceByUpdate, type PreparedAdvance } from './cas.js';
 import { AuthError } from './errors.js';
 import { hmac, safeEqual } from '../lib/crypto.js';
 import { applyRefreshStep, refreshVerdict } from '../stores/rules/refresh-step.js';
-import type { RefreshAdvance, RefreshStep } from '../stores/contract.js';
+import type { RefreshStep } from '../stores/contract.js';
 import { assertLive } from './sessions.js';
 import type { RefreshState, SessionRecord } from './types.js';
 
@@ -65,22 +65,11 @@ export interface Rotation<P = never> {
 /** Work to do on the record as it will be after the step, before the step is committed (see `rotate`). */
 type Prepare<P> = ((next: SessionRecord) => Promise<P>) | undefined;
 
-/** A store's answer to a refresh step, with what `prepare` made for the rotated record when it ran. */
-type Advance<P> = (RefreshAdvance & { prepared?: { value: P } }) | null;
+type Advance<P> = PreparedAdvance<P>;
 
 /** `advanceRefresh` for stores without it: get, prepare, then compare-and-set update (no extra read). */
 function advanceWithUpdate<P>(ctx: TokenContext, sessionId: string, step: RefreshStep, prepare: Prepare<P>): Promise<Advance<P>> {
-  return retryCompareAndSet<SessionRecord | null, Advance<P>>(
-    () => ctx.io((s) => s.get(sessionId)),
-    async (record) => {
-      if (!record) return { done: null };
-      const next = applyRefreshStep(record, step);
-      if (!next) return { done: { advanced: false, record } };
-      const prepared = prepare && { value: await prepare(next) };
-      return { write: next, expected: record.version, result: { advanced: true, record: next, ...(prepared && { prepared }) } };
-    },
-    (next, expected) => ctx.io((s) => s.update(next, expected)),
-  );
+  return advanceByUpdate(() => ctx.io((s) => s.get(sessionId)), (next, expected) => ctx.io((s) => s.update(next, expected)), step, prepare);
 }
 
 /** The store's one-call `advanceRefresh`; with `prepare`, the record is read first so `prepare` runs before the commit. */

@@ -2,11 +2,10 @@
 // against a store, plus concurrent retries. A store with `advanceRefresh` runs each step in one call; one
 // without it is driven as the core drives it (get, the TypeScript rule, compare-and-set update), which checks
 // that it keeps the refresh state, `previous` included, through `update`.
-import { retryCompareAndSet } from '../../core/cas.js';
-import type { SessionRecord } from '../../core/types.js';
+import { advanceByUpdate } from '../../core/cas.js';
 import type { RefreshAdvance, RefreshStep, SessionStore } from '../../stores/contract.js';
 import { REFRESH_STEP_CASES } from '../../stores/rules/refresh-step-cases.js';
-import { applyRefreshStep, previousGeneration, refreshVerdict } from '../../stores/rules/refresh-step.js';
+import { previousGeneration, refreshVerdict } from '../../stores/rules/refresh-step.js';
 import { DAY, type StoreCaseKit } from '../case-kit.js';
 import { expect } from '../expect.js';
 
@@ -14,15 +13,7 @@ import { expect } from '../expect.js';
 /** One step as the core takes it: `advanceRefresh` when the store has it, else get + rule + compare-and-set. */
 export function stepOnce(s: SessionStore, id: string, step: RefreshStep): Promise<RefreshAdvance | null> {
   if (s.advanceRefresh) return s.advanceRefresh(id, step);
-  return retryCompareAndSet<SessionRecord | null, RefreshAdvance | null>(
-    () => s.get(id),
-    (stored) => {
-      if (!stored) return { done: null };
-      const next = applyRefreshStep(stored, step);
-      return next ? { write: next, expected: stored.version, result: { advanced: true, record: next } } : { done: { advanced: false, record: stored } };
-    },
-    (next, expected) => s.update(next, expected),
-  );
+  return advanceByUpdate(() => s.get(id), (next, expected) => s.update(next, expected), step);
 }
 
 /** Registers the refresh-step cases on `kit.it`. */
