@@ -4,7 +4,7 @@
 import type { SessionRecord } from '../../core/types.js';
 import type { SharedRecord } from '../fast-read.js';
 import { LIVENESS_LUA } from '../rules/liveness.js';
-import { script } from './scripts.js';
+import { INDEXED_LUA, script } from './scripts.js';
 
 /**
  * Reads what the per-request cookie check needs of live records: their JSON and activity, not version or
@@ -13,7 +13,7 @@ import { script } from './scripts.js';
  * sends one. KEYS: records. ARGV: now, then the id of each key. Returns a flat list: per key `0` (absent,
  * expired, or evicted from its index, which is then deleted), or `1` followed by j, ls, ie, ex.
  */
-export const GET_SHARED_MANY = script(`${LIVENESS_LUA}
+export const GET_SHARED_MANY = script(`${INDEXED_LUA}${LIVENESS_LUA}
 local out = {}
 local now = tonumber(ARGV[1])
 for i = 1, #KEYS do
@@ -21,8 +21,7 @@ for i = 1, #KEYS do
   local n = #out
   if not f[1] or not isLive(f[4], now) then
     out[n + 1] = 0
-  elseif not f[5] or not redis.call('ZSCORE', f[5], ARGV[i + 1]) then
-    redis.call('DEL', KEYS[i])
+  elseif not indexedOrDrop(KEYS[i], f[5], ARGV[i + 1]) then
     out[n + 1] = 0
   else
     out[n + 1] = 1
@@ -47,17 +46,19 @@ export function reviveShared(fields: readonly string[], decode: (json: string) =
 /** The fields a read returns, in this order, for `revive` below. */
 export const READ_FIELDS = ['j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru'] as const;
 
+/** Hash field names as a Lua argument list: `'j', 'ls', …`. */
+export function luaFields(fields: readonly string[]): string {
+  return fields.map((field) => `'${field}'`).join(', ');
+}
+
 /**
  * Reads a live record; one whose index entry is missing (evicted) is deleted and reads as absent.
  * KEYS: record. ARGV: now, id. Returns nil, or the READ_FIELDS.
  */
-export const GET = script(`${LIVENESS_LUA}
-local f = redis.call('HMGET', KEYS[1], 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru', 'ix')
+export const GET = script(`${INDEXED_LUA}${LIVENESS_LUA}
+local f = redis.call('HMGET', KEYS[1], ${luaFields(READ_FIELDS)}, 'ix')
 if not f[1] or not isLive(f[4], tonumber(ARGV[1])) then return false end
-if not f[10] or not redis.call('ZSCORE', f[10], ARGV[2]) then
-  redis.call('DEL', KEYS[1])
-  return false
-end
+if not indexedOrDrop(KEYS[1], f[10], ARGV[2]) then return false end
 return {f[1], f[2], f[3], f[4], f[5] or '', f[6] or '', f[7] or '', f[8] or '', f[9] or ''}
 `);
 

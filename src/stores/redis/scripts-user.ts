@@ -2,16 +2,17 @@
 // blocks Redis for long however many sessions one user has (the store pages through larger indexes).
 import { LIVENESS_LUA } from '../rules/liveness.js';
 import { script } from './scripts.js';
+import { luaFields, READ_FIELDS } from './scripts-read.js';
 
 // Appends the READ_FIELDS of a user's record to `out` when it is live (and, with `indexed`, still in the index);
 // prunes its index member when the record is gone.
 const READ_LIVE = `${LIVENESS_LUA}
 local function readLive(ix, key, id, now, indexed, out)
-  local f = redis.call('HMGET', key, 'j', 'ls', 'ie', 'ex', 'v', 'rg', 'rt', 're', 'ru')
+  local f = redis.call('HMGET', key, ${luaFields(READ_FIELDS)})
   if not f[1] then
     redis.call('ZREM', ix, id)
   elseif isLive(f[4], now) and (not indexed or redis.call('ZSCORE', ix, id)) then
-    for i = 1, 9 do out[#out + 1] = f[i] or '' end
+    for i = 1, ${READ_FIELDS.length} do out[#out + 1] = f[i] or '' end
   end
 end
 `;

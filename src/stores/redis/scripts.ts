@@ -26,6 +26,19 @@ export function script(source: string): Script {
 }
 
 // Sets the index key to live as long as its longest-lived member.
+/**
+ * The index is the truth for "which sessions does this user have" (keys.ts): a record whose index entry is gone
+ * (a memory policy evicted it) is deleted where it is found, and reads as absent. `ix`: the index key the record
+ * names (false when the field is missing).
+ */
+export const INDEXED_LUA = `
+local function indexedOrDrop(key, ix, id)
+  if ix and redis.call('ZSCORE', ix, id) then return true end
+  redis.call('DEL', key)
+  return false
+end
+`;
+
 const KEEP_INDEX = `
 local function keepIndex(ix, now)
   local last = redis.call('ZRANGE', ix, -1, -1, 'WITHSCORES')
@@ -113,14 +126,11 @@ return out
  * expired or unindexed record; publishes the id as changed. KEYS: record, index. ARGV: now, json, version,
  * userId, ls, ie, ex, ae, id, rg, rt, re, expectedVersion, channel, ru
  */
-export const UPDATE = script(`${KEEP_INDEX}${LIVENESS_LUA}${ACTIVITY_LUA}
+export const UPDATE = script(`${KEEP_INDEX}${INDEXED_LUA}${LIVENESS_LUA}${ACTIVITY_LUA}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'v', 'u', 'ex', 'ls', 'ie')
 if not f[1] or not isLive(f[3], now) or f[1] ~= ARGV[13] or f[2] ~= ARGV[4] then return 0 end
-if not redis.call('ZSCORE', KEYS[2], ARGV[9]) then
-  redis.call('DEL', KEYS[1])
-  return 0
-end
+if not indexedOrDrop(KEYS[1], KEYS[2], ARGV[9]) then return 0 end
 -- Activity never moves backwards: a touch that landed after the writer read the record wins.
 local ls, ie, ex = mergeActivity(f[4], f[5], f[3], ARGV[5], ARGV[6], ARGV[7])
 if not isLive(ex, now) then
@@ -144,14 +154,11 @@ return 1
  * refreshExpiresAt, idleExpiresAt, id, reuseGrace, channel. Returns nil when there is no live (indexed)
  * record, else {advanced, json, ls, ie, ex, v, rg, rt, re, ru}.
  */
-export const ADVANCE_REFRESH = script(`${KEEP_INDEX}${LIVENESS_LUA}${REFRESH_STEP_LUA}
+export const ADVANCE_REFRESH = script(`${KEEP_INDEX}${INDEXED_LUA}${LIVENESS_LUA}${REFRESH_STEP_LUA}
 local now = tonumber(ARGV[1])
 local f = redis.call('HMGET', KEYS[1], 'j', 'v', 'ls', 'ie', 'ex', 'ae', 'rg', 'rt', 're', 'ix', 'ru')
 if not f[1] or not isLive(f[5], now) then return false end
-if not f[10] or not redis.call('ZSCORE', f[10], ARGV[6]) then
-  redis.call('DEL', KEYS[1])
-  return false
-end
+if not indexedOrDrop(KEYS[1], f[10], ARGV[6]) then return false end
 local at = tonumber(ARGV[3])
 local ae = tonumber(f[6])
 local ru = f[11] or ''
