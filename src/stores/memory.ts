@@ -5,6 +5,7 @@ import type { SessionRecord } from '../core/types.js';
 import { readShared, type SharedReads } from './fast-read.js';
 import { mergeActivity, touchApplies } from './rules/activity.js';
 import { pickEvictions } from './rules/eviction.js';
+import { createOutcome } from './rules/kit.js';
 import { applyRefreshStep } from './rules/refresh-step.js';
 import type { SessionActivity, SessionStore } from './contract.js';
 
@@ -167,15 +168,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     async create(record, opts = {}) {
       if (live(record.id)) throw new Error('latchkey: memoryStore.create: a session with this id already exists.');
       const evicted: string[] = [];
-      // the session this one replaces (elevate): not counted against the cap, ended with the insert
-      const replaces = opts.replaces;
+      const replaces = opts.replaces; // the session this one replaces (elevate): not counted against the cap, ended with the insert
       const old = replaces === undefined || replaces === record.id ? undefined : live(replaces);
-      if (replaces !== undefined && old?.userId !== record.userId) return { evicted, refused: false, replaced: false };
+      if (replaces !== undefined && old?.userId !== record.userId) return createOutcome(opts, evicted, false, false);
       const max = opts.maxPerUser;
       if (max !== undefined && countOf(record.userId) - (old ? 1 : 0) + 1 > max) {
         const mine = idsOf(record.userId).filter((id) => id !== record.id && id !== replaces && live(id) !== undefined);
         if (mine.length + 1 > max) {
-          if (opts.overLimit === 'refuse') return old ? { evicted, refused: true, replaced: false } : { evicted, refused: true };
+          if (opts.overLimit === 'refuse') return createOutcome(opts, evicted, true, false);
           for (const victim of pickEvictions(mine.map((id) => records.get(id)!), max)) {
             remove(victim.id, records.get(victim.id)!);
             evicted.push(victim.id);
@@ -184,7 +184,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       }
       if (old) remove(old.id, old);
       put(record);
-      return old ? { evicted, refused: false, replaced: true } : { evicted, refused: false };
+      return createOutcome(opts, evicted, false, old !== undefined);
     },
     [readShared]: read,
     async get(id) {

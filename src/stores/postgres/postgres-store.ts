@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Client, ClientConfig, Pool } from 'pg';
 import type { SessionRecord } from '../../core/types.js';
-import type { CreateOutcome, SessionStore, StoreBroadcast } from '../contract.js';
-import { isSessionId } from '../rules/kit.js';
+import type { SessionStore, StoreBroadcast } from '../contract.js';
+import { createOutcome, isSessionId } from '../rules/kit.js';
 import { previousGeneration } from '../rules/refresh-step.js';
 import type { BroadcastHub } from '../broadcast-hub.js';
 import { postgresBroadcast } from './broadcast.js';
@@ -173,9 +173,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // '' for none; an id of no session's shape can match no row ('-'): then nothing is written
         const replaces = opts.replaces === undefined ? '' : isSessionId(opts.replaces) ? opts.replaces : '-';
         const row = await createCapped([now, ...columns(record), opts.maxPerUser ?? NO_CAP, refuse, channel, o.pruneBatch, replaces, lockPrefix, previousColumn(record)]);
-        const outcome: CreateOutcome = { evicted: row?.evicted ?? [], refused: row?.refused === true };
-        if (opts.replaces !== undefined) outcome.replaced = row?.replaced === true;
-        return outcome;
+        return createOutcome(opts, row?.evicted ?? [], row?.refused === true, row?.replaced === true);
       } catch (error) {
         const code = ((error as Error).cause as { code?: unknown } | undefined)?.code;
         if (code === '23505') throw new Error('latchkey: a session with this id already exists.');

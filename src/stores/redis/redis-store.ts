@@ -2,7 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Duration } from '../../core/duration.js';
 import { checkKeys, positive } from '../../core/option-kit.js';
 import type { SessionRecord } from '../../core/types.js';
-import type { CreateOutcome, SessionActivity, SessionStore, StoreBroadcast } from '../contract.js';
+import type { SessionActivity, SessionStore, StoreBroadcast } from '../contract.js';
+import { createOutcome } from '../rules/kit.js';
 import { readShared, type SharedReads } from '../fast-read.js';
 import { redisCaller } from './call.js';
 import { ADVANCE_REFRESH, CREATE, DELETE, TOUCH, UPDATE } from './scripts.js';
@@ -127,13 +128,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       const cap = opts.maxPerUser ?? 0;
       const replaces = opts.replaces ?? '';
       // a replaced id of another user (another tag) or of no session's shape is never live: nothing is written
-      if (replaces !== '' && !ownedBy(replaces, tag)) return { evicted: [], refused: false, replaced: false };
+      if (replaces !== '' && !ownedBy(replaces, tag)) return createOutcome(opts, [], false, false);
       const args = [Date.now(), ...recordArgs(record), cap, opts.overLimit ?? 'evict', channel, recordPrefix(tag), replaces, previousArg(record), record.createdAt];
       const [status, ...evicted] = (await run(CREATE, [recordKey(record.id), indexKey(record.userId, tag)], args)) as [number, ...string[]];
       if (status === 0) throw new Error('latchkey: a session with this id already exists.');
-      const outcome: CreateOutcome = { evicted, refused: status === 2 };
-      if (opts.replaces !== undefined) outcome.replaced = status === 1;
-      return outcome;
+      return createOutcome(opts, evicted, status === 2, status === 1);
     },
 
     async get(id) {

@@ -1,7 +1,7 @@
 // The store kit: what is left besides the rules, each of which has its own file with its TypeScript, Lua and
 // SQL side by side and a table of cases (liveness.ts, activity.ts, eviction.ts, refresh-step.ts): the shape of
 // a session id, and the check that an object is a SessionStore. Published as `latchkey/store`.
-import type { SessionStore } from '../contract.js';
+import type { CreateOptions, CreateOutcome, SessionStore } from '../contract.js';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -20,4 +20,13 @@ export function checkStore(store: unknown): asserts store is SessionStore {
       throw new TypeError(`latchkey: store.${method} is missing; a SessionStore needs ${REQUIRED.join(', ')}.`);
     }
   }
+}
+
+/**
+ * A `create` outcome as the contract words it: `replaced` is reported only when the caller passed `replaces`.
+ * @example
+ * return createOutcome(options, evicted, false, oldWasLive);
+ */
+export function createOutcome(options: CreateOptions | undefined, evicted: readonly string[], refused: boolean, replaced: boolean): CreateOutcome {
+  return options?.replaces === undefined ? { evicted, refused } : { evicted, refused, replaced };
 }
