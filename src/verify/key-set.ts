@@ -10,7 +10,6 @@
 // `store_unavailable` (503, as a store outage does) rather than trust keys that may have been retired.
 import type { JWK } from '../core/key-types.js';
 import { AuthError } from '../core/errors.js';
-import type { JSONWebKeySet } from '../core/tokens.js';
 import { fromSigningKey, importPinned, isSigningKey, pinAlgorithm, type PinnedKey, type VerifierKey } from './jwk.js';
 
 /** A verifier's key set. */
@@ -43,11 +42,10 @@ const MAX_JWKS_LENGTH = 512 * 1024;
 /**
  * A fixed key set: JWKs (checked here, so `createVerifier` fails fast on a bad key) or keys from the core, imported once.
  * @example
- * const keys = staticKeySet(await auth.jwks());
+ * const keys = staticKeySet((await auth.jwks()).keys);
  */
-export function staticKeySet(input: JSONWebKeySet | readonly VerifierKey[]): KeySet {
-  const list: readonly VerifierKey[] = Array.isArray(input) ? input : (input as JSONWebKeySet).keys;
-  if (!Array.isArray(list) || list.length === 0) throw new TypeError('latchkey: createVerifier({ jwks }) needs a URL, a JWKS object with keys, or a non-empty array of keys.');
+export function staticKeySet(list: readonly VerifierKey[]): KeySet {
+  if (list.length === 0) throw new TypeError('latchkey: createVerifier({ jwks }) needs a URL, a JWKS object with keys, or a non-empty array of keys.');
   const pending = list.map((key, i) => {
     if (isSigningKey(key)) return fromSigningKey(key);
     const pinned = pinAlgorithm(key);

@@ -1,7 +1,7 @@
 // createVerifier's options: checked once, when the verifier is made, with messages that say what to change
 // (unknown names refused, one Duration form, the core's defaults where the core has the same option).
 import { fail, parseDuration, type Duration } from '../core/duration.js';
-import { positive } from '../core/option-kit.js';
+import { callable, checkKeys, positive } from '../core/option-kit.js';
 import { parseMaxAge, type MaxAge } from '../core/freshness.js';
 import type { JSONWebKeySet } from '../core/tokens.js';
 import type { VerifierKey } from './jwk.js';
@@ -45,7 +45,7 @@ export interface VerifierOptions {
 export interface ResolvedVerifierOptions {
   issuer: string;
   audience: string | string[];
-  jwks: { url: URL } | { keys: JSONWebKeySet | readonly VerifierKey[] };
+  jwks: { url: URL } | { keys: readonly VerifierKey[] };
   clientId: string | undefined;
   clockTolerance: number;
   maxAge: MaxAge | undefined;
@@ -73,7 +73,8 @@ function jwksOf(jwks: unknown): ResolvedVerifierOptions['jwks'] {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') fail('createVerifier({ jwks }) must be an https: (or http:) URL.');
     return { url };
   }
-  if (Array.isArray(jwks) || (typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as JSONWebKeySet).keys))) return { keys: jwks as JSONWebKeySet };
+  if (Array.isArray(jwks)) return { keys: jwks as readonly VerifierKey[] };
+  if (typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as JSONWebKeySet).keys)) return { keys: (jwks as JSONWebKeySet).keys as readonly VerifierKey[] };
   return fail('createVerifier({ jwks }) must be the issuer\'s JWKS URL, a JWKS object ({ keys: [...] }, e.g. await auth.jwks()), or an array of keys.');
 }
 
@@ -84,7 +85,7 @@ function jwksOf(jwks: unknown): ResolvedVerifierOptions['jwks'] {
  */
 export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifierOptions {
   if (typeof options !== 'object' || options === null) fail("createVerifier needs options, e.g. createVerifier({ issuer, audience: 'web', jwks: new URL('https://auth.example.com/.well-known/jwks.json') }).");
-  for (const key of Object.keys(options)) if (!KNOWN.includes(key)) fail(`unknown createVerifier option ${key}; expected one of ${KNOWN.join(', ')}.`);
+  checkKeys(options, KNOWN, 'createVerifier', (key, known) => `unknown createVerifier option ${key}; expected one of ${known.join(', ')}.`);
   if (typeof options.issuer !== 'string' || options.issuer === '') fail("createVerifier({ issuer }) is required: the issuer's `issuer`, e.g. 'https://api.example.com'.");
   const audiences = typeof options.audience === 'string' ? [options.audience] : Array.isArray(options.audience) ? [...options.audience] : [];
   if (audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) fail("createVerifier({ audience }) is required: the audience this server accepts, e.g. 'web'.");
@@ -92,7 +93,6 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
   const cacheSize = options.cacheSize ?? 10_000;
   if (!Number.isInteger(cacheSize) || cacheSize < 0) fail('createVerifier({ cacheSize }) must be a whole number of entries (0 turns the cache off).');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('createVerifier({ fetch }) must be a fetch function.');
-  if (options.now !== undefined && typeof options.now !== 'function') fail('createVerifier({ now }) must be a function returning ms since the epoch.');
   const store = options.store;
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function')) fail('createVerifier({ store }) must be the issuer\'s SessionStore, e.g. redisStore({ client }).');
   if (store === undefined && (options.maxRevocationDelay !== undefined || options.recheckEvery !== undefined)) fail('maxRevocationDelay and recheckEvery apply with createVerifier({ store }) only.');
@@ -114,6 +114,6 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
     store,
     maxRevocationDelay: positive(options.maxRevocationDelay, '2s', 'createVerifier({ maxRevocationDelay })'),
     recheckEvery: parseDuration(options.recheckEvery ?? '1m', 'createVerifier({ recheckEvery })'),
-    now: options.now ?? Date.now,
+    now: callable(options.now, Date.now, 'createVerifier({ now })', 'returning ms since the epoch'),
   };
 }
