@@ -23,7 +23,6 @@ import { startNestApp } from './nest-app.js';
 export const ISSUER = 'https://api.example.com';
 export const AUDIENCE = 'web';
 export const TRUSTED_ORIGIN = 'https://app.example.com';
-export const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
@@ -32,21 +31,11 @@ export const DAY = 24 * HOUR;
 export type Framework = 'express' | 'fastify' | 'koa' | 'hono' | 'fetch' | 'nest-express' | 'nest-fastify';
 export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa', 'hono', 'fetch', 'nest-express', 'nest-fastify'];
 
-/** A manual clock: tests move time with `advance`, never by sleeping. */
-export interface Clock {
-  now: () => number;
-  advance(ms: number): void;
-}
+/** A manual clock (test/support/core.ts): tests move time with `advance`, never by sleeping. */
+import { testClock as clock, T0, type TestClock } from '../support/core.js';
 
-export function clock(start = T0): Clock {
-  let current = start;
-  return {
-    now: () => current,
-    advance(ms) {
-      current += ms;
-    },
-  };
-}
+export { clock, T0 };
+export type Clock = Pick<TestClock, 'now' | 'advance'>;
 
 /** An auth with tokens, a clock, a recorded event list and (by default) a memory store on that clock. */
 export interface Setup {

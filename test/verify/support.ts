@@ -8,25 +8,14 @@ import { isAuthError } from '../../src/entries/verify.js';
 
 export const ISSUER = 'https://api.example.com';
 export const AUDIENCE = 'web';
-export const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 
-/** A manual clock: tests move time with `advance`, never by sleeping. */
-export interface Clock {
-  now: () => number;
-  advance(ms: number): void;
-}
+/** A manual clock (test/support/core.ts): tests move time with `advance`, never by sleeping. */
+import { testClock as clock, T0, type TestClock } from '../support/core.js';
 
-export function clock(start = T0): Clock {
-  let current = start;
-  return {
-    now: () => current,
-    advance(ms) {
-      current += ms;
-    },
-  };
-}
+export { clock, T0 };
+export type Clock = Pick<TestClock, 'now' | 'advance'>;
 
 /** An issuer: an Auth with an Ed25519 key on a manual clock. */
 export interface Issuer {
