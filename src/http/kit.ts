@@ -178,12 +178,17 @@ export function adapterKit<C, Tokens extends boolean>(auth: Auth<Tokens>, bindin
       const admit = (carrier: C, resolution: Resolution): Answer | null | Promise<Answer | null> =>
         plain && resolution.auth ? null : requireContext(resolution, checked).then(goOn, (error: unknown) => failed(carrier, error));
       return (carrier) => {
-        const held = slotOf(carrier)[slotKey] as Promise<Resolution> | Resolution | null | undefined;
-        if (held && !(held instanceof Promise)) {
+        let held = slotOf(carrier)[slotKey] as Promise<Resolution> | Resolution | null | undefined;
+        if (!held) {
+          // no authenticate() ran before (requireAuth alone on a route): a resolution known at once is admitted in this turn too
+          const pending = resolve(carrier);
+          held = settledValue(pending) ?? pending;
+        }
+        if (!(held instanceof Promise)) {
           const answer = admit(carrier, held);
           return answer === null ? GO_ON : Promise.resolve(answer);
         }
-        return resolve(carrier).then((resolution) => admit(carrier, resolution), (error: unknown) => failed(carrier, error));
+        return held.then((resolution) => admit(carrier, resolution), (error: unknown) => failed(carrier, error));
       };
     },
     async signIn(carrier, input) {

@@ -29,6 +29,22 @@ describe('settledValue on the kit steps', () => {
     expect(await outcome).toBeNull();
   });
 
+  it('requireAuth alone on a route (no authenticate() before it) admits a cookie and a cached bearer token before the step returns', async () => {
+    const auth = createAuth({ keys: [await generateKey('EdDSA')], issuer: 'https://api.example.com', audience: 'web' });
+    const { setCookies, accessToken } = await auth.signIn({ userId: 'u3' });
+    const kit = adapterKit(auth, binding);
+    const guard = kit.requireAuth();
+    const byCookie: Exchange = { headers: { cookie: setCookies.map((line) => line.split(';')[0]).join('; ') } };
+    expect(settledValue(guard(byCookie))).toBeNull();
+    expect(byCookie.user).toMatchObject({ userId: 'u3', via: 'cookie' });
+    expect(await guard({ headers: { authorization: `Bearer ${accessToken}` } })).toBeNull(); // verified once, then cached
+    const byToken: Exchange = { headers: { authorization: `Bearer ${accessToken}` } };
+    expect(settledValue(guard(byToken))).toBeNull();
+    expect(byToken.user).toMatchObject({ userId: 'u3', via: 'bearer' });
+    const nobody: Exchange = { headers: {} };
+    expect(await guard(nobody)).toMatchObject({ status: 401, body: { error: 'credentials_missing' } });
+  });
+
   it('a refused cookie is not settled at once: the step still answers 401 through its promise', async () => {
     const kit = adapterKit(createAuth(), binding);
     const ex: Exchange = { headers: { cookie: '__Host-latchkey.session=abc.def' } };
