@@ -13,10 +13,11 @@
 // Usage: node bench/http.mjs   (env BENCH_HTTP_LOAD=autocannon|wrk, BENCH_HTTP_SECONDS=3, BENCH_HTTP_WARMUP=1, BENCH_HTTP_CONNECTIONS=100,
 //                               BENCH_HTTP_PIPELINING=10, BENCH_ROUNDS=1, BENCH_HTTP_ONLY=express,fastify,hono,
 //                               BENCH_HTTP_VARIANTS=latchkey-bearer,latchkey-cookie)
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fmtRatio, freePort, median, requireBuild, ROOT, saveJSON, startRedis, table } from './lib.mjs';
+import { credentials, cpuNanos, LABEL, pin, run, startServer } from './http-lib.mjs';
+import { fmtRatio, median, requireBuild, ROOT, saveJSON, startRedis, table } from './lib.mjs';
 import { startPostgres } from './postgres-lib.mjs';
 
 requireBuild();
@@ -38,93 +39,8 @@ const PLAN = {
   koa: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', ...SHARED_STORES, 'koa-session', 'koa-session-redis'],
   hono: ['bare', 'noop', 'hash-floor', 'latchkey-bearer', 'latchkey-cookie', ...SHARED_STORES, 'hono-jwt'],
 };
-const LABEL = {
-  bare: 'bare',
-  noop: 'bare + one no-op middleware (the ceiling for any auth middleware)',
-  'hash-floor': 'bare + one middleware that only hashes the cookie\'s secret (SHA-256) and compares: the floor for any hashed-at-rest check',
-  'latchkey-bearer': 'latchkey bearer (EdDSA)',
-  'latchkey-cookie': 'latchkey cookie, memoryStore',
-  'latchkey-cookie-redis': 'latchkey cookie, redisStore (session cache on: the default)',
-  'latchkey-cookie-redis-nocache': 'latchkey cookie, redisStore, session.cache: false',
-  'latchkey-cookie-postgres': 'latchkey cookie, postgresStore (session cache on: the default)',
-  'latchkey-cookie-postgres-nocache': 'latchkey cookie, postgresStore, session.cache: false',
-  'express-session-postgres': 'express-session + connect-pg-simple',
-  'fastify-session-postgres': '@fastify/session + connect-pg-simple',
-  'express-session-memory': 'express-session, MemoryStore',
-  'express-session-redis': 'express-session + connect-redis',
-  'fastify-jwt': '@fastify/jwt (EdDSA)',
-  'fastify-jwt-cache': '@fastify/jwt (EdDSA, cache: true)',
-  'koa-session': 'koa-session (signed cookie)',
-  'hono-jwt': 'hono/jwt (EdDSA)',
-  'fastify-session-redis': '@fastify/session + connect-redis',
-  'koa-session-redis': 'koa-session + koa-redis',
-};
 const only = process.env.BENCH_HTTP_ONLY?.split(',');
 const onlyVariants = process.env.BENCH_HTTP_VARIANTS?.split(',');
-
-let pin = (core) => ['taskset', '-c', String(core)];
-try {
-  execFileSync('taskset', ['-c', '0', 'true']);
-} catch {
-  console.warn('bench: taskset (util-linux) is not available; server and load generator are NOT pinned to separate cores.');
-  pin = () => [];
-}
-if (execFileSync('nproc', { encoding: 'utf8' }).trim() === '1') console.warn('bench: one core only; server and load generator share it.');
-
-function run(argv, { onLine } = {}) {
-  const [cmd, ...args] = argv;
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk) => {
-    out += chunk;
-    onLine?.(out);
-  });
-  child.stderr.on('data', (chunk) => (err += chunk));
-  const done = new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err })));
-  return { child, done };
-}
-
-/** CPU time (ns) the process has used so far, all threads; `NaN` where /proc is not available. */
-function cpuNanos(pid) {
-  try {
-    let total = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    return total;
-  } catch {
-    return NaN;
-  }
-}
-
-async function startServer(framework, variant, { redisUrl, postgresUrl }) {
-  const port = await freePort();
-  let ready;
-  const started = new Promise((resolve) => (ready = resolve));
-  const server = run([...pin(0), process.execPath, 'bench/http-server.mjs', framework, variant, String(port), redisUrl, postgresUrl ?? ''], {
-    onLine: (out) => out.includes('ready') && ready(),
-  });
-  const exited = server.done.then((r) => {
-    throw new Error(`server ${framework}/${variant} exited (${r.code}): ${r.err.slice(0, 500)}`);
-  });
-  await Promise.race([started, exited]);
-  exited.catch(() => {});
-  return { url: `http://127.0.0.1:${port}`, pid: server.child.pid, stop: () => (server.child.kill('SIGTERM'), server.done) };
-}
-
-/** Signs in through POST /login and returns the headers a signed-in client sends on GET /me. */
-async function credentials(url, variant) {
-  const res = await fetch(`${url}/login`, { method: 'POST' });
-  if (res.status !== 200) throw new Error(`POST /login answered ${res.status}`);
-  const body = await res.json();
-  if (variant.endsWith('bearer') || variant.startsWith('fastify-jwt') || variant === 'hono-jwt') return { authorization: `Bearer ${body.accessToken}` };
-  if (variant === 'bare' || variant === 'noop') return {};
-  // What a browser sends to /me: every cookie scoped to Path=/ (latchkey's refresh cookie is path-scoped).
-  const pairs = res.headers
-    .getSetCookie()
-    .filter((line) => !/;\s*path=(?!\/(;|$))/i.test(line))
-    .map((line) => line.split(';')[0]);
-  return { cookie: pairs.join('; ') };
-}
 
 async function measure(framework, variant, stores) {
   const server = await startServer(framework, variant, stores);

@@ -8,7 +8,7 @@
 // trip pays less per write than one that answers at once), so req/s ratios amplify a few µs of JS into 0.1x swings.
 // The `latchkey` row here is the cost latchkey itself adds per request, free of that; compare it with the
 // `bench` row of `hash-floor` (the SHA-256 and compare every hashed-at-rest check pays).
-// Env: BENCH_HTTP_SECONDS (default 6), BENCH_HTTP_LOAD (wrk when installed, else autocannon).
+// Env: BENCH_HTTP_SECONDS (default 6), BENCH_PROFILE_TOP (print the N functions of most self time per variant), BENCH_HTTP_LOAD (wrk when installed, else autocannon).
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ if (!framework || variants.length === 0) {
   process.exit(2);
 }
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 6);
+const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 0);
 const hasWrk = (() => {
   try {
     execFileSync('wrk', ['--version'], { stdio: 'ignore' });
@@ -61,6 +62,19 @@ function byOwner(profile) {
   return totals;
 }
 
+/** With BENCH_PROFILE_TOP=N: the N functions of most self time (µs per request), to see inside an owner's row. */
+function printTop(variant, profile, requests) {
+  const time = new Map();
+  for (let i = 0; i < profile.samples.length; i++) time.set(profile.samples[i], (time.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const byFunction = new Map();
+  for (const node of profile.nodes) {
+    const key = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*\/(node_modules|dist|bench)\//, '$1/')}:${node.callFrame.lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + (time.get(node.id) ?? 0));
+  }
+  console.log(`\n${variant}: top ${TOP} functions by self time (µs per request)`);
+  for (const [key, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`  ${(t / requests).toFixed(2).padStart(7)}  ${key}`);
+}
+
 async function profileOne(variant, stores) {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-profile-'));
   const exitOnTerm = join(dir, 'exit.mjs');
@@ -81,7 +95,9 @@ async function profileOne(variant, stores) {
   const result = JSON.parse(load.trim().split('\n').pop());
   await new Promise((resolve) => (server.once('exit', resolve), server.kill('SIGTERM')));
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
-  const totals = byOwner(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+  const totals = byOwner(profile);
+  if (TOP > 0) printTop(variant, profile, result.requests);
   return { variant, requests: result.requests, rps: result.rps, totals };
 }
 
