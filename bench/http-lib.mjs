@@ -93,3 +93,13 @@ export async function credentials(url, variant) {
     .map((line) => line.split(';')[0]);
   return { cookie: pairs.join('; ') };
 }
+
+/** Whether wrk is installed (`wrk --version` exits 1 after printing its version). */
+export function hasWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return error.status === 1;
+  }
+}

@@ -11,7 +11,7 @@
 // nothing), wrk on core 1 (50 connections, no pipelining, as in the issue's measurements), the stores on core 1.
 // Env: BENCH_SLICES (rounds, default 15), BENCH_SLICE_SECONDS (default 1), BENCH_HTTP_LOAD (wrk when installed).
 import { execFileSync } from 'node:child_process';
-import { credentials, cpuNanos, LABEL, pin, run, startServer } from './http-lib.mjs';
+import { credentials, cpuNanos, hasWrk, LABEL, pin, run, startServer } from './http-lib.mjs';
 import { fmtRatio, requireBuild, startRedis, table } from './lib.mjs';
 import { startPostgres } from './postgres-lib.mjs';
 
@@ -25,15 +25,6 @@ const variants = asked.filter((v) => v !== 'bare');
 const ROUNDS = Number(process.env.BENCH_SLICES ?? 15);
 const SECONDS = Number(process.env.BENCH_SLICE_SECONDS ?? 1);
 const TOOL = process.env.BENCH_HTTP_LOAD ?? (hasWrk() ? 'wrk' : 'autocannon');
-
-function hasWrk() {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return error.status === 1; // wrk --version exits 1 after printing its version
-  }
-}
 
 /** One slice: `seconds` of load on one server; req/s and the server's CPU µs per request over exactly that load. */
 async function slice(server, seconds) {

@@ -13,6 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasWrk } from './http-lib.mjs';
 import { freePort, requireBuild, ROOT, startRedis } from './lib.mjs';
 import { startPostgres } from './postgres-lib.mjs';
 
@@ -24,15 +25,7 @@ if (!framework || variants.length === 0) {
 }
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 6);
 const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 0);
-const hasWrk = (() => {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return error.status === 1; // wrk --version exits 1 after printing its version
-  }
-})();
-const TOOL = process.env.BENCH_HTTP_LOAD ?? (hasWrk ? 'wrk' : 'autocannon');
+const TOOL = process.env.BENCH_HTTP_LOAD ?? (hasWrk() ? 'wrk' : 'autocannon');
 
 /** Which owner a profile node's code belongs to. */
 function owner(node) {
