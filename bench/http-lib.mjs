@@ -26,15 +26,16 @@ export const LABEL = {
   'fastify-session-redis': '@fastify/session + connect-redis',
   'koa-session-redis': 'koa-session + koa-redis',
 };
-let pinTo = (core) => ['taskset', '-c', String(core)];
-try {
-  execFileSync('taskset', ['-c', '0', 'true']);
-} catch {
-  console.warn('bench: taskset (util-linux) is not available; server and load generator are NOT pinned to separate cores.');
-  pinTo = () => [];
-}
 /** The taskset prefix that pins a command to `core` (nothing where taskset is missing). */
-export const pin = (core) => pinTo(core);
+export const pin = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return (core) => ['taskset', '-c', String(core)];
+  } catch {
+    console.warn('bench: taskset (util-linux) is not available; server and load generator are NOT pinned to separate cores.');
+    return () => [];
+  }
+})();
 if (execFileSync('nproc', { encoding: 'utf8' }).trim() === '1') console.warn('bench: one core only; server and load generator share it.');
 
 /** Spawns argv in the repository root; `onLine` sees the stdout so far after each chunk. */

@@ -7,12 +7,13 @@
 //  4. 100k expired rows pruned by prune() while authentication runs: the longest batch, and auth p50/p99
 //     before and during.
 // Usage: npx tsup && node bench/postgres.mjs   (env BENCH_HTTP_SECONDS=5, BENCH_PG_ROWS=100000, BENCH_PG_ONLY=http,rt,size,prune)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { fmtOps, freePort, median, requireBuild, ROOT, saveJSON, table } from './lib.mjs';
 import { startPostgres } from './postgres-lib.mjs';
+import { run } from './http-lib.mjs';
 
 requireBuild('postgres', 'express');
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
@@ -41,18 +42,6 @@ const pct = (values, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-function spawnRun(argv, onOut) {
-  const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c) => {
-    out += c;
-    onOut?.(out);
-  });
-  child.stderr.on('data', (c) => (err += c));
-  return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err }))) };
-}
-
 /** CPU time (µs) PostgreSQL has used: the postmaster, its reaped children, and every live backend. */
 function postgresCPU() {
   const tick = 1e6 / 100; // USER_HZ
@@ -73,7 +62,7 @@ async function http(variant) {
   const port = await freePort();
   let ready;
   const started = new Promise((r) => (ready = r));
-  const srv = spawnRun([...pin(0), process.execPath, 'bench/postgres-server.mjs', variant, String(port), server.url], (out) => out.includes('ready') && ready());
+  const srv = run([...pin(0), process.execPath, 'bench/postgres-server.mjs', variant, String(port), server.url], { onLine: (out) => out.includes('ready') && ready() });
   await Promise.race([started, srv.done.then((r) => Promise.reject(new Error(`${variant} exited: ${r.err.slice(0, 400)}`)))]);
   try {
     // connect-pg-simple creates its table in the background on first use: a first sign-in may race it.
@@ -89,7 +78,7 @@ async function http(variant) {
     }
     for (let i = 0; i < 300; i++) await fetch(`http://127.0.0.1:${port}/me`, { headers }); // warm-up (JIT, pool, plans)
     const cpuBefore = { node: (await (await fetch(`http://127.0.0.1:${port}/cpu`)).json()).cpu, pg: postgresCPU() };
-    const load = spawnRun([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `http://127.0.0.1:${port}/me`, headers, connections: 50, pipelining: 1, warmup: 0, duration: SECONDS })]);
+    const load = run([...pin(1), process.execPath, 'bench/http-load.mjs', JSON.stringify({ url: `http://127.0.0.1:${port}/me`, headers, connections: 50, pipelining: 1, warmup: 0, duration: SECONDS })]);
     const { out, err, code } = await load.done;
     if (code !== 0) throw new Error(err);
     const r = JSON.parse(out.trim().split('\n').pop());
